@@ -1,0 +1,273 @@
+// main.cpp: the `zy` command: run, test, repl, compile, help.
+//
+// The driver owns the process: it reads files, calls the compiler, renders diagnostics
+// once, and maps outcomes to exit statuses (0 ok, 1 compile error, 2 runtime error,
+// 64 bad command line). All work runs on a large stack (support/LargeStack.h).
+#include "support/Diagnostics.h"
+#include "support/LargeStack.h"
+#include "syntax/AstPrinter.h"
+#include "syntax/Parser.h"
+#include "tools/zy/Expectations.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace zy;
+
+namespace {
+
+constexpr int ExitOk = 0;
+constexpr int ExitCompileError = 1;
+constexpr int ExitUsage = 64;
+
+bool useColor() {
+  const char *noColor = std::getenv("NO_COLOR");
+  return isatty(STDERR_FILENO) && !(noColor && *noColor);
+}
+
+int usageError(const std::string &message, const char *subcommand = nullptr) {
+  std::cerr << "zy: " << message << "\n";
+  std::cerr << "run `zy help" << (subcommand ? std::string(" ") + subcommand : "") << "` for usage\n";
+  return ExitUsage;
+}
+
+struct Subcommand {
+  const char *name;
+  const char *summary;
+  const char *usage;
+  int (*run)(const std::vector<std::string> &args);
+};
+
+int cmdRun(const std::vector<std::string> &args);
+int cmdTest(const std::vector<std::string> &args);
+int cmdRepl(const std::vector<std::string> &args);
+int cmdCompile(const std::vector<std::string> &args);
+int cmdHelp(const std::vector<std::string> &args);
+
+const Subcommand Subcommands[] = {
+    {"run", "run a program's `fn main()`, or print a compiler stage",
+     "usage: zy run [--emit=STAGE] FILE [-- ARGS...]\n"
+     "\n"
+     "Runs `fn main()` in FILE; ARGS after `--` are what `args()` returns.\n"
+     "\n"
+     "options:\n"
+     "  --emit=ast        print the program as canonical Zy source (parses back to the same AST)\n"
+     "  --emit=ast-tree   print the AST as an S-expression with line:col of every node\n"
+     "  --emit=ir, ir-grad, llvm   later stages (not built yet)\n",
+     cmdRun},
+    {"test", "run test blocks and expected-error files",
+     "usage: zy test [PATHS...]\n"
+     "\n"
+     "Runs every `.zy` file under PATHS (default: the current directory). A file with\n"
+     "`# expect error: LINE:COL: MESSAGE` comments passes when compiling it reports exactly\n"
+     "those errors, each at LINE:COL with a message containing MESSAGE. Prints\n"
+     "`N passed, N failed` and exits 1 if any failed.\n",
+     cmdTest},
+    {"repl", "an interactive session", "usage: zy repl\n", cmdRepl},
+    {"compile", "compile a model to a shared object with a C ABI",
+     "usage: zy compile FILE --entry NAME --arg x=f32[1,784] [--params FILE] -o libNAME.so\n", cmdCompile},
+    {"help", "show help for a subcommand", "usage: zy help [SUBCOMMAND]\n", cmdHelp},
+};
+
+const Subcommand *findSubcommand(const std::string &name) {
+  for (const Subcommand &s : Subcommands)
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+void printOverview() {
+  std::cout << "zy " ZY_VERSION ": neural networks as plain functions\n\n"
+               "usage: zy <command> [options] [args]\n\ncommands:\n";
+  for (const Subcommand &s : Subcommands) {
+    std::string name = s.name;
+    std::cout << "  " << name << std::string(10 - name.size(), ' ') << s.summary << "\n";
+  }
+  std::cout << "\noptions:\n  --help     show this help\n  --version  show the version\n\n"
+               "Run `zy help COMMAND` for a command's options. Exit status: 0 success, 1 compile\n"
+               "error, 2 runtime error, 64 bad command line.\n";
+}
+
+int notBuiltYet(const char *what) {
+  std::cerr << "zy: " << what << " is not built yet in this version of zy (" ZY_VERSION ")\n";
+  return ExitCompileError;
+}
+
+/// Loads and parses a file, printing diagnostics. Null on any error.
+std::unique_ptr<ast::Module> loadAndParse(const std::string &path, std::unique_ptr<SourceFile> &source) {
+  std::string error;
+  source = SourceFile::load(path, error);
+  if (!source) {
+    std::cerr << "zy: error: " << error << "\n";
+    return nullptr;
+  }
+  Diagnostics diags;
+  auto module = parseModule(*source, diags);
+  if (diags.hasErrors() || !module) {
+    std::cerr << renderAll(diags, useColor());
+    return nullptr;
+  }
+  return module;
+}
+
+int cmdRun(const std::vector<std::string> &args) {
+  std::string emit, file;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    if (a == "--") break;
+    if (a.rfind("--emit=", 0) == 0) emit = a.substr(7);
+    else if (a == "--emit" && i + 1 < args.size()) emit = args[++i];
+    else if (a == "--help" || a == "-h") return cmdHelp({"run"});
+    else if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy run`", "run");
+    else if (file.empty()) file = a;
+    else return usageError("`zy run` takes one FILE; put program arguments after `--`", "run");
+  }
+  if (file.empty()) return usageError("`zy run` needs a FILE", "run");
+  static const char *stages[] = {"ast", "ast-tree", "ir", "ir-grad", "llvm"};
+  if (!emit.empty() && std::find_if(std::begin(stages), std::end(stages),
+                                    [&](const char *s) { return emit == s; }) == std::end(stages))
+    return usageError("unknown stage `" + emit + "`; the stages are ast, ast-tree, ir, ir-grad, llvm", "run");
+
+  std::unique_ptr<SourceFile> source;
+  auto module = loadAndParse(file, source);
+  if (!module) return ExitCompileError;
+  if (emit == "ast") {
+    std::cout << ast::printModule(*module);
+    return ExitOk;
+  }
+  if (emit == "ast-tree") {
+    std::cout << ast::dumpModule(*module, true);
+    return ExitOk;
+  }
+  if (!emit.empty()) return notBuiltYet(("the `" + emit + "` stage").c_str());
+  return notBuiltYet("running programs (the interpreter)");
+}
+
+void collectZyFiles(const fs::path &path, std::vector<fs::path> &out, std::vector<std::string> &missing) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file(ec) && it->path().extension() == ".zy") out.push_back(it->path());
+    }
+  } else if (fs::exists(path, ec)) {
+    out.push_back(path);
+  } else {
+    missing.push_back(path.string());
+  }
+}
+
+int cmdTest(const std::vector<std::string> &args) {
+  std::vector<fs::path> files;
+  std::vector<std::string> missing;
+  for (const std::string &a : args) {
+    if (a == "--help" || a == "-h") return cmdHelp({"test"});
+    if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy test`", "test");
+    collectZyFiles(a, files, missing);
+  }
+  if (args.empty()) collectZyFiles(".", files, missing);
+  for (const std::string &m : missing) std::cerr << "zy: error: no such file or directory `" << m << "`\n";
+  if (!missing.empty()) return ExitUsage;
+  std::sort(files.begin(), files.end());
+
+  size_t passed = 0, failed = 0, notRun = 0;
+  for (const fs::path &path : files) {
+    std::string error;
+    auto source = SourceFile::load(path.string(), error);
+    if (!source) {
+      std::cout << "FAIL " << path.string() << ": " << error << "\n";
+      ++failed;
+      continue;
+    }
+    Diagnostics diags;
+    auto module = parseModule(*source, diags);
+    Expectations expectations = readExpectations(*source);
+    if (!expectations.errors.empty()) {
+      std::string problems = checkExpectations(expectations, diags);
+      if (problems.empty()) {
+        std::cout << "PASS " << path.string() << "\n";
+        ++passed;
+      } else {
+        std::cout << "FAIL " << path.string() << "\n" << problems;
+        ++failed;
+      }
+      continue;
+    }
+    if (diags.hasErrors()) {
+      std::cout << "FAIL " << path.string() << "\n" << renderAll(diags);
+      ++failed;
+      continue;
+    }
+    size_t tests = std::count_if(module->items.begin(), module->items.end(),
+                                 [](const ast::Item &item) { return item.kind == ast::Item::Test; });
+    if (tests > 0) {
+      std::cout << "NOT RUN " << path.string() << ": " << tests
+                << " test block(s) need the interpreter, which is not built yet\n";
+      ++notRun;
+    } else {
+      std::cout << "PASS " << path.string() << " (parses; no test blocks)\n";
+      ++passed;
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed";
+  if (notRun) std::cout << ", " << notRun << " not run";
+  std::cout << "\n";
+  return failed || notRun ? ExitCompileError : ExitOk;
+}
+
+int cmdRepl(const std::vector<std::string> &) { return notBuiltYet("`zy repl`"); }
+int cmdCompile(const std::vector<std::string> &) { return notBuiltYet("`zy compile`"); }
+
+int cmdHelp(const std::vector<std::string> &args) {
+  if (args.empty()) {
+    printOverview();
+    return ExitOk;
+  }
+  const Subcommand *s = findSubcommand(args[0]);
+  if (!s) return usageError("no such command `" + args[0] + "`");
+  std::cout << "zy " << s->name << ": " << s->summary << "\n\n" << s->usage;
+  return ExitOk;
+}
+
+int zyMain(int argc, char **argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    printOverview();
+    return ExitUsage;
+  }
+  const std::string &first = args[0];
+  if (first == "--help" || first == "-h") return cmdHelp({});
+  if (first == "--version" || first == "-V") {
+    std::cout << "zy " ZY_VERSION "\n";
+    return ExitOk;
+  }
+  const Subcommand *s = findSubcommand(first);
+  if (!s) return usageError("unknown command `" + first + "`");
+  return s->run(std::vector<std::string>(args.begin() + 1, args.end()));
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::ios::sync_with_stdio(true);
+  return runWithLargeStack([&] {
+    try {
+      return zyMain(argc, argv);
+    } catch (const std::bad_alloc &) {
+      std::cerr << "zy: error: out of memory\n";
+    } catch (const std::exception &e) {
+      std::cerr << "zy: internal compiler error: " << e.what() << "\n"
+                << "please report this with the input that caused it\n";
+    }
+    return 70; // EX_SOFTWARE: a bug in zy, never a user's mistake
+  });
+}
