@@ -5,8 +5,8 @@
 // plain structs owned through unique_ptr; `kind` tells which struct a node is, and
 // `as<T>()` casts after checking it.
 //
-// The tree is bounded in depth (see Parser.h: MaxAstDepth), so recursive walks over it
-// cannot overflow the stack.
+// The parser bounds how deeply the tree can nest (see the limits in Parser.h), so
+// recursive walks over it, run on the driver's large stack, cannot overflow it.
 #pragma once
 
 #include "support/Source.h"

@@ -20,6 +20,7 @@
 #include "antlr4-runtime.h"
 #include "syntax/AstBuilder.h"
 
+#include <deque>
 #include <set>
 
 namespace zy {
@@ -78,9 +79,9 @@ ssize_t tokenType(const std::string &lit) {
 bool isKeyword(const std::string &lit) { return !lit.empty() && std::isalpha(static_cast<unsigned char>(lit[0])); }
 
 /// What a user calls a token that was expected: "`)`", "a name", "end of line".
-std::string describeExpectedToken(size_t type) {
+std::string describeExpectedToken(size_t type, const std::string &endName) {
   switch (type) {
-  case Token::EOF: return "end of file";
+  case Token::EOF: return endName;
   case ZyParser::IDENT: return "a name";
   case ZyParser::INT: return "an integer";
   case ZyParser::FLOAT: return "a number";
@@ -112,7 +113,7 @@ bool isBinaryOperator(const std::string &lit) {
 /// Describes an expected-token set in words: whole families of tokens collapse into one
 /// phrase ("an expression"), and tokens that would merely continue an expression
 /// (operators, `.`, `[`) are left out unless nothing else could come.
-std::string describeExpected(const antlr4::misc::IntervalSet &set) {
+std::string describeExpected(const antlr4::misc::IntervalSet &set, const std::string &endName) {
   std::vector<ssize_t> types = set.toList();
   auto has = [&](ssize_t t) { return set.contains(t); };
   std::vector<std::string> parts;
@@ -142,11 +143,11 @@ std::string describeExpected(const antlr4::misc::IntervalSet &set) {
     std::string lit = literalOf(t);
     if (t == ZyParser::NEWLINE || lit == ";") continue;
     if (isBinaryOperator(lit) || lit == "." || lit == "[" || (lit == "(" && !has(ZyParser::IDENT))) {
-      continuations.push_back(describeExpectedToken(t));
+      continuations.push_back(describeExpectedToken(t, endName));
       continue;
     }
     if (static_cast<size_t>(t) == Token::EOF && statementEnd) continue;
-    parts.push_back(describeExpectedToken(t));
+    parts.push_back(describeExpectedToken(t, endName));
   }
   if (statementEnd) parts.push_back(statement ? "`}`" : "end of statement");
   if (parts.empty()) {
@@ -174,7 +175,8 @@ struct Opener {
 /// Tokens after which a statement cannot end, so a newline there continues the line.
 bool continuesAfter(const std::string &lit) {
   return isBinaryOperator(lit) || lit == "not" || lit == "{" || lit == "(" || lit == "[" || lit == "," ||
-         lit == ";" || lit == "=" || lit == "->" || lit == ":" || lit == "." || lit == "...";
+         lit == ";" || lit == "=" || lit == "->" || lit == ":" || lit == "." || lit == "..." || lit == "else" ||
+         lit == "in" || lit == "as";
 }
 
 /// Tokens before which a newline is not a statement end (closers, `else`, `.` chains).
@@ -281,60 +283,82 @@ bool FrontEnd::lexAndLayout() {
   Input = std::make_unique<antlr4::ANTLRInputStream>(std::string(text));
   Lexer = std::make_unique<ZyLexer>(Input.get());
   Lexer->removeErrorListeners();
-  std::vector<std::unique_ptr<Token>> raw = Lexer->getAllTokens();
-  LastTokenEnd = Begin;
-  for (auto it = raw.rbegin(); it != raw.rend(); ++it)
-    if ((*it)->getType() != ZyLexer::NEWLINE) {
-      LastTokenEnd = Spans.of(it->get()).end;
-      break;
-    }
 
-  // Lexical errors: all of them are independent, so report each (up to the cap).
-  bool ok = true;
-  for (const auto &token : raw) {
-    if (token->getType() == ZyLexer::BAD_CHAR) {
-      std::string ch = token->getText();
-      unsigned char c = static_cast<unsigned char>(ch[0]);
-      std::string shown = c < 0x20 || c == 0x7F ? "" : "character `" + ch + "`";
-      if (shown.empty()) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02X", c);
-        shown = std::string("control byte ") + hex;
-      }
-      report(Spans.of(token.get()), "unexpected " + shown + badCharHint(ch));
-      ok = false;
-    } else if (token->getType() == ZyLexer::UNTERMINATED_STRING) {
-      report(Spans.of(token.get()), "unterminated string: expected `\"` before the end of the line");
-      ok = false;
+  // Tokens are lexed as the layout pass needs them (it looks two ahead), so hostile
+  // input stops being read at the first layout error or after MaxSyntaxErrors bad tokens.
+  std::deque<std::unique_ptr<Token>> ahead;
+  bool lexedAll = false;
+  auto peek = [&](size_t k) -> const Token * {
+    while (ahead.size() <= k && !lexedAll) {
+      std::unique_ptr<Token> t = Lexer->nextToken();
+      if (t->getType() == Token::EOF) lexedAll = true;
+      else ahead.push_back(std::move(t));
     }
-  }
-  if (!ok) return false;
+    return k < ahead.size() ? ahead[k].get() : nullptr;
+  };
 
-  // Brackets and newlines.
-  std::vector<int> stack; // indices into Openers
-  const Token *pendingNewline = nullptr;
-  std::unique_ptr<Token> pendingOwner;
+  bool lexicalErrors = false;
+  unsigned badTokens = 0;
+  std::vector<int> stack;             // open brackets: indices into Openers
+  std::vector<unsigned> chain = {0};  // operators since the last separator, per bracket level
+  std::unique_ptr<Token> pendingNewline;
   auto insideParens = [&] { return !stack.empty() && Openers[stack.back()].closer != "}"; };
   const Token *prev = nullptr, *prevPrev = nullptr;
+  LastTokenEnd = Begin;
 
-  for (size_t i = 0; i < raw.size(); ++i) {
-    std::unique_ptr<Token> &token = raw[i];
-    if (token->getType() == ZyLexer::NEWLINE) {
-      if (!insideParens() && !pendingNewline) {
-        pendingNewline = token.get();
-        pendingOwner = std::move(token);
+  while (peek(0)) {
+    std::unique_ptr<Token> token = std::move(ahead.front());
+    ahead.pop_front();
+    size_t type = token->getType();
+    if (type != ZyLexer::NEWLINE) LastTokenEnd = Spans.of(token.get()).end;
+
+    // Lexical errors are independent of each other: report each, up to the cap.
+    if (type == ZyLexer::BAD_CHAR || type == ZyLexer::UNTERMINATED_STRING) {
+      lexicalErrors = true;
+      if (type == ZyLexer::BAD_CHAR) {
+        std::string ch = token->getText();
+        unsigned char c = static_cast<unsigned char>(ch[0]);
+        std::string shown = "character `" + ch + "`";
+        if (c < 0x20 || c == 0x7F) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "0x%02X", c);
+          shown = std::string("control byte ") + hex;
+        }
+        report(Spans.of(token.get()), "unexpected " + shown + badCharHint(ch));
+      } else {
+        report(Spans.of(token.get()), "unterminated string: expected `\"` before the end of the line");
       }
+      if (++badTokens >= MaxSyntaxErrors) return false;
       continue;
     }
-    std::string lit = literalOf(token->getType());
+    if (lexicalErrors) continue; // keep lexing for more lexical errors; the rest would be noise
+
+    if (type == ZyLexer::NEWLINE) {
+      if (!insideParens() && !pendingNewline) pendingNewline = std::move(token);
+      continue;
+    }
+    std::string lit = literalOf(type);
     if (pendingNewline) {
       bool keep = prev && !continuesAfter(literalOf(prev->getType())) && !continuesBefore(lit);
       if (keep) {
         EnclosingOpener.push_back(stack.empty() ? -1 : stack.back());
-        Tokens.push_back(std::move(pendingOwner));
+        Tokens.push_back(std::move(pendingNewline));
+        chain.back() = 0;
       }
-      pendingNewline = nullptr;
-      pendingOwner.reset();
+      pendingNewline.reset();
+    }
+
+    // A chain of operators longer than the AST builder accepts is refused here already,
+    // before a huge line is lexed and parsed in full.
+    if (isBinaryOperator(lit) || lit == "not") {
+      if (++chain.back() > MaxChainLength) {
+        report(Spans.of(token.get()), "this expression chains more than " + std::to_string(MaxChainLength) +
+                                          " operators; at most " + std::to_string(MaxChainLength) +
+                                          " are allowed, so split it with `let`");
+        return false;
+      }
+    } else if (lit == "," || lit == ";" || lit == "=" || lit == ":") {
+      chain.back() = 0;
     }
 
     if (lit == "(" || lit == "[" || lit == "{") {
@@ -343,12 +367,11 @@ bool FrontEnd::lexAndLayout() {
                                           " deep here; split the expression with `let`");
         return false;
       }
-      const Token *next = i + 1 < raw.size() ? raw[i + 1].get() : nullptr;
-      const Token *nextNext = i + 2 < raw.size() ? raw[i + 2].get() : nullptr;
       Openers.push_back({Spans.of(token.get()), lit == "(" ? ")" : lit == "[" ? "]" : "}",
-                         describeOpener(lit, prev, prevPrev, next, nextNext)});
+                         describeOpener(lit, prev, prevPrev, peek(0), peek(1))});
       EnclosingOpener.push_back(stack.empty() ? -1 : stack.back());
       stack.push_back(static_cast<int>(Openers.size() - 1));
+      chain.push_back(0);
     } else if (lit == ")" || lit == "]" || lit == "}") {
       if (stack.empty()) {
         std::string open = lit == ")" ? "(" : lit == "]" ? "[" : "{";
@@ -366,6 +389,7 @@ bool FrontEnd::lexAndLayout() {
         return false;
       }
       stack.pop_back();
+      chain.pop_back();
       EnclosingOpener.push_back(stack.empty() ? -1 : stack.back());
     } else {
       EnclosingOpener.push_back(stack.empty() ? -1 : stack.back());
@@ -374,6 +398,14 @@ bool FrontEnd::lexAndLayout() {
     prev = token.get();
     Tokens.push_back(std::move(token));
   }
+  if (lexicalErrors) return false;
+
+  // ListTokenSource refuses an empty list, and our own EOF keeps its position sane.
+  auto eof = std::make_unique<antlr4::CommonToken>(Token::EOF);
+  eof->setText("<EOF>");
+  Tokens.push_back(std::move(eof));
+  EnclosingOpener.push_back(-1);
+
   if (!stack.empty()) {
     const Opener &opener = Openers[stack.back()];
     LineCol at = File.lineCol(opener.span.begin);
@@ -435,7 +467,7 @@ protected:
 private:
   void say(antlr4::Parser *p, const Token *found, const antlr4::misc::IntervalSet &expected) {
     antlr4::TokenStream *stream = p->getTokenStream();
-    std::string message = "expected " + describeExpected(expected);
+    std::string message = "expected " + describeExpected(expected, Front.endName());
     // Name the bracket being closed, unless ending the statement is just as likely.
     const Opener *opener = Front.enclosingOpener(found);
     if (opener && expected.contains(tokenType(opener->closer)) && !expected.contains(static_cast<size_t>(ZyParser::NEWLINE))) {
@@ -525,7 +557,9 @@ ast::ExprPtr FrontEnd::parseExpr() {
 
 std::unique_ptr<ast::Module> parseModule(const SourceFile &file, Diagnostics &diags) {
   size_t before = diags.errorCount();
-  auto module = FrontEnd(file, 0, static_cast<uint32_t>(file.text().size()), diags).parseFile();
+  // A UTF-8 byte-order mark is not part of the program (and would shift every column).
+  uint32_t begin = file.text().rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+  auto module = FrontEnd(file, begin, static_cast<uint32_t>(file.text().size()), diags).parseFile();
   if (diags.errorCount() != before) return nullptr;
   if (module) module->source = &file;
   return module;

@@ -267,6 +267,9 @@ int main(int argc, char **argv) {
     } catch (const std::exception &e) {
       std::cerr << "zy: internal compiler error: " << e.what() << "\n"
                 << "please report this with the input that caused it\n";
+    } catch (...) {
+      std::cerr << "zy: internal compiler error: an unknown exception\n"
+                << "please report this with the input that caused it\n";
     }
     return 70; // EX_SOFTWARE: a bug in zy, never a user's mistake
   });
