@@ -2,6 +2,7 @@
 #include "support/Source.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,11 @@ SourceFile::SourceFile(std::string name, std::string text)
 }
 
 std::unique_ptr<SourceFile> SourceFile::load(const std::string &path, std::string &error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = "`" + path + "` is a directory, not a file";
+    return nullptr;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open `" + path + "`";

@@ -124,7 +124,10 @@ int cmdRun(const std::vector<std::string> &args) {
     const std::string &a = args[i];
     if (a == "--") break;
     if (a.rfind("--emit=", 0) == 0) emit = a.substr(7);
-    else if (a == "--emit" && i + 1 < args.size()) emit = args[++i];
+    else if (a == "--emit") {
+      if (i + 1 == args.size()) return usageError("`--emit` needs a stage: ast, ast-tree, ir, ir-grad or llvm", "run");
+      emit = args[++i];
+    }
     else if (a == "--help" || a == "-h") return cmdHelp({"run"});
     else if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy run`", "run");
     else if (file.empty()) file = a;
@@ -178,6 +181,7 @@ int cmdTest(const std::vector<std::string> &args) {
   for (const std::string &m : missing) std::cerr << "zy: error: no such file or directory `" << m << "`\n";
   if (!missing.empty()) return ExitUsage;
   std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
 
   size_t passed = 0, failed = 0, notRun = 0;
   for (const fs::path &path : files) {
@@ -191,7 +195,7 @@ int cmdTest(const std::vector<std::string> &args) {
     Diagnostics diags;
     auto module = parseModule(*source, diags);
     Expectations expectations = readExpectations(*source);
-    if (!expectations.errors.empty()) {
+    if (!expectations.errors.empty() || !expectations.malformed.empty()) {
       std::string problems = checkExpectations(expectations, diags);
       if (problems.empty()) {
         std::cout << "PASS " << path.string() << "\n";
@@ -224,14 +228,27 @@ int cmdTest(const std::vector<std::string> &args) {
   return failed || notRun ? ExitCompileError : ExitOk;
 }
 
-int cmdRepl(const std::vector<std::string> &) { return notBuiltYet("`zy repl`"); }
-int cmdCompile(const std::vector<std::string> &) { return notBuiltYet("`zy compile`"); }
+bool wantsHelp(const std::vector<std::string> &args) {
+  return std::find_if(args.begin(), args.end(), [](const std::string &a) { return a == "--help" || a == "-h"; }) !=
+         args.end();
+}
+
+int cmdRepl(const std::vector<std::string> &args) {
+  if (wantsHelp(args)) return cmdHelp({"repl"});
+  return notBuiltYet("`zy repl`");
+}
+
+int cmdCompile(const std::vector<std::string> &args) {
+  if (wantsHelp(args)) return cmdHelp({"compile"});
+  return notBuiltYet("`zy compile`");
+}
 
 int cmdHelp(const std::vector<std::string> &args) {
   if (args.empty()) {
     printOverview();
     return ExitOk;
   }
+  if (args[0] == "--help" || args[0] == "-h") return cmdHelp({"help"});
   const Subcommand *s = findSubcommand(args[0]);
   if (!s) return usageError("no such command `" + args[0] + "`");
   std::cout << "zy " << s->name << ": " << s->summary << "\n\n" << s->usage;
