@@ -1,0 +1,76 @@
+// Ir.h: Zy's tensor IR: a graph of primitive ops in SSA form, every shape known.
+//
+// A Graph is a list of Nodes in topological order; a node's operands are earlier nodes.
+// Tracing a Zy function builds one (trace/), autodiff transforms one, the reference
+// executor (Executor.h) runs one, and the JIT compiles one. The primitives are listed in
+// Ops.def; their shape rules and kernels are in OpTable.cpp.
+#pragma once
+
+#include "ir/Tensor.h"
+#include "support/Source.h"
+
+#include <string>
+#include <vector>
+
+namespace zy::ir {
+
+enum class Op : uint8_t {
+#define ZY_OP(Enum, Name, Arity, Kind) Enum,
+#include "ir/Ops.def"
+#undef ZY_OP
+};
+
+enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Source, Random };
+
+struct OpInfo {
+  const char *name;
+  int arity; // -1: variadic
+  OpKind kind;
+};
+
+const OpInfo &opInfo(Op op);
+constexpr int OpCount = 0
+#define ZY_OP(Enum, Name, Arity, Kind) +1
+#include "ir/Ops.def"
+#undef ZY_OP
+    ;
+
+/// The attributes of a node; each op uses the few its Ops.def comment names.
+struct Attrs {
+  DType dtype = DType::F32;                            // Cast
+  std::vector<int64_t> axes;                           // reductions, Flip
+  bool keepdims = false;                               // reductions
+  Shape shape;                                         // Reshape, Broadcast, Constant, Iota, RandomUniform
+  std::vector<int64_t> perm;                           // Transpose
+  std::vector<int64_t> starts, stops, steps;           // Slice
+  std::vector<int64_t> lo, hi;                         // Pad
+  int64_t axis = 0;                                    // Concat, Gather, ScatterAdd, Iota
+  int64_t index = 0;                                   // Input
+  double value = 0;                                    // Constant, Pad
+  std::shared_ptr<const Tensor> literal;               // Literal
+};
+
+struct Node {
+  Op op;
+  std::vector<int> operands; // ids of earlier nodes
+  DType dtype = DType::F32;
+  Shape shape;
+  Attrs attrs;
+  Span span; // the source that made it, for errors at run time
+};
+
+struct Graph {
+  std::vector<Node> nodes;
+  std::vector<int> inputs;  // Input nodes, in argument order
+  std::vector<int> outputs; // results, in order
+
+  int add(Node node) {
+    nodes.push_back(std::move(node));
+    return static_cast<int>(nodes.size()) - 1;
+  }
+};
+
+/// One line per node: "%3 = add(%1, %2) : f32[2, 3]".
+std::string printGraph(const Graph &graph);
+
+} // namespace zy::ir

@@ -1,0 +1,70 @@
+// Tensor.h: dtypes, shapes, and concrete tensors (an immutable buffer of elements).
+//
+// Host code and the reference executor hold tensors as Tensor: a dtype, a shape and a
+// shared, immutable, row-major buffer. Copies share the buffer; ops make new tensors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zy {
+
+enum class DType : uint8_t { Bool, I32, F32, F64 };
+
+const char *dtypeName(DType dtype); // "bool", "i32", "f32", "f64"
+std::optional<DType> dtypeFromName(const std::string &name);
+size_t dtypeSize(DType dtype);
+inline bool isFloat(DType d) { return d == DType::F32 || d == DType::F64; }
+/// The dtype of an operation between two tensors: bool < i32 < f32 < f64.
+DType promote(DType a, DType b);
+
+using Shape = std::vector<int64_t>;
+
+/// "f32[2, 3]"; a scalar is "f32[]".
+std::string typeString(DType dtype, const Shape &shape);
+std::string shapeString(const Shape &shape); // "[2, 3]"
+
+/// The number of elements, or nothing if a dimension is negative or the total would
+/// exceed MaxTensorElements (so an impossible allocation is an error, not an OOM kill).
+constexpr int64_t MaxTensorElements = int64_t(1) << 32;
+std::optional<int64_t> elementCount(const Shape &shape);
+
+/// Row-major strides of a shape, in elements.
+std::vector<int64_t> stridesOf(const Shape &shape);
+
+class Tensor {
+public:
+  Tensor() = default;
+  /// A tensor of zeros. The shape must have passed elementCount().
+  Tensor(DType dtype, Shape shape);
+
+  static Tensor scalar(DType dtype, double value);
+
+  DType dtype() const { return Dtype; }
+  const Shape &shape() const { return Dims; }
+  int64_t rank() const { return static_cast<int64_t>(Dims.size()); }
+  int64_t size() const { return Count; }
+
+  /// Element i (row-major) as a double; exact for every dtype Zy has.
+  double get(int64_t i) const;
+  /// Stores `value` rounded to the dtype (f32 rounds, i32 truncates toward zero, bool is != 0).
+  /// Only for tensors being built: a tensor is immutable once shared.
+  void set(int64_t i, double value);
+
+  template <typename T> const T *data() const { return reinterpret_cast<const T *>(Bytes->data()); }
+  template <typename T> T *mutableData() { return reinterpret_cast<T *>(Bytes->data()); }
+
+  /// NumPy-style text: "tensor([[1, 2], [3, 4]], i32[2, 2])", long tensors elided with "...".
+  std::string toString() const;
+
+private:
+  DType Dtype = DType::F32;
+  Shape Dims;
+  int64_t Count = 1;
+  std::shared_ptr<std::vector<uint8_t>> Bytes;
+};
+
+} // namespace zy
