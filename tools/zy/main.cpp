@@ -3,6 +3,7 @@
 // The driver owns the process: it reads files, calls the compiler, renders diagnostics
 // once, and maps outcomes to exit statuses (0 ok, 1 compile error, 2 runtime error,
 // 64 bad command line). All work runs on a large stack (support/LargeStack.h).
+#include "interp/Interpreter.h"
 #include "support/Diagnostics.h"
 #include "support/LargeStack.h"
 #include "syntax/AstPrinter.h"
@@ -26,6 +27,7 @@ namespace {
 
 constexpr int ExitOk = 0;
 constexpr int ExitCompileError = 1;
+constexpr int ExitRuntimeError = 2;
 constexpr int ExitUsage = 64;
 
 bool useColor() {
@@ -151,7 +153,36 @@ int cmdRun(const std::vector<std::string> &args) {
     return ExitOk;
   }
   if (!emit.empty()) return notBuiltYet(("the `" + emit + "` stage").c_str());
-  return notBuiltYet("running programs (the interpreter)");
+
+  std::vector<std::string> programArgs;
+  if (i < args.size()) programArgs.assign(args.begin() + i + 1, args.end());
+  interp::Interpreter interpreter;
+  interpreter.setArgs(programArgs);
+  try {
+    auto loaded = interpreter.loadModule(file);
+    interpreter.runMain(*loaded);
+  } catch (const interp::ZyError &e) {
+    std::cerr << render(e.diagnostic, useColor());
+    return e.runtime ? ExitRuntimeError : ExitCompileError;
+  }
+  return ExitOk;
+}
+
+/// Runs a file's `main` (if any) and its test blocks, turning errors into diagnostics:
+/// what an expected-error file is checked against.
+void runForDiagnostics(const std::string &path, Diagnostics &diags) {
+  interp::Interpreter interpreter;
+  std::string output;
+  interpreter.capture = &output;
+  try {
+    auto loaded = interpreter.loadModule(path);
+    if (interp::Value *main = loaded->globals->lookup("main"); main && main->kind == interp::ValueKind::Function)
+      interpreter.runMain(*loaded);
+    for (const auto &result : interpreter.runTests(path))
+      if (!result.passed) diags.error(result.span, "test failed: " + result.failure);
+  } catch (const interp::ZyError &e) {
+    diags.error(e.diagnostic.span, e.diagnostic.message).notes = e.diagnostic.notes;
+  }
 }
 
 void collectZyFiles(const fs::path &path, std::vector<fs::path> &out, std::vector<std::string> &missing) {
@@ -183,7 +214,7 @@ int cmdTest(const std::vector<std::string> &args) {
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
 
-  size_t passed = 0, failed = 0, notRun = 0;
+  size_t passed = 0, failed = 0;
   for (const fs::path &path : files) {
     std::string error;
     auto source = SourceFile::load(path.string(), error);
@@ -196,6 +227,7 @@ int cmdTest(const std::vector<std::string> &args) {
     auto module = parseModule(*source, diags);
     Expectations expectations = readExpectations(*source);
     if (!expectations.errors.empty() || !expectations.malformed.empty()) {
+      if (!diags.hasErrors()) runForDiagnostics(path.string(), diags);
       std::string problems = checkExpectations(expectations, diags);
       if (problems.empty()) {
         std::cout << "PASS " << path.string() << "\n";
@@ -211,21 +243,35 @@ int cmdTest(const std::vector<std::string> &args) {
       ++failed;
       continue;
     }
-    size_t tests = std::count_if(module->items.begin(), module->items.end(),
-                                 [](const ast::Item &item) { return item.kind == ast::Item::Test; });
-    if (tests > 0) {
-      std::cout << "NOT RUN " << path.string() << ": " << tests
-                << " test block(s) need the interpreter, which is not built yet\n";
-      ++notRun;
-    } else {
+    // Test blocks: each one passes or fails on its own.
+    interp::Interpreter interpreter;
+    std::string output;
+    interpreter.capture = &output;
+    std::vector<interp::TestResult> results;
+    try {
+      results = interpreter.runTests(path.string());
+    } catch (const interp::ZyError &e) {
+      std::cout << "FAIL " << path.string() << "\n" << render(e.diagnostic);
+      ++failed;
+      continue;
+    }
+    if (results.empty()) {
       std::cout << "PASS " << path.string() << " (parses; no test blocks)\n";
       ++passed;
     }
+    for (const auto &r : results) {
+      if (r.passed) {
+        std::cout << "PASS " << path.string() << ": " << r.name << "\n";
+        ++passed;
+      } else {
+        std::cout << "FAIL " << path.string() << ": " << r.name << "\n" << r.failure;
+        ++failed;
+      }
+    }
   }
   std::cout << passed << " passed, " << failed << " failed";
-  if (notRun) std::cout << ", " << notRun << " not run";
   std::cout << "\n";
-  return failed || notRun ? ExitCompileError : ExitOk;
+  return failed ? ExitCompileError : ExitOk;
 }
 
 bool wantsHelp(const std::vector<std::string> &args) {

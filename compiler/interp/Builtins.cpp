@@ -1,0 +1,551 @@
+// Builtins.cpp: the functions of the prelude written in C++, and the random namespace.
+//
+// Only what needs the host or a primitive lives here: printing and conversions, tensor
+// creation, the primitives users call by name (exp, sum, reshape...), initialisers, init,
+// and random.*. Composite functions (relu, softmax, mean, one_hot...) are written in Zy
+// in stdlib/prelude.zy; tree.* is in Trees.cpp.
+#include "interp/Interpreter.h"
+#include "interp/Params.h"
+#include "interp/RandomValues.h"
+#include "interp/TensorOps.h"
+#include "ir/OpTable.h"
+#include "interp/Trees.h"
+#include "runtime/Random.h"
+
+#include <cmath>
+
+namespace zy::interp {
+
+using ir::Op;
+
+namespace {
+
+/// Reads a builtin's arguments by position or keyword, with defaults and clear errors.
+class Args {
+public:
+  Args(Interpreter &in, CallArgs &a, std::vector<const char *> names) : In(in), A(a), Names(std::move(names)) {
+    if (A.positional.size() > Names.size())
+      In.fail(A.span, "`" + fn() + "` takes at most " + std::to_string(Names.size()) + " arguments, got " +
+                          std::to_string(A.positional.size()));
+    for (auto &[name, value] : A.keywords)
+      if (std::find_if(Names.begin(), Names.end(), [&](const char *n) { return name == n; }) == Names.end())
+        In.fail(A.span, "`" + fn() + "` has no parameter named `" + name + "`");
+  }
+
+  const Value *find(const char *name) const {
+    for (size_t i = 0; i < Names.size(); ++i)
+      if (std::string(Names[i]) == name) {
+        if (i < A.positional.size()) return &A.positional[i];
+        break;
+      }
+    for (auto &[key, value] : A.keywords)
+      if (key == name) return &value;
+    return nullptr;
+  }
+  bool has(const char *name) const { return find(name) != nullptr; }
+  const Value &get(const char *name) const {
+    if (const Value *v = find(name)) return *v;
+    In.fail(A.span, "`" + fn() + "` needs the argument `" + name + "`");
+  }
+  Tensor tensor(const char *name) const { return asTensor(In, get(name), A.span); }
+  int64_t integer(const char *name, std::optional<int64_t> fallback = std::nullopt) const {
+    const Value *v = find(name);
+    if (!v || v->kind == ValueKind::None) {
+      if (fallback) return *fallback;
+      get(name);
+    }
+    if (v->kind != ValueKind::Int) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be an int, got " + typeName(*v));
+    return v->i;
+  }
+  double number(const char *name, std::optional<double> fallback = std::nullopt) const {
+    const Value *v = find(name);
+    if (!v) {
+      if (fallback) return *fallback;
+      get(name);
+    }
+    if (v->kind == ValueKind::Tensor && v->tensor->size() == 1) return v->tensor->get(0);
+    if (!v->isNumber()) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be a number, got " + typeName(*v));
+    return v->number();
+  }
+  bool flag(const char *name, bool fallback) const {
+    const Value *v = find(name);
+    if (!v) return fallback;
+    if (v->kind != ValueKind::Bool) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be a bool, got " + typeName(*v));
+    return v->b;
+  }
+  Shape shape(const char *name) const { return toShape(In, get(name), A.span); }
+  DType dtype(const char *name, DType fallback) const {
+    const Value *v = find(name);
+    if (!v || v->kind == ValueKind::None) return fallback;
+    if (v->kind == ValueKind::Str)
+      if (auto d = dtypeFromName(*v->str)) return *d;
+    In.fail(A.span, "`" + std::string(name) + "` must be a dtype (f32, f64, i32 or bool), got " + toDisplayString(*v));
+  }
+  Key key(const char *name) const {
+    const Value &v = get(name);
+    if (v.kind != ValueKind::Key) In.fail(A.span, "`" + fn() + "` needs a key (from random.key), got " + typeName(v));
+    return v.key;
+  }
+  std::optional<std::vector<int64_t>> axes(const char *name) const {
+    const Value *v = find(name);
+    if (!v || v->kind == ValueKind::None) return std::nullopt;
+    if (v->kind == ValueKind::Int) return std::vector<int64_t>{v->i};
+    return toShape(In, *v, A.span);
+  }
+  Span span() const { return A.span; }
+  std::string fn() const { return A.name ? *A.name : "function"; }
+
+private:
+  Interpreter &In;
+  CallArgs &A;
+  std::vector<const char *> Names;
+};
+
+using Fn = std::function<Value(Interpreter &, CallArgs &)>;
+
+void def(Env &env, const std::string &name, Fn fn) { env.define(name, Value::makeBuiltin(name, std::move(fn))); }
+
+Value tensorValue(Tensor t) { return Value::fromTensor(std::move(t)); }
+
+/// Nested lists of numbers to a tensor, checking the nesting is rectangular.
+void flattenNested(Interpreter &in, const Value &v, size_t depth, Shape &shape, std::vector<double> &out, bool &anyFloat,
+                   bool &allBool, Span span) {
+  if (v.isSequence()) {
+    int64_t n = static_cast<int64_t>(v.items->size());
+    if (depth == shape.size()) shape.push_back(n);
+    else if (shape[depth] != n) in.fail(span, "tensor() needs a rectangular nesting of lists, but their lengths differ");
+    for (const Value &x : *v.items) flattenNested(in, x, depth + 1, shape, out, anyFloat, allBool, span);
+    return;
+  }
+  if (depth != shape.size()) in.fail(span, "tensor() needs a rectangular nesting of lists, but their depths differ");
+  if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) {
+    anyFloat |= isFloat(v.tensor->dtype());
+    allBool &= v.tensor->dtype() == DType::Bool;
+    out.push_back(v.tensor->get(0));
+    return;
+  }
+  if (!v.isNumber()) in.fail(span, "tensor() takes numbers, got " + typeName(v));
+  anyFloat |= v.kind == ValueKind::Float;
+  allBool &= v.kind == ValueKind::Bool;
+  out.push_back(v.number());
+}
+
+void installCore(Env &env) {
+  def(env, "print", [](Interpreter &in, CallArgs &a) {
+    std::string line;
+    for (size_t i = 0; i < a.positional.size(); ++i) line += (i ? " " : "") + toDisplayString(a.positional[i]);
+    in.write(line + "\n");
+    return Value::none();
+  });
+  def(env, "len", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x"});
+    const Value &v = args.get("x");
+    if (v.isSequence()) return Value::integer(static_cast<int64_t>(v.items->size()));
+    if (v.kind == ValueKind::Str) return Value::integer(static_cast<int64_t>(v.str->size()));
+    if (v.kind == ValueKind::Record) return Value::integer(static_cast<int64_t>(v.record->fields.size()));
+    if (v.kind == ValueKind::Tensor && v.tensor->rank() > 0) return Value::integer(v.tensor->shape()[0]);
+    in.fail(a.span, "len() of a value of type " + typeName(v));
+  });
+  def(env, "str", [](Interpreter &in, CallArgs &a) { return Value::string(toDisplayString(Args(in, a, {"x"}).get("x"))); });
+  def(env, "int", [](Interpreter &in, CallArgs &a) {
+    const Value &v = Args(in, a, {"x"}).get("x");
+    if (v.kind == ValueKind::Str) {
+      char *end = nullptr;
+      long long n = std::strtoll(v.str->c_str(), &end, 10);
+      if (v.str->empty() || *end) in.fail(a.span, "int() cannot read `" + *v.str + "` as an integer", true);
+      return Value::integer(n);
+    }
+    double x = v.kind == ValueKind::Tensor && v.tensor->size() == 1 ? v.tensor->get(0) : v.number();
+    if (!v.isNumber() && v.kind != ValueKind::Tensor) in.fail(a.span, "int() of a value of type " + typeName(v));
+    if (!std::isfinite(x)) in.fail(a.span, "int() of a value that is not finite", true);
+    return Value::integer(static_cast<int64_t>(std::trunc(x)));
+  });
+  def(env, "float", [](Interpreter &in, CallArgs &a) {
+    const Value &v = Args(in, a, {"x"}).get("x");
+    if (v.kind == ValueKind::Str) {
+      char *end = nullptr;
+      double x = std::strtod(v.str->c_str(), &end);
+      if (v.str->empty() || *end) in.fail(a.span, "float() cannot read `" + *v.str + "` as a number", true);
+      return Value::real(x);
+    }
+    if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) return Value::real(v.tensor->get(0));
+    if (!v.isNumber()) in.fail(a.span, "float() of a value of type " + typeName(v));
+    return Value::real(v.number());
+  });
+  def(env, "range", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"start", "stop", "step"});
+    int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
+    if (!args.has("stop")) start = 0;
+    if (step == 0) in.fail(a.span, "range() step cannot be zero");
+    if ((stop - start) / step > 100'000'000) in.fail(a.span, "this range has more than 100,000,000 elements");
+    std::vector<Value> items;
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value::integer(i));
+    return Value::list(std::move(items));
+  });
+  def(env, "enumerate", [](Interpreter &in, CallArgs &a) {
+    const Value &v = Args(in, a, {"xs"}).get("xs");
+    if (!v.isSequence()) in.fail(a.span, "enumerate() needs a list, got " + typeName(v));
+    std::vector<Value> out;
+    for (size_t i = 0; i < v.items->size(); ++i) out.push_back(Value::tuple({Value::integer(int64_t(i)), (*v.items)[i]}));
+    return Value::list(std::move(out));
+  });
+  def(env, "zip", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"a", "b"});
+    const Value &x = args.get("a"), &y = args.get("b");
+    if (!x.isSequence() || !y.isSequence()) in.fail(a.span, "zip() needs two lists");
+    std::vector<Value> out;
+    for (size_t i = 0; i < std::min(x.items->size(), y.items->size()); ++i) out.push_back(Value::tuple({(*x.items)[i], (*y.items)[i]}));
+    return Value::list(std::move(out));
+  });
+  def(env, "args", [](Interpreter &in, CallArgs &a) {
+    Args(in, a, {});
+    std::vector<Value> out;
+    for (const std::string &s : in.programArgs()) out.push_back(Value::string(s));
+    return Value::list(std::move(out));
+  });
+  def(env, "assert_close", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"a", "b", "rtol", "atol"});
+    double rtol = args.number("rtol", 1e-5), atol = args.number("atol", 1e-6);
+    Tensor x = asTensor(in, args.get("a"), a.span, DType::F64), y = asTensor(in, args.get("b"), a.span, DType::F64);
+    x = cast(in, x, DType::F64, a.span);
+    y = cast(in, y, DType::F64, a.span);
+    std::string error;
+    auto shape = ir::broadcastShapes(x.shape(), y.shape(), error);
+    if (!shape) in.fail(a.span, "assert_close of " + typeName(args.get("a")) + " and " + typeName(args.get("b")) + ": " + error, true);
+    x = broadcastTo(in, x, *shape, a.span);
+    y = broadcastTo(in, y, *shape, a.span);
+    int64_t worst = -1;
+    double worstExcess = 0;
+    for (int64_t i = 0; i < x.size(); ++i) {
+      double p = x.get(i), q = y.get(i);
+      double excess = std::fabs(p - q) - (atol + rtol * std::fabs(q));
+      bool bad = excess > 0 || (std::isnan(p) != std::isnan(q));
+      if (bad && (worst < 0 || excess > worstExcess)) worst = i, worstExcess = excess;
+    }
+    if (worst >= 0) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "assert_close failed: element %lld is %.9g but expected %.9g (rtol=%g, atol=%g)",
+                    static_cast<long long>(worst), x.get(worst), y.get(worst), rtol, atol);
+      in.fail(a.span, buf, true);
+    }
+    return Value::none();
+  });
+  for (const char *name : {"f32", "f64", "i32"}) env.define(name, Value::string(name));
+}
+
+void installTensors(Env &env) {
+  auto filled = [](double value) {
+    return [value](Interpreter &in, CallArgs &a) {
+      Args args(in, a, {"shape", "dtype"});
+      return tensorValue(full(in, args.shape("shape"), value, args.dtype("dtype", DType::F32), a.span));
+    };
+  };
+  def(env, "zeros", filled(0));
+  def(env, "ones", filled(1));
+  def(env, "full", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"shape", "value", "dtype"});
+    DType fallback = args.get("value").kind == ValueKind::Int ? DType::I32 : args.get("value").kind == ValueKind::Bool ? DType::Bool : DType::F32;
+    return tensorValue(full(in, args.shape("shape"), args.number("value"), args.dtype("dtype", fallback), a.span));
+  });
+  def(env, "arange", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"start", "stop", "step", "dtype"});
+    int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
+    if (!args.has("stop")) start = 0;
+    if (step == 0) in.fail(a.span, "arange step cannot be zero");
+    int64_t n = std::max<int64_t>(0, (stop - start + step - (step > 0 ? 1 : -1)) / step);
+    ir::Node iota;
+    iota.op = Op::Iota;
+    iota.attrs.shape = {n};
+    iota.attrs.dtype = args.dtype("dtype", DType::I32);
+    Tensor t = emit(in, iota, {}, a.span);
+    // start + step * i, in the requested dtype
+    Tensor scaled = binary(in, Op::Mul, tensorValue(t), Value::integer(step), a.span);
+    return tensorValue(binary(in, Op::Add, tensorValue(scaled), Value::integer(start), a.span));
+  });
+  def(env, "eye", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"n", "dtype"});
+    int64_t n = args.integer("n");
+    Tensor t = full(in, {n, n}, 0, args.dtype("dtype", DType::F32), a.span);
+    Tensor out(t.dtype(), t.shape());
+    for (int64_t i = 0; i < n; ++i) out.set(i * n + i, 1);
+    return tensorValue(out);
+  });
+  def(env, "tensor", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"data", "dtype"});
+    Shape shape;
+    std::vector<double> values;
+    bool anyFloat = false, allBool = true;
+    flattenNested(in, args.get("data"), 0, shape, values, anyFloat, allBool, a.span);
+    DType fallback = anyFloat ? DType::F32 : allBool && !values.empty() ? DType::Bool : DType::I32;
+    Tensor t(args.dtype("dtype", fallback), shape);
+    for (size_t i = 0; i < values.size(); ++i) t.set(static_cast<int64_t>(i), values[i]);
+    return tensorValue(t);
+  });
+
+  // Elementwise primitives by name.
+  static const std::pair<const char *, Op> unaries[] = {
+      {"exp", Op::Exp},   {"log", Op::Log},     {"log1p", Op::Log1p}, {"sqrt", Op::Sqrt},   {"sin", Op::Sin},
+      {"cos", Op::Cos},   {"tanh", Op::Tanh},   {"abs", Op::Abs},     {"sign", Op::Sign},   {"floor", Op::Floor},
+      {"ceil", Op::Ceil}, {"round", Op::Round}, {"erf", Op::Erf},     {"erf_inv", Op::ErfInv},
+      {"stop_gradient", Op::StopGradient}};
+  for (auto [name, op] : unaries) {
+    Op o = op;
+    def(env, name, [o](Interpreter &in, CallArgs &a) {
+      Args args(in, a, {"x"});
+      Tensor x = args.tensor("x");
+      // Math on integers computes in f32, as NumPy and JAX do.
+      if (!isFloat(x.dtype()) && o != Op::Abs && o != Op::Sign && o != Op::StopGradient) x = cast(in, x, DType::F32, a.span);
+      return tensorValue(unary(in, o, x, a.span));
+    });
+  }
+  static const std::pair<const char *, Op> binaries[] = {{"maximum", Op::Max}, {"minimum", Op::Min}, {"pow", Op::Pow}};
+  for (auto [name, op] : binaries) {
+    Op o = op;
+    def(env, name, [o](Interpreter &in, CallArgs &a) {
+      Args args(in, a, {"a", "b"});
+      return tensorValue(binary(in, o, args.get("a"), args.get("b"), a.span));
+    });
+  }
+  def(env, "where", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"cond", "a", "b"});
+    return tensorValue(where(in, args.get("cond"), args.get("a"), args.get("b"), a.span));
+  });
+
+  // Reductions.
+  auto reduction = [](Op op, bool negate) {
+    return [op, negate](Interpreter &in, CallArgs &a) {
+      Args args(in, a, {"x", "axis", "keepdims"});
+      Tensor x = args.tensor("x");
+      if (negate) x = unary(in, Op::Neg, x, a.span);
+      Tensor r = reduce(in, op, x, args.axes("axis"), args.flag("keepdims", false), a.span);
+      return tensorValue(negate ? unary(in, Op::Neg, r, a.span) : r);
+    };
+  };
+  def(env, "sum", reduction(Op::ReduceSum, false));
+  def(env, "max", reduction(Op::ReduceMax, false));
+  def(env, "min", reduction(Op::ReduceMax, true)); // min(x) = -max(-x)
+  def(env, "argmax", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "axis", "keepdims"});
+    Tensor x = args.tensor("x");
+    std::optional<std::vector<int64_t>> axes = args.axes("axis");
+    if (!axes) { // over all elements, as NumPy
+      x = reshape(in, x, {-1}, a.span);
+      axes = std::vector<int64_t>{0};
+    }
+    if (axes->size() != 1) in.fail(a.span, "argmax takes one axis");
+    return tensorValue(reduce(in, Op::ArgMax, x, axes, args.flag("keepdims", false), a.span));
+  });
+
+  // Movement.
+  def(env, "reshape", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "shape"});
+    return tensorValue(reshape(in, args.tensor("x"), args.shape("shape"), a.span));
+  });
+  def(env, "transpose", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "perm"});
+    Tensor x = args.tensor("x");
+    std::vector<int64_t> perm;
+    if (args.has("perm")) perm = args.shape("perm");
+    else
+      for (int64_t i = x.rank() - 1; i >= 0; --i) perm.push_back(i);
+    return tensorValue(transpose(in, x, perm, a.span));
+  });
+  def(env, "broadcast_to", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "shape"});
+    return tensorValue(broadcastTo(in, args.tensor("x"), args.shape("shape"), a.span));
+  });
+  def(env, "astype", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "dtype"});
+    return tensorValue(cast(in, args.tensor("x"), args.dtype("dtype", DType::F32), a.span));
+  });
+  auto tensorList = [](Interpreter &in, const Value &v, Span span) {
+    if (!v.isSequence()) in.fail(span, "expected a list of tensors, got " + typeName(v));
+    std::vector<Tensor> out;
+    for (const Value &x : *v.items) out.push_back(asTensor(in, x, span));
+    return out;
+  };
+  def(env, "concat", [tensorList](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"xs", "axis"});
+    return tensorValue(concat(in, tensorList(in, args.get("xs"), a.span), args.integer("axis", 0), a.span));
+  });
+  def(env, "stack", [tensorList](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"xs", "axis"});
+    std::vector<Tensor> parts = tensorList(in, args.get("xs"), a.span);
+    if (parts.empty()) in.fail(a.span, "stack needs at least one tensor");
+    int64_t axis = args.integer("axis", 0), rank = parts[0].rank() + 1;
+    if (axis < -rank || axis >= rank) in.fail(a.span, "axis " + std::to_string(axis) + " is out of range for stacking");
+    if (axis < 0) axis += rank;
+    for (Tensor &p : parts) {
+      if (p.shape() != parts[0].shape())
+        in.fail(a.span, "stack needs tensors of one shape, got " + typeString(parts[0].dtype(), parts[0].shape()) + " and " +
+                            typeString(p.dtype(), p.shape()));
+      Shape s = p.shape();
+      s.insert(s.begin() + axis, 1);
+      p = reshape(in, p, s, a.span);
+    }
+    return tensorValue(concat(in, parts, axis, a.span));
+  });
+  def(env, "flip", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "axis"});
+    Tensor x = args.tensor("x");
+    ir::Node n;
+    n.op = Op::Flip;
+    for (int64_t axis : args.axes("axis").value_or(std::vector<int64_t>{0})) n.attrs.axes.push_back(axis < 0 ? axis + x.rank() : axis);
+    return tensorValue(emit(in, n, {x}, a.span));
+  });
+  def(env, "pad", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "widths", "value"});
+    Tensor x = args.tensor("x");
+    const Value &w = args.get("widths");
+    ir::Node n;
+    n.op = Op::Pad;
+    n.attrs.value = args.number("value", 0);
+    if (!w.isSequence() || static_cast<int64_t>(w.items->size()) != x.rank())
+      in.fail(a.span, "pad needs one (before, after) pair per axis of " + typeString(x.dtype(), x.shape()));
+    for (const Value &pair : *w.items) {
+      Shape p = toShape(in, pair, a.span);
+      if (p.size() != 2) in.fail(a.span, "pad widths are (before, after) pairs");
+      n.attrs.lo.push_back(p[0]);
+      n.attrs.hi.push_back(p[1]);
+    }
+    return tensorValue(emit(in, n, {x}, a.span));
+  });
+  def(env, "take", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "indices", "axis"});
+    Tensor x = args.tensor("x"), idx = cast(in, args.tensor("indices"), DType::I32, a.span);
+    int64_t axis = args.integer("axis", 0);
+    ir::Node n;
+    n.op = Op::Gather;
+    n.attrs.axis = axis < 0 ? axis + x.rank() : axis;
+    return tensorValue(emit(in, n, {x, idx}, a.span));
+  });
+}
+
+void installParams(Env &env) {
+  def(env, "init", initBuiltin);
+  def(env, "state", [](Interpreter &in, CallArgs &a) {
+    const Value &v = Args(in, a, {"init"}).get("init");
+    InitSpec spec;
+    if (v.kind == ValueKind::Init) spec = *v.init;
+    else if (v.kind == ValueKind::Tensor) {
+      spec.name = "value";
+      spec.shape = v.tensor->shape();
+      spec.dtype = v.tensor->dtype();
+      spec.value = v.tensor;
+    } else {
+      in.fail(a.span, "state() takes an initialiser or a tensor, got " + typeName(v));
+    }
+    spec.trainable = false;
+    return makeInit(spec);
+  });
+  // Initialisers: a shape and options; materialised by init() with a path-derived key.
+  struct Initialiser {
+    const char *name;
+    std::vector<const char *> options;
+  };
+  static const Initialiser initialisers[] = {
+      {"constant", {"value", "scale"}}, {"normal", {"std", "scale"}}, {"truncated_normal", {"std", "scale"}},
+      {"uniform", {"lo", "hi", "scale"}}, {"glorot", {"scale"}}, {"glorot_uniform", {"scale"}},
+      {"glorot_normal", {"scale"}}, {"he", {"scale"}}, {"he_normal", {"scale"}}, {"he_uniform", {"scale"}},
+      {"lecun_normal", {"scale"}}, {"orthogonal", {"scale"}}};
+  for (const Initialiser &init : initialisers) {
+    std::string name = init.name;
+    std::vector<const char *> params = {"shape"};
+    params.insert(params.end(), init.options.begin(), init.options.end());
+    params.push_back("dtype");
+    def(env, name, [name, params, options = init.options](Interpreter &in, CallArgs &a) {
+      Args args(in, a, params);
+      InitSpec spec;
+      spec.name = name;
+      spec.shape = args.shape("shape");
+      spec.dtype = args.dtype("dtype", DType::F32);
+      if (!isFloat(spec.dtype)) in.fail(a.span, "initialiser `" + name + "` makes float tensors, not " + dtypeName(spec.dtype));
+      for (const char *option : options)
+        if (args.has(option)) spec.options[option] = args.number(option);
+      return makeInit(spec);
+    });
+  }
+}
+
+void installRandom(Env &prelude) {
+  auto env = std::make_shared<Env>();
+  def(*env, "key", [](Interpreter &in, CallArgs &a) {
+    Key k;
+    zy_rt_random_key(Args(in, a, {"seed"}).integer("seed"), k.data());
+    return Value::randomKey(k[0], k[1]);
+  });
+  def(*env, "split", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "n"});
+    Key k = args.key("key");
+    int64_t n = args.integer("n", 2);
+    if (n < 1 || n > 1'000'000) in.fail(a.span, "random.split makes 1 to 1,000,000 keys, not " + std::to_string(n));
+    std::vector<uint32_t> words(2 * n);
+    zy_rt_random_split(k.data(), n, words.data());
+    std::vector<Value> keys;
+    for (int64_t i = 0; i < n; ++i) keys.push_back(Value::randomKey(words[2 * i], words[2 * i + 1]));
+    return Value::list(std::move(keys));
+  });
+  def(*env, "fold_in", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "data"});
+    Key k = foldIn(args.key("key"), static_cast<uint32_t>(args.integer("data")));
+    return Value::randomKey(k[0], k[1]);
+  });
+  auto checkedShape = [](Interpreter &in, const Args &args) {
+    Shape s = args.has("shape") ? args.shape("shape") : Shape{};
+    full(in, s, 0, DType::Bool, args.span()); // validates the shape
+    return s;
+  };
+  def(*env, "normal", [checkedShape](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "shape", "dtype"});
+    return tensorValue(normalTensor(args.key("key"), checkedShape(in, args), args.dtype("dtype", DType::F32), 1.0));
+  });
+  def(*env, "uniform", [checkedShape](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "shape", "lo", "hi", "dtype"});
+    return tensorValue(uniformTensor(args.key("key"), checkedShape(in, args), args.dtype("dtype", DType::F32),
+                                     args.number("lo", 0), args.number("hi", 1)));
+  });
+  def(*env, "bernoulli", [checkedShape](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "p", "shape"});
+    Tensor u = uniformTensor(args.key("key"), checkedShape(in, args), DType::F64, 0, 1);
+    return tensorValue(binary(in, Op::Lt, tensorValue(u), Value::real(args.number("p", 0.5)), a.span));
+  });
+  def(*env, "permutation", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "n"});
+    int64_t n = args.integer("n");
+    if (n < 0 || n > (int64_t(1) << 31)) in.fail(a.span, "random.permutation of " + std::to_string(n) + " elements");
+    // Sorting random keys gives a uniform permutation without bias.
+    Tensor u = uniformTensor(args.key("key"), {n}, DType::F64, 0, 1);
+    std::vector<int64_t> order(n);
+    for (int64_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return u.get(x) < u.get(y); });
+    Tensor out(DType::I32, {n});
+    for (int64_t i = 0; i < n; ++i) out.set(i, double(order[i]));
+    return tensorValue(out);
+  });
+  def(*env, "categorical", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"key", "logits", "axis"});
+    Tensor logits = cast(in, args.tensor("logits"), DType::F64, a.span);
+    // The Gumbel-max trick: argmax(logits + Gumbel noise) samples softmax(logits).
+    Tensor u = uniformTensor(args.key("key"), logits.shape(), DType::F64, 0, 1);
+    Tensor g(DType::F64, logits.shape());
+    for (int64_t i = 0; i < g.size(); ++i) g.set(i, -std::log(-std::log(std::fmax(u.get(i), 1e-300))));
+    Tensor noisy = binary(in, Op::Add, tensorValue(logits), tensorValue(g), a.span);
+    return tensorValue(reduce(in, Op::ArgMax, noisy, std::vector<int64_t>{args.integer("axis", -1)}, false, a.span));
+  });
+  Value m;
+  m.kind = ValueKind::Module;
+  m.module = std::make_shared<ModuleData>(ModuleData{"random", env});
+  prelude.define("random", m);
+}
+
+} // namespace
+
+void installBuiltins(Env &env) {
+  installCore(env);
+  installTensors(env);
+  installParams(env);
+  installRandom(env);
+  installTrees(env);
+}
+
+} // namespace zy::interp

@@ -1,0 +1,508 @@
+// Interpreter.cpp: evaluating the AST: names and scopes, calls, control flow, modules.
+#include "interp/Interpreter.h"
+
+#include "interp/Operators.h"
+#include "interp/Params.h"
+#include "interp/Stdlib.h"
+#include "interp/TensorOps.h"
+#include "support/Format.h"
+#include "syntax/AstPrinter.h"
+#include "syntax/Parser.h"
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+namespace zy::interp {
+
+using namespace ast;
+namespace fs = std::filesystem;
+
+Interpreter::Interpreter() {
+  Prelude = std::make_shared<Env>();
+  installBuiltins(*Prelude);
+  // The parts of the standard library written in Zy, loaded into the same scope.
+  for (const StdlibFile &file : stdlibFiles()) {
+    auto source = std::make_unique<SourceFile>(std::string("<stdlib>/") + file.name, file.text);
+    Diagnostics diags;
+    auto module = parseModule(*source, diags);
+    if (!module) throw ZyError(diags.all().front(), false);
+    std::shared_ptr<Env> env = file.isPrelude ? Prelude : std::make_shared<Env>(Prelude);
+    for (const Item &item : module->items) {
+      if (item.kind == Item::Fn) {
+        auto c = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span});
+        Value v;
+        v.kind = ValueKind::Function;
+        v.closure = c;
+        env->define(item.fn->name, v);
+      }
+    }
+    if (!file.isPrelude) {
+      auto data = std::make_shared<ModuleData>(ModuleData{file.moduleName, env});
+      Value m;
+      m.kind = ValueKind::Module;
+      m.module = data;
+      // A stdlib module may extend a builtin namespace of the same name (random, tree).
+      if (Value *existing = Prelude->lookup(file.moduleName); existing && existing->kind == ValueKind::Module)
+        for (auto &[name, value] : existing->module->globals->vars) env->vars.emplace(name, value);
+      Prelude->define(file.moduleName, m);
+    }
+    Sources.push_back(std::move(source));
+    Asts.push_back(std::move(module));
+  }
+}
+
+Interpreter::~Interpreter() = default;
+
+void Interpreter::write(const std::string &text) {
+  if (capture) *capture += text;
+  else std::cout << text << std::flush;
+}
+
+void Interpreter::fail(Span span, const std::string &message, bool runtime) {
+  Diagnostic d{Severity::Error, span, message, {}};
+  // The user call chain, innermost first, like a traceback read upwards.
+  for (auto it = Stack.rbegin(); it != Stack.rend(); ++it)
+    d.notes.push_back({it->callSite, "in this call to `" + it->function + "`"});
+  if (d.notes.size() > 12) {
+    size_t hidden = d.notes.size() - 12;
+    d.notes.resize(12);
+    d.notes.push_back({Span{}, std::to_string(hidden) + " more calls not shown"});
+  }
+  throw ZyError(std::move(d), runtime);
+}
+
+// ---------------------------------------------------------------- modules
+
+std::shared_ptr<Env> Interpreter::moduleEnv(const Module &m, const std::string &path) {
+  auto env = std::make_shared<Env>(Prelude);
+  // Functions first, so they can call each other in any order; then imports and lets in order.
+  for (const Item &item : m.items) {
+    if (item.kind != Item::Fn) continue;
+    Value v;
+    v.kind = ValueKind::Function;
+    v.closure = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span});
+    env->define(item.fn->name, v);
+  }
+  for (const Item &item : m.items) {
+    if (item.kind == Item::Import) {
+      fs::path target = fs::path(path).parent_path() / item.import->path;
+      std::string canonical = fs::weakly_canonical(target).string();
+      if (std::find(Loading.begin(), Loading.end(), canonical) != Loading.end())
+        fail(item.import->span, "import cycle: `" + item.import->path + "` is already being imported");
+      std::error_code ec;
+      if (!fs::exists(target, ec)) fail(item.import->span, "cannot import `" + item.import->path + "`: no such file (looked for " + target.string() + ")");
+      auto data = loadModule(target.string());
+      Value v;
+      v.kind = ValueKind::Module;
+      v.module = data;
+      env->define(item.import->alias, v);
+    } else if (item.kind == Item::Let) {
+      bool isValue = false;
+      exec(*item.let, env, isValue);
+    }
+  }
+  return env;
+}
+
+/// Syntax errors of a whole file: all of them, rendered once by the driver.
+struct SyntaxErrors : ZyError {
+  Diagnostics all;
+  explicit SyntaxErrors(Diagnostics d) : ZyError(d.all().front(), false), all(std::move(d)) {}
+};
+
+std::shared_ptr<const ModuleData> Interpreter::loadModule(const std::string &path) {
+  std::string canonical = fs::weakly_canonical(fs::path(path)).string();
+  if (auto it = Modules.find(canonical); it != Modules.end()) return it->second;
+  std::string error;
+  auto source = SourceFile::load(path, error);
+  if (!source) throw ZyError(Diagnostic{Severity::Error, {}, error, {}}, false);
+  Diagnostics diags;
+  auto module = parseModule(*source, diags);
+  if (!module) throw ZyError(diags.all().front(), false);
+  Loading.push_back(canonical);
+  const Module &ast = *module;
+  Sources.push_back(std::move(source));
+  Asts.push_back(std::move(module));
+  auto data = std::make_shared<ModuleData>(ModuleData{fs::path(path).stem().string(), nullptr});
+  data->globals = moduleEnv(ast, path);
+  Loading.pop_back();
+  Modules[canonical] = data;
+  return data;
+}
+
+Value Interpreter::runMain(const ModuleData &module) {
+  Value *main = module.globals->lookup("main");
+  if (!main || main->kind != ValueKind::Function || main->closure->env != module.globals)
+    throw ZyError(Diagnostic{Severity::Error, {}, "this program has no `fn main()` to run", {}}, false);
+  CallArgs args;
+  args.span = main->closure->span;
+  return call(*main, args);
+}
+
+std::vector<TestResult> Interpreter::runTests(const std::string &path) {
+  auto data = loadModule(path);
+  const Module *ast = nullptr;
+  for (auto &a : Asts)
+    if (a->source && fs::weakly_canonical(a->source->name()) == fs::weakly_canonical(path)) ast = a.get();
+  std::vector<TestResult> results;
+  if (!ast) return results;
+  for (const Item &item : ast->items) {
+    if (item.kind != Item::Test) continue;
+    TestResult r{item.test->name, item.test->span, false, ""};
+    Stack.clear();
+    try {
+      auto env = std::make_shared<Env>(data->globals);
+      evalBlock(*item.test->body, env);
+      r.passed = true;
+    } catch (const ZyError &e) {
+      r.failure = render(e.diagnostic);
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- calls
+
+Value Interpreter::call(const Value &callee, CallArgs &args) {
+  switch (callee.kind) {
+  case ValueKind::Function: return callClosure(*callee.closure, args);
+  case ValueKind::Builtin: {
+    args.name = &callee.builtin->name;
+    return callee.builtin->fn(*this, args);
+  }
+  case ValueKind::BoundMethod: {
+    CallArgs bound = args;
+    bound.positional.insert(bound.positional.begin(), (*callee.items)[0]);
+    bound.positionalSpans.insert(bound.positionalSpans.begin(), args.span);
+    return call((*callee.items)[1], bound);
+  }
+  default: fail(args.span, "a value of type " + typeName(callee) + " cannot be called");
+  }
+}
+
+Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
+  if (Stack.size() >= MaxCallDepth)
+    fail(args.span, "recursion deeper than " + std::to_string(MaxCallDepth) + " calls (in `" + c.name + "`)");
+  const auto &params = *c.params;
+  auto env = std::make_shared<Env>(c.env);
+  if (args.positional.size() > params.size())
+    fail(args.span, "`" + c.name + "` takes " + std::to_string(params.size()) + " argument" +
+                        (params.size() == 1 ? "" : "s") + " but was given " + std::to_string(args.positional.size()));
+  std::vector<bool> bound(params.size(), false);
+  for (size_t i = 0; i < args.positional.size(); ++i) {
+    env->define(params[i].name, args.positional[i]);
+    bound[i] = true;
+  }
+  for (auto &[name, value] : args.keywords) {
+    auto it = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == name; });
+    if (it == params.end()) fail(args.span, "`" + c.name + "` has no parameter named `" + name + "`");
+    size_t index = it - params.begin();
+    if (bound[index]) fail(args.span, "argument `" + name + "` of `" + c.name + "` is given twice");
+    env->define(name, value);
+    bound[index] = true;
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (bound[i]) continue;
+    if (!params[i].defaultValue)
+      fail(args.span, "missing argument `" + params[i].name + "` in this call to `" + c.name + "`");
+    env->define(params[i].name, eval(*params[i].defaultValue, env));
+  }
+  Stack.push_back({c.name, args.span});
+  Value result = c.body->kind == ExprKind::Block ? evalBlock(c.body->as<BlockExpr>(), env) : eval(*c.body, env);
+  Stack.pop_back();
+  return result;
+}
+
+Value Interpreter::evalCall(const CallExpr &c, const std::shared_ptr<Env> &env) {
+  Value callee = eval(*c.callee, env);
+  CallArgs args;
+  args.span = c.span;
+  for (const Arg &a : c.args) {
+    Value v = eval(*a.value, env);
+    if (a.name.empty()) {
+      args.positional.push_back(std::move(v));
+      args.positionalSpans.push_back(a.span);
+    } else {
+      args.keywords.emplace_back(a.name, std::move(v));
+    }
+  }
+  return call(callee, args);
+}
+
+// ---------------------------------------------------------------- statements
+
+void Interpreter::bindPattern(const Pattern &p, const Value &v, const std::shared_ptr<Env> &env, bool define) {
+  if (p.kind == Pattern::Name) {
+    if (p.name == "_") return;
+    if (define) {
+      env->define(p.name, v);
+      return;
+    }
+    Value *slot = env->lookup(p.name);
+    if (!slot) fail(p.span, "`" + p.name + "` is not declared; declare it first with `let " + p.name + " = ...`");
+    *slot = v;
+    return;
+  }
+  if (!v.isSequence())
+    fail(p.span, "cannot destructure a value of type " + typeName(v) + " into " + std::to_string(p.elems.size()) + " names");
+  if (v.items->size() != p.elems.size())
+    fail(p.span, "cannot destructure " + std::to_string(v.items->size()) + " values into " +
+                     std::to_string(p.elems.size()) + " names");
+  for (size_t i = 0; i < p.elems.size(); ++i) bindPattern(*p.elems[i], (*v.items)[i], env, define);
+}
+
+static bool truthy(Interpreter &in, const Value &v, Span span, const char *what) {
+  if (v.kind == ValueKind::Bool) return v.b;
+  if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1) return v.tensor->get(0) != 0;
+  in.fail(span, std::string(what) + " needs a bool, got " + typeName(v) +
+                    (v.kind == ValueKind::Tensor ? "; use `where(c, a, b)` to select between tensors" : ""));
+}
+
+Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &isValue) {
+  isValue = false;
+  switch (s.kind) {
+  case StmtKind::Let: {
+    const auto &let = s.as<LetStmt>();
+    Value v = eval(*let.value, env);
+    if (let.type) checkAnnotation(*this, v, *let.type, let.value->span);
+    bindPattern(*let.pattern, v, env, true);
+    return {};
+  }
+  case StmtKind::Assign: {
+    const auto &a = s.as<AssignStmt>();
+    bindPattern(*a.target, eval(*a.value, env), env, false);
+    return {};
+  }
+  case StmtKind::Declare: declare(s.as<DeclareStmt>(), env); return {};
+  case StmtKind::For: {
+    const auto &f = s.as<ForStmt>();
+    Value iterable = eval(*f.iterable, env);
+    std::vector<Value> items;
+    if (iterable.isSequence()) items = *iterable.items;
+    else if (iterable.kind == ValueKind::Tensor) {
+      if (iterable.tensor->rank() == 0) fail(f.iterable->span, "cannot iterate over a scalar tensor");
+      for (int64_t i = 0; i < iterable.tensor->shape()[0]; ++i) {
+        IndexSpec spec;
+        spec.index = i;
+        items.push_back(Value::fromTensor(index(*this, *iterable.tensor, {spec}, f.iterable->span)));
+      }
+    } else if (iterable.kind == ValueKind::Str) {
+      for (char ch : *iterable.str) items.push_back(Value::string(std::string(1, ch)));
+    } else {
+      fail(f.iterable->span, "cannot iterate over a value of type " + typeName(iterable));
+    }
+    for (const Value &item : items) {
+      auto inner = std::make_shared<Env>(env);
+      bindPattern(*f.pattern, item, inner, true);
+      evalBlock(*f.body, inner);
+    }
+    return {};
+  }
+  case StmtKind::Assert: {
+    const auto &a = s.as<AssertStmt>();
+    Value c = eval(*a.cond, env);
+    if (!truthy(*this, c, a.cond->span, "`assert`")) {
+      std::string message = "assertion failed: " + printExpr(*a.cond);
+      if (a.message) message += ": " + toDisplayString(eval(*a.message, env));
+      fail(a.cond->span, message, true);
+    }
+    return {};
+  }
+  case StmtKind::Expr: isValue = true; return eval(*s.as<ExprStmt>().expr, env);
+  case StmtKind::Fn: {
+    const FnDecl &fn = s.as<FnStmt>().fn;
+    Value v;
+    v.kind = ValueKind::Function;
+    v.closure = std::make_shared<Closure>(Closure{fn.name, &fn.params, fn.body.get(), env, fn.span});
+    env->define(fn.name, v);
+    return {};
+  }
+  }
+  return {};
+}
+
+Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &outer) {
+  auto env = std::make_shared<Env>(outer);
+  Value last;
+  bool lastIsValue = false;
+  for (const StmtPtr &s : b.stmts) last = exec(*s, env, lastIsValue);
+  return lastIsValue ? last : Value::none();
+}
+
+// ---------------------------------------------------------------- expressions
+
+Value Interpreter::evalFString(const FStringExpr &e, const std::shared_ptr<Env> &env) {
+  std::string out;
+  for (const auto &part : e.parts) {
+    if (!part.expr) {
+      out += part.text;
+      continue;
+    }
+    Value v = eval(*part.expr, env);
+    if (part.spec.empty()) {
+      out += toDisplayString(v);
+      continue;
+    }
+    std::string problem;
+    auto spec = parseFormatSpec(part.spec, problem);
+    if (!spec) fail(part.expr->span, "bad format spec: " + problem);
+    out += formatValue(*this, v, *spec, part.expr->span);
+  }
+  return Value::string(out);
+}
+
+Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
+  switch (e.kind) {
+  case ExprKind::Int: return Value::integer(e.as<IntExpr>().value);
+  case ExprKind::Float: return Value::real(e.as<FloatExpr>().value);
+  case ExprKind::String: return Value::string(e.as<StringExpr>().value);
+  case ExprKind::FString: return evalFString(e.as<FStringExpr>(), env);
+  case ExprKind::Bool: return Value::boolean(e.as<BoolExpr>().value);
+  case ExprKind::None: return Value::none();
+  case ExprKind::Name: {
+    const std::string &name = e.as<NameExpr>().name;
+    if (Value *v = env->lookup(name)) return *v;
+    fail(e.span, "undefined name `" + name + "`" + suggestName(*env, name));
+  }
+  case ExprKind::Unary: {
+    const auto &u = e.as<UnaryExpr>();
+    return unaryValue(*this, u.op, eval(*u.operand, env), e.span);
+  }
+  case ExprKind::Binary: {
+    const auto &b = e.as<BinaryExpr>();
+    if (b.op == BinaryOp::And || b.op == BinaryOp::Or) {
+      Value l = eval(*b.lhs, env);
+      if (l.kind == ValueKind::Bool) {
+        if (b.op == BinaryOp::And && !l.b) return l; // short-circuit on host bools
+        if (b.op == BinaryOp::Or && l.b) return l;
+        Value r = eval(*b.rhs, env);
+        if (r.kind != ValueKind::Bool)
+          fail(b.rhs->span, std::string("`") + spelling(b.op) + "` needs bools, got " + typeName(r));
+        return r;
+      }
+      return binaryValue(*this, b.op, l, eval(*b.rhs, env), b.opSpan);
+    }
+    return binaryValue(*this, b.op, eval(*b.lhs, env), eval(*b.rhs, env), b.opSpan);
+  }
+  case ExprKind::Range: {
+    const auto &r = e.as<RangeExpr>();
+    Value lo = eval(*r.lo, env), hi = eval(*r.hi, env);
+    if (lo.kind != ValueKind::Int || hi.kind != ValueKind::Int)
+      fail(e.span, "a range needs ints, got " + typeName(lo) + ".." + typeName(hi));
+    if (hi.i - lo.i > 100'000'000) fail(e.span, "this range has more than 100,000,000 elements");
+    std::vector<Value> items;
+    for (int64_t i = lo.i; i < hi.i; ++i) items.push_back(Value::integer(i));
+    return Value::list(std::move(items));
+  }
+  case ExprKind::Call: return evalCall(e.as<CallExpr>(), env);
+  case ExprKind::Index: return evalIndex(e.as<IndexExpr>(), env);
+  case ExprKind::Field: {
+    const auto &f = e.as<FieldExpr>();
+    return fieldOf(*this, eval(*f.base, env), f.name, f.nameSpan);
+  }
+  case ExprKind::Tuple:
+  case ExprKind::List: {
+    const auto &elems = e.kind == ExprKind::Tuple ? e.as<TupleExpr>().elems : e.as<ListExpr>().elems;
+    std::vector<Value> items;
+    for (const auto &x : elems) items.push_back(eval(*x, env));
+    return e.kind == ExprKind::Tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
+  }
+  case ExprKind::Record: {
+    std::vector<std::pair<std::string, Value>> fields;
+    for (const auto &f : e.as<RecordExpr>().fields) fields.emplace_back(f.name, eval(*f.value, env));
+    return Value::makeRecord(std::move(fields));
+  }
+  case ExprKind::Block: return evalBlock(e.as<BlockExpr>(), env);
+  case ExprKind::If: {
+    const auto &i = e.as<IfExpr>();
+    for (const auto &branch : i.branches)
+      if (truthy(*this, eval(*branch.cond, env), branch.cond->span, "`if`")) return evalBlock(*branch.body, env);
+    return i.elseBody ? evalBlock(*i.elseBody, env) : Value::none();
+  }
+  case ExprKind::Lambda: {
+    const auto &l = e.as<LambdaExpr>();
+    Value v;
+    v.kind = ValueKind::Function;
+    v.closure = std::make_shared<Closure>(Closure{"<lambda>", &l.params, l.body.get(), env, e.span});
+    return v;
+  }
+  }
+  return {};
+}
+
+Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env) {
+  Value base = eval(*e.base, env);
+  if (base.kind == ValueKind::Tensor) {
+    std::vector<IndexSpec> items;
+    for (const IndexItem &item : e.items) {
+      IndexSpec spec;
+      spec.span = item.span;
+      auto intOf = [&](const ExprPtr &x) -> std::optional<int64_t> {
+        if (!x) return std::nullopt;
+        Value v = eval(*x, env);
+        if (v.kind != ValueKind::Int) fail(x->span, "a slice bound must be an int, got " + typeName(v));
+        return v.i;
+      };
+      if (item.kind == IndexItem::Ellipsis) spec.kind = IndexSpec::Ellipsis;
+      else if (item.kind == IndexItem::Slice) {
+        spec.kind = IndexSpec::Slice;
+        spec.lo = intOf(item.lo);
+        spec.hi = intOf(item.hi);
+        if (auto step = intOf(item.step)) spec.step = *step;
+      } else {
+        Value v = eval(*item.value, env);
+        if (v.kind == ValueKind::Int) spec.index = v.i;
+        else if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::I32) {
+          spec.kind = IndexSpec::Gather;
+          spec.indices = *v.tensor;
+        } else fail(item.span, "a tensor index must be an int, a slice, `...` or an i32 tensor, got " + typeName(v));
+      }
+      items.push_back(std::move(spec));
+    }
+    Value out = Value::fromTensor(index(*this, *base.tensor, items, e.span));
+    return out;
+  }
+  if (e.items.size() != 1) fail(e.span, "a value of type " + typeName(base) + " takes one index");
+  const IndexItem &item = e.items[0];
+  if (item.kind == IndexItem::Slice && base.isSequence()) {
+    auto bound = [&](const ExprPtr &x, int64_t fallback) {
+      if (!x) return fallback;
+      Value v = eval(*x, env);
+      if (v.kind != ValueKind::Int) fail(x->span, "a slice bound must be an int, got " + typeName(v));
+      return v.i;
+    };
+    int64_t n = static_cast<int64_t>(base.items->size());
+    int64_t step = bound(item.step, 1);
+    if (step <= 0) fail(item.span, "a slice step must be positive");
+    int64_t lo = bound(item.lo, 0), hi = bound(item.hi, n);
+    if (lo < 0) lo += n;
+    if (hi < 0) hi += n;
+    lo = std::clamp<int64_t>(lo, 0, n);
+    hi = std::clamp<int64_t>(hi, 0, n);
+    std::vector<Value> out;
+    for (int64_t i = lo; i < hi; i += step) out.push_back((*base.items)[i]);
+    return base.kind == ValueKind::List ? Value::list(std::move(out)) : Value::tuple(std::move(out));
+  }
+  if (item.kind != IndexItem::Single) fail(item.span, "a value of type " + typeName(base) + " cannot be sliced");
+  return indexValue(*this, base, eval(*item.value, env), item.span);
+}
+
+void Interpreter::declare(const DeclareStmt &d, const std::shared_ptr<Env> &env) {
+  const Expr &path = *d.path;
+  Value parent, key;
+  if (path.kind == ExprKind::Field) {
+    parent = eval(*path.as<FieldExpr>().base, env);
+    key = Value::string(path.as<FieldExpr>().name);
+  } else if (path.kind == ExprKind::Index) {
+    parent = eval(*path.as<IndexExpr>().base, env);
+    key = eval(*path.as<IndexExpr>().items[0].value, env);
+  } else {
+    fail(path.span, "declare a parameter below a params argument, such as `p.w`, not the whole of `" +
+                        printExpr(path) + "`");
+  }
+  declareParam(*this, parent, key, eval(*d.init, env), d);
+}
+
+} // namespace zy::interp

@@ -1,0 +1,100 @@
+// Interpreter.h: runs Zy host code: modules, functions, loops, printing, tests.
+//
+// A tree-walking interpreter over the AST. Tensor operations go through TensorOps.h,
+// which checks shapes (with the user's call chain in the error) and runs the reference
+// kernels. Errors are thrown as ZyError, carrying a finished Diagnostic, and caught once
+// by the driver: status 1 for errors found while checking (names, types, shapes), 2 for
+// errors while running (a failed assert, a missing file).
+#pragma once
+
+#include "interp/Value.h"
+#include "support/Diagnostics.h"
+
+#include <exception>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zy::interp {
+
+struct ZyError : std::exception {
+  Diagnostic diagnostic;
+  bool runtime = false;
+  ZyError(Diagnostic d, bool rt) : diagnostic(std::move(d)), runtime(rt) {}
+  const char *what() const noexcept override { return diagnostic.message.c_str(); }
+};
+
+/// Deeper user recursion than this is an error, not a stack overflow.
+constexpr size_t MaxCallDepth = 1000;
+
+struct TestResult {
+  std::string name;
+  Span span;
+  bool passed = false;
+  std::string failure; // rendered diagnostic
+};
+
+class Interpreter {
+public:
+  Interpreter();
+  ~Interpreter();
+
+  /// Loads a file and everything it imports; throws ZyError on syntax errors too.
+  std::shared_ptr<const ModuleData> loadModule(const std::string &path);
+  /// Runs `fn main()` of a loaded module.
+  Value runMain(const ModuleData &module);
+  /// Runs each `test` block of a module, catching failures.
+  std::vector<TestResult> runTests(const std::string &path);
+
+  void setArgs(std::vector<std::string> args) { ProgramArgs = std::move(args); }
+  const std::vector<std::string> &programArgs() const { return ProgramArgs; }
+
+  /// Calls any callable value (closure, builtin) with arguments.
+  Value call(const Value &callee, CallArgs &args);
+
+  /// Throws a located error with the current call chain attached as notes.
+  [[noreturn]] void fail(Span span, const std::string &message, bool runtime = false);
+
+  /// Where output of print goes (tests capture it).
+  std::string *capture = nullptr;
+  void write(const std::string &text);
+
+  // The parameter context of init(): see Params.cpp.
+  struct ParamContext;
+  ParamContext *params = nullptr;
+
+  Value eval(const ast::Expr &e, const std::shared_ptr<Env> &env);
+  /// A name of the prelude (builtins and prelude.zy), for tensor methods like `x.sum()`.
+  Value *preludeLookup(const std::string &name) { return Prelude->lookup(name); }
+
+private:
+  friend struct Evaluator;
+  struct Frame {
+    std::string function;
+    Span callSite;
+  };
+
+  Value evalBlock(const ast::BlockExpr &b, const std::shared_ptr<Env> &env);
+  Value exec(const ast::Stmt &s, const std::shared_ptr<Env> &env, bool &isValue);
+  Value callClosure(const Closure &c, CallArgs &args);
+  void bindPattern(const ast::Pattern &p, const Value &v, const std::shared_ptr<Env> &env, bool define);
+  Value evalCall(const ast::CallExpr &c, const std::shared_ptr<Env> &env);
+  Value evalIndex(const ast::IndexExpr &e, const std::shared_ptr<Env> &env);
+  Value evalFString(const ast::FStringExpr &e, const std::shared_ptr<Env> &env);
+  void declare(const ast::DeclareStmt &d, const std::shared_ptr<Env> &env);
+  std::shared_ptr<Env> moduleEnv(const ast::Module &m, const std::string &path);
+
+  std::vector<Frame> Stack;
+  std::vector<std::string> ProgramArgs;
+  std::map<std::string, std::shared_ptr<ModuleData>> Modules; // by canonical path
+  std::vector<std::string> Loading;                            // import cycle detection
+  std::vector<std::unique_ptr<SourceFile>> Sources;
+  std::vector<std::unique_ptr<ast::Module>> Asts;
+  std::shared_ptr<Env> Prelude;
+};
+
+/// Adds the C++ builtins (prelude functions and the random/tree namespaces) to `env`.
+void installBuiltins(Env &env);
+
+} // namespace zy::interp

@@ -1,0 +1,366 @@
+// Operators.cpp: operators, fields, indexing and formatting on every kind of value.
+#include "interp/Operators.h"
+
+#include "interp/Params.h"
+#include "interp/TensorOps.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace zy::interp {
+
+using ast::BinaryOp;
+using ast::UnaryOp;
+using ir::Op;
+
+namespace {
+
+bool isTree(const Value &v) {
+  return v.kind == ValueKind::Record || v.kind == ValueKind::List || v.kind == ValueKind::Tuple;
+}
+
+/// Applies `fn` leaf by leaf to a tree and a tree of the same structure (or a scalar).
+Value zipTrees(Interpreter &in, const Value &a, const Value &b, Span span,
+               const std::function<Value(const Value &, const Value &)> &fn) {
+  bool treeA = isTree(a), treeB = isTree(b);
+  if (!treeA && !treeB) return fn(a, b);
+  if (treeA && treeB) {
+    if (a.kind != b.kind) in.fail(span, "cannot combine a " + typeName(a) + " with a " + typeName(b) + " leaf by leaf");
+    if (a.kind == ValueKind::Record) {
+      if (a.record->fields.size() != b.record->fields.size())
+        in.fail(span, "cannot combine records with different fields leaf by leaf");
+      std::vector<std::pair<std::string, Value>> out;
+      for (size_t i = 0; i < a.record->fields.size(); ++i) {
+        const auto &[name, value] = a.record->fields[i];
+        const Value *other = b.record->find(name);
+        if (!other) in.fail(span, "cannot combine trees leaf by leaf: the second has no field `" + name + "`");
+        Value leaf = zipTrees(in, value, *other, span, fn);
+        leaf.path = value.path;
+        leaf.state = value.state;
+        out.emplace_back(name, leaf);
+      }
+      Value r = Value::makeRecord(std::move(out));
+      r.path = a.path;
+      return r;
+    }
+    if (a.items->size() != b.items->size())
+      in.fail(span, "cannot combine a " + typeName(a) + " of " + std::to_string(a.items->size()) + " with one of " +
+                        std::to_string(b.items->size()) + " leaf by leaf");
+    std::vector<Value> out;
+    for (size_t i = 0; i < a.items->size(); ++i) out.push_back(zipTrees(in, (*a.items)[i], (*b.items)[i], span, fn));
+    return a.kind == ValueKind::List ? Value::list(std::move(out)) : Value::tuple(std::move(out));
+  }
+  const Value &tree = treeA ? a : b;
+  const Value &scalar = treeA ? b : a;
+  auto apply = [&](const Value &leaf) { return treeA ? fn(leaf, scalar) : fn(scalar, leaf); };
+  if (tree.kind == ValueKind::Record) {
+    std::vector<std::pair<std::string, Value>> out;
+    for (const auto &[name, value] : tree.record->fields) {
+      Value leaf = isTree(value) ? zipTrees(in, treeA ? value : scalar, treeA ? scalar : value, span, fn) : apply(value);
+      leaf.state = value.state;
+      out.emplace_back(name, leaf);
+    }
+    return Value::makeRecord(std::move(out));
+  }
+  std::vector<Value> out;
+  for (const Value &value : *tree.items)
+    out.push_back(isTree(value) ? zipTrees(in, treeA ? value : scalar, treeA ? scalar : value, span, fn) : apply(value));
+  return tree.kind == ValueKind::List ? Value::list(std::move(out)) : Value::tuple(std::move(out));
+}
+
+Op tensorOpOf(BinaryOp op) {
+  switch (op) {
+  case BinaryOp::Add: return Op::Add;
+  case BinaryOp::Sub: return Op::Sub;
+  case BinaryOp::Mul: return Op::Mul;
+  case BinaryOp::Div: return Op::Div;
+  case BinaryOp::Mod: return Op::Mod;
+  case BinaryOp::Pow: return Op::Pow;
+  case BinaryOp::Eq: return Op::Eq;
+  case BinaryOp::Ne: return Op::Ne;
+  case BinaryOp::Lt: return Op::Lt;
+  case BinaryOp::Le: return Op::Le;
+  case BinaryOp::Gt: return Op::Gt;
+  case BinaryOp::Ge: return Op::Ge;
+  case BinaryOp::And: return Op::And;
+  case BinaryOp::Or: return Op::Or;
+  case BinaryOp::MatMul: return Op::MatMul;
+  }
+  return Op::Add;
+}
+
+int64_t floorMod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+Value hostArithmetic(Interpreter &in, BinaryOp op, const Value &a, const Value &b, Span span) {
+  bool ints = a.kind == ValueKind::Int && b.kind == ValueKind::Int;
+  switch (op) {
+  case BinaryOp::Add: return ints ? Value::integer(a.i + b.i) : Value::real(a.number() + b.number());
+  case BinaryOp::Sub: return ints ? Value::integer(a.i - b.i) : Value::real(a.number() - b.number());
+  case BinaryOp::Mul: return ints ? Value::integer(a.i * b.i) : Value::real(a.number() * b.number());
+  case BinaryOp::Div:
+    if (b.number() == 0) in.fail(span, "division by zero", true);
+    return Value::real(a.number() / b.number());
+  case BinaryOp::Mod:
+    if (b.number() == 0) in.fail(span, "modulo by zero", true);
+    if (ints) return Value::integer(floorMod(a.i, b.i));
+    return Value::real(a.number() - std::floor(a.number() / b.number()) * b.number());
+  case BinaryOp::Pow:
+    if (ints && b.i >= 0) {
+      int64_t r = 1;
+      for (int64_t k = 0; k < b.i && k < 64; ++k) r *= a.i;
+      return Value::integer(r);
+    }
+    return Value::real(std::pow(a.number(), b.number()));
+  case BinaryOp::Lt: return Value::boolean(a.number() < b.number());
+  case BinaryOp::Le: return Value::boolean(a.number() <= b.number());
+  case BinaryOp::Gt: return Value::boolean(a.number() > b.number());
+  case BinaryOp::Ge: return Value::boolean(a.number() >= b.number());
+  default: break;
+  }
+  in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b));
+}
+
+} // namespace
+
+Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, Span span) {
+  if (op == BinaryOp::Eq || op == BinaryOp::Ne) {
+    if (a.kind != ValueKind::Tensor && b.kind != ValueKind::Tensor) {
+      bool eq = staticEquals(a, b);
+      return Value::boolean(op == BinaryOp::Eq ? eq : !eq);
+    }
+  }
+  if (op == BinaryOp::MatMul) {
+    if (a.kind != ValueKind::Tensor || b.kind != ValueKind::Tensor)
+      in.fail(span, "`@` multiplies tensors, got " + typeName(a) + " and " + typeName(b));
+    return Value::fromTensor(matmul(in, *a.tensor, *b.tensor, span));
+  }
+  if (isTree(a) || isTree(b)) {
+    // Concatenation of host sequences and strings first; then leaf-by-leaf arithmetic.
+    if (op == BinaryOp::Add && a.kind == b.kind && a.kind != ValueKind::Record) {
+      std::vector<Value> items = *a.items;
+      items.insert(items.end(), b.items->begin(), b.items->end());
+      return a.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+    }
+    return zipTrees(in, a, b, span, [&](const Value &x, const Value &y) { return binaryValue(in, op, x, y, span); });
+  }
+  if (a.kind == ValueKind::Tensor || b.kind == ValueKind::Tensor) {
+    if (!isTensorLike(a) || !isTensorLike(b))
+      in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b));
+    return Value::fromTensor(binary(in, tensorOpOf(op), a, b, span));
+  }
+  if (a.kind == ValueKind::Str && b.kind == ValueKind::Str) {
+    if (op == BinaryOp::Add) return Value::string(*a.str + *b.str);
+    if (op == BinaryOp::Lt) return Value::boolean(*a.str < *b.str);
+    if (op == BinaryOp::Gt) return Value::boolean(*a.str > *b.str);
+    if (op == BinaryOp::Le) return Value::boolean(*a.str <= *b.str);
+    if (op == BinaryOp::Ge) return Value::boolean(*a.str >= *b.str);
+  }
+  if (a.isNumber() && b.isNumber() && a.kind != ValueKind::Bool && b.kind != ValueKind::Bool)
+    return hostArithmetic(in, op, a, b, span);
+  std::string hint = a.kind == ValueKind::Str || b.kind == ValueKind::Str ? " (use str(x) to make a string)" : "";
+  in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b) + hint);
+}
+
+Value unaryValue(Interpreter &in, UnaryOp op, const Value &v, Span span) {
+  if (isTree(v))
+    return zipTrees(in, v, Value::none(), span, [&](const Value &x, const Value &) { return unaryValue(in, op, x, span); });
+  if (op == UnaryOp::Not) {
+    if (v.kind == ValueKind::Bool) return Value::boolean(!v.b);
+    if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool) return Value::fromTensor(unary(in, Op::Not, *v.tensor, span));
+    in.fail(span, "`not` needs a bool, got " + typeName(v));
+  }
+  if (v.kind == ValueKind::Int) return Value::integer(op == UnaryOp::Neg ? -v.i : v.i);
+  if (v.kind == ValueKind::Float) return Value::real(op == UnaryOp::Neg ? -v.f : v.f);
+  if (v.kind == ValueKind::Tensor) return op == UnaryOp::Neg ? Value::fromTensor(unary(in, Op::Neg, *v.tensor, span)) : v;
+  in.fail(span, std::string("unary `") + spelling(op) + "` is not defined for " + typeName(v));
+}
+
+static Value withPath(Value v, const std::string &path) {
+  if (v.kind == ValueKind::Record || v.kind == ValueKind::List || v.kind == ValueKind::Tensor) v.path = path;
+  return v;
+}
+
+static std::string join(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
+
+Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span span) {
+  switch (v.kind) {
+  case ValueKind::Record: {
+    if (const Value *f = v.record->find(name)) return withPath(*f, join(v.path, name));
+    std::string known;
+    for (const auto &[key, value] : v.record->fields) known += (known.empty() ? "" : ", ") + key;
+    in.fail(span, (v.path.empty() ? std::string("this record") : "`" + v.path + "`") + " has no field `" + name + "`" +
+                      (known.empty() ? "" : " (it has " + known + ")"));
+  }
+  case ValueKind::Module: {
+    if (auto it = v.module->globals->vars.find(name); it != v.module->globals->vars.end()) return it->second;
+    in.fail(span, "module `" + v.module->name + "` has no `" + name + "`");
+  }
+  case ValueKind::ParamsView: {
+    Value child = v;
+    child.path = join(v.path, name);
+    return lookupParam(in, child, span);
+  }
+  case ValueKind::Tensor: {
+    const Tensor &t = *v.tensor;
+    if (name == "shape") {
+      std::vector<Value> dims;
+      for (int64_t d : t.shape()) dims.push_back(Value::integer(d));
+      return Value::list(std::move(dims));
+    }
+    if (name == "dtype") return Value::string(dtypeName(t.dtype()));
+    if (name == "ndim") return Value::integer(t.rank());
+    if (name == "size") return Value::integer(t.size());
+    if (name == "T") {
+      std::vector<int64_t> perm;
+      for (int64_t i = t.rank() - 1; i >= 0; --i) perm.push_back(i);
+      return Value::fromTensor(transpose(in, t, perm, span));
+    }
+    // A method: the prelude function of that name with the tensor as first argument.
+    static Env *prelude = nullptr;
+    (void)prelude;
+    Value *fn = in.preludeLookup(name);
+    if (!fn || (fn->kind != ValueKind::Builtin && fn->kind != ValueKind::Function))
+      in.fail(span, "a tensor has no attribute or method `" + name + "`");
+    Value bound;
+    bound.kind = ValueKind::BoundMethod;
+    bound.items = std::make_shared<const std::vector<Value>>(std::vector<Value>{v, *fn});
+    return bound;
+  }
+  default: in.fail(span, "a value of type " + typeName(v) + " has no field `" + name + "`");
+  }
+}
+
+Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span) {
+  if (v.kind == ValueKind::ParamsView) {
+    Value child = v;
+    if (i.kind == ValueKind::Int) child.path = join(v.path, std::to_string(i.i));
+    else if (i.kind == ValueKind::Str) child.path = join(v.path, *i.str);
+    else in.fail(span, "a params path is indexed by an int or a string, got " + typeName(i));
+    return lookupParam(in, child, span);
+  }
+  if (v.kind == ValueKind::Record) {
+    if (i.kind != ValueKind::Str) in.fail(span, "a record is indexed by a string, got " + typeName(i));
+    return fieldOf(in, v, *i.str, span);
+  }
+  if (v.isSequence() || v.kind == ValueKind::Str) {
+    if (i.kind != ValueKind::Int) in.fail(span, "a " + typeName(v) + " is indexed by an int, got " + typeName(i));
+    int64_t n = v.kind == ValueKind::Str ? static_cast<int64_t>(v.str->size()) : static_cast<int64_t>(v.items->size());
+    int64_t k = i.i < 0 ? i.i + n : i.i;
+    if (k < 0 || k >= n)
+      in.fail(span, "index " + std::to_string(i.i) + " is out of range for a " + typeName(v) + " of length " + std::to_string(n));
+    if (v.kind == ValueKind::Str) return Value::string(std::string(1, (*v.str)[k]));
+    return withPath((*v.items)[k], join(v.path, std::to_string(k)));
+  }
+  in.fail(span, "a value of type " + typeName(v) + " cannot be indexed");
+}
+
+std::string formatValue(Interpreter &in, const Value &v, const FormatSpec &spec, Span span) {
+  std::string body;
+  double number = 0;
+  bool numeric = v.isNumber() || (v.kind == ValueKind::Tensor && v.tensor->size() == 1);
+  if (numeric) number = v.kind == ValueKind::Tensor ? v.tensor->get(0) : v.number();
+  char type = spec.type;
+  if (type && type != 's' && !numeric) in.fail(span, "format `" + std::string(1, type) + "` needs a number, got " + typeName(v));
+  if (!numeric || type == 's') {
+    body = toDisplayString(v);
+    if (spec.precision >= 0 && static_cast<int>(body.size()) > spec.precision) body.resize(spec.precision);
+  } else {
+    bool integral = v.kind == ValueKind::Int || v.kind == ValueKind::Bool ||
+                    (v.kind == ValueKind::Tensor && !isFloat(v.tensor->dtype()));
+    if (!type) type = integral ? 'd' : 'g';
+    char fmt[16], buf[512];
+    int precision = spec.precision >= 0 ? spec.precision : 6;
+    std::string sign = spec.sign == '+' ? "+" : spec.sign == ' ' ? " " : "";
+    switch (type) {
+    case 'd': std::snprintf(buf, sizeof buf, ("%" + sign + "lld").c_str(), static_cast<long long>(std::llround(number))); break;
+    case 'x': case 'X': case 'o':
+      std::snprintf(fmt, sizeof fmt, "%%ll%c", type);
+      std::snprintf(buf, sizeof buf, fmt, static_cast<long long>(std::llround(number)));
+      break;
+    case 'b': {
+      unsigned long long n = static_cast<unsigned long long>(std::llabs(std::llround(number)));
+      std::string bits;
+      do { bits.insert(bits.begin(), char('0' + (n & 1))); n >>= 1; } while (n);
+      std::snprintf(buf, sizeof buf, "%s", bits.c_str());
+      break;
+    }
+    case '%': std::snprintf(buf, sizeof buf, ("%" + sign + ".*f%%").c_str(), precision, number * 100); break;
+    default:
+      if (type == 'g' && spec.precision < 0 && v.kind == ValueKind::Float) {
+        std::snprintf(buf, sizeof buf, "%s%s", number >= 0 ? sign.c_str() : "", toDisplayString(Value::real(number)).c_str());
+      } else {
+        std::snprintf(fmt, sizeof fmt, "%%%s.*%c", sign.c_str(), type == 'F' ? 'f' : type);
+        std::snprintf(buf, sizeof buf, fmt, precision, number);
+      }
+    }
+    body = buf;
+    if (spec.thousands) {
+      size_t end = body.find_first_of(".eE%");
+      if (end == std::string::npos) end = body.size();
+      size_t start = body.find_first_of("0123456789");
+      for (size_t k = end; k > start + 3; k -= 3) body.insert(k - 3, ",");
+    }
+  }
+  size_t len = 0;
+  for (unsigned char c : body) len += (c & 0xC0) != 0x80;
+  if (static_cast<int>(len) >= spec.width) return body;
+  size_t pad = spec.width - len;
+  char align = spec.align ? spec.align : (numeric && type != 's' ? '>' : '<');
+  char fill = spec.zeroPad && !spec.align ? '0' : spec.fill;
+  if (fill == '0' && !spec.align && numeric) {
+    size_t signEnd = (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
+    return body.substr(0, signEnd) + std::string(pad, '0') + body.substr(signEnd);
+  }
+  if (align == '<') return body + std::string(pad, fill);
+  if (align == '^') return std::string(pad / 2, fill) + body + std::string(pad - pad / 2, fill);
+  return std::string(pad, fill) + body;
+}
+
+static size_t editDistance(const std::string &a, const std::string &b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] != b[j - 1])});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggestName(Env &env, const std::string &name) {
+  std::string best;
+  size_t bestDistance = name.size() <= 3 ? 1 : 2;
+  for (Env *e = &env; e; e = e->parent.get())
+    for (const auto &[candidate, value] : e->vars) {
+      size_t d = editDistance(name, candidate);
+      if (d <= bestDistance && (best.empty() || d < editDistance(name, best))) best = candidate;
+    }
+  return best.empty() ? "" : "; did you mean `" + best + "`?";
+}
+
+void checkAnnotation(Interpreter &in, const Value &v, const ast::Type &type, Span span) {
+  if (type.kind != ast::Type::Named) return;
+  auto dtype = dtypeFromName(type.name);
+  if (!dtype) return; // int, bool, str...: static values are not checked here
+  if (v.kind != ValueKind::Tensor) in.fail(span, "expected a tensor of type " + type.name + ", got " + typeName(v));
+  if (v.tensor->dtype() != *dtype)
+    in.fail(span, "expected dtype " + type.name + ", got " + typeName(v));
+  if (!type.dims) return;
+  const auto &dims = *type.dims;
+  bool ellipsis = std::any_of(dims.begin(), dims.end(), [](const ast::Dim &d) { return d.kind == ast::Dim::Ellipsis; });
+  if (!ellipsis && dims.size() != static_cast<size_t>(v.tensor->rank()))
+    in.fail(span, "expected rank " + std::to_string(dims.size()) + ", got " + typeName(v));
+  for (size_t k = 0; k < dims.size() && !ellipsis; ++k)
+    if (dims[k].kind == ast::Dim::Fixed && dims[k].size != v.tensor->shape()[k])
+      in.fail(span, "expected dimension " + std::to_string(k) + " to be " + std::to_string(dims[k].size) + ", got " +
+                        typeName(v));
+}
+
+} // namespace zy::interp

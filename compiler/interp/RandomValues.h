@@ -1,0 +1,24 @@
+// RandomValues.h: drawing random tensors from keys on the host (random.*, initialisers).
+// Every draw goes through runtime/Random.h, so the same key gives the same numbers in
+// the interpreter, the executor and compiled code.
+#pragma once
+
+#include "ir/Tensor.h"
+
+#include <array>
+
+namespace zy::interp {
+
+using Key = std::array<uint32_t, 2>;
+
+Key foldIn(Key key, uint32_t data);
+/// A 32-bit FNV-1a hash of a parameter path: init folds it into the key.
+uint32_t hashPath(const std::string &path);
+
+Tensor uniformTensor(Key key, const Shape &shape, DType dtype, double lo, double hi);
+/// Standard normal draws scaled by `std`; `truncate` > 0 keeps |z| < truncate (in stds).
+Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate = 0);
+
+double erfInv(double x);
+
+} // namespace zy::interp

@@ -1,0 +1,285 @@
+// TensorOps.cpp: from what users write to checked primitive nodes (see TensorOps.h).
+#include "interp/TensorOps.h"
+
+#include "ir/OpTable.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace zy::interp {
+
+using ir::Node;
+using ir::Op;
+
+Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Span span) {
+  std::vector<ir::OperandType> types;
+  for (const Tensor &t : operands) types.push_back({t.dtype(), t.shape()});
+  node.span = span;
+  if (auto error = ir::inferType(node, types)) in.fail(span, *error);
+  std::vector<const Tensor *> ptrs;
+  for (const Tensor &t : operands) ptrs.push_back(&t);
+  return ir::evaluate(node, ptrs);
+}
+
+static Node makeNode(Op op) {
+  Node n;
+  n.op = op;
+  return n;
+}
+
+bool isTensorLike(const Value &v) { return v.kind == ValueKind::Tensor || v.isNumber(); }
+
+Tensor asTensor(Interpreter &in, const Value &v, Span span, std::optional<DType> weak) {
+  if (v.kind == ValueKind::Tensor) return *v.tensor;
+  if (v.kind == ValueKind::Bool) return Tensor::scalar(weak.value_or(DType::Bool), v.b);
+  if (v.kind == ValueKind::Int) return Tensor::scalar(weak.value_or(DType::I32), double(v.i));
+  if (v.kind == ValueKind::Float) {
+    DType d = weak && isFloat(*weak) ? *weak : DType::F32;
+    return Tensor::scalar(d, v.f);
+  }
+  in.fail(span, "expected a tensor or a number, got " + typeName(v));
+}
+
+Tensor cast(Interpreter &in, const Tensor &t, DType to, Span span) {
+  if (t.dtype() == to) return t;
+  Node n = makeNode(Op::Cast);
+  n.attrs.dtype = to;
+  return emit(in, n, {t}, span);
+}
+
+Tensor broadcastTo(Interpreter &in, const Tensor &t, const Shape &shape, Span span) {
+  if (t.shape() == shape) return t;
+  Node n = makeNode(Op::Broadcast);
+  n.attrs.shape = shape;
+  return emit(in, n, {t}, span);
+}
+
+Shape toShape(Interpreter &in, const Value &v, Span span) {
+  if (v.kind == ValueKind::Int) return {v.i};
+  if (!v.isSequence()) in.fail(span, "expected a shape (a list of ints), got " + typeName(v));
+  Shape shape;
+  for (const Value &d : *v.items) {
+    if (d.kind != ValueKind::Int) in.fail(span, "a shape is a list of ints, but it holds " + typeName(d));
+    shape.push_back(d.i);
+  }
+  return shape;
+}
+
+Tensor full(Interpreter &in, const Shape &shape, double value, DType dtype, Span span) {
+  for (int64_t d : shape)
+    if (d < 0) in.fail(span, "a shape cannot have a negative dimension: " + shapeString(shape));
+  if (!elementCount(shape))
+    in.fail(span, "a tensor of shape " + shapeString(shape) + " is too large (at most " +
+                      std::to_string(MaxTensorElements) + " elements)");
+  Node n = makeNode(Op::Constant);
+  n.attrs.shape = shape;
+  n.attrs.value = value;
+  n.attrs.dtype = dtype;
+  return emit(in, n, {}, span);
+}
+
+Tensor reshape(Interpreter &in, const Tensor &t, std::vector<int64_t> shape, Span span) {
+  // Resolve a single -1 from the element count.
+  int64_t known = 1, unknown = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (unknown >= 0) in.fail(span, "a reshape can have only one -1, got " + shapeString(shape));
+      unknown = static_cast<int64_t>(i);
+    } else if (shape[i] < 0) {
+      in.fail(span, "cannot reshape to " + shapeString(shape) + ": negative dimension");
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (unknown >= 0) {
+    if (known == 0 || t.size() % known != 0)
+      in.fail(span, "cannot reshape " + typeString(t.dtype(), t.shape()) + " (" + std::to_string(t.size()) +
+                        " elements) to " + shapeString(shape));
+    shape[unknown] = t.size() / known;
+  }
+  Node n = makeNode(Op::Reshape);
+  n.attrs.shape = shape;
+  return emit(in, n, {t}, span);
+}
+
+Tensor transpose(Interpreter &in, const Tensor &t, std::vector<int64_t> perm, Span span) {
+  Node n = makeNode(Op::Transpose);
+  for (int64_t &p : perm)
+    if (p < 0) p += t.rank();
+  n.attrs.perm = perm;
+  return emit(in, n, {t}, span);
+}
+
+/// Promotes both operands to a common dtype (host numbers are weak: they take the
+/// tensor's dtype) and broadcasts them to a common shape.
+static std::pair<Tensor, Tensor> align(Interpreter &in, const Value &a, const Value &b, Span span) {
+  std::optional<DType> weakA, weakB;
+  if (a.kind == ValueKind::Tensor && b.kind != ValueKind::Tensor) weakB = a.tensor->dtype();
+  if (b.kind == ValueKind::Tensor && a.kind != ValueKind::Tensor) weakA = b.tensor->dtype();
+  if (weakB && b.kind == ValueKind::Float && !isFloat(*weakB)) weakB = DType::F32;
+  if (weakA && a.kind == ValueKind::Float && !isFloat(*weakA)) weakA = DType::F32;
+  Tensor x = asTensor(in, a, span, weakA), y = asTensor(in, b, span, weakB);
+  DType common = promote(x.dtype(), y.dtype());
+  x = cast(in, x, common, span);
+  y = cast(in, y, common, span);
+  std::string error;
+  auto shape = ir::broadcastShapes(x.shape(), y.shape(), error);
+  if (!shape)
+    in.fail(span, "cannot broadcast " + typeString(x.dtype(), x.shape()) + " with " + typeString(y.dtype(), y.shape()) +
+                      ": " + error);
+  return {broadcastTo(in, x, *shape, span), broadcastTo(in, y, *shape, span)};
+}
+
+Tensor binary(Interpreter &in, Op op, const Value &a, const Value &b, Span span) {
+  auto [x, y] = align(in, a, b, span);
+  // True division of integers gives floats, as in Python.
+  if (op == Op::Div && !isFloat(x.dtype())) {
+    x = cast(in, x, DType::F32, span);
+    y = cast(in, y, DType::F32, span);
+  }
+  return emit(in, makeNode(op), {x, y}, span);
+}
+
+Tensor unary(Interpreter &in, Op op, const Tensor &t, Span span) { return emit(in, makeNode(op), {t}, span); }
+
+Tensor where(Interpreter &in, const Value &c, const Value &a, const Value &b, Span span) {
+  Tensor cond = asTensor(in, c, span);
+  if (cond.dtype() != DType::Bool)
+    in.fail(span, "where needs a bool condition, got " + typeString(cond.dtype(), cond.shape()));
+  auto [x, y] = align(in, a, b, span);
+  std::string error;
+  auto shape = ir::broadcastShapes(cond.shape(), x.shape(), error);
+  if (!shape) in.fail(span, "cannot broadcast the condition of where: " + error);
+  return emit(in, makeNode(Op::Where),
+              {broadcastTo(in, cond, *shape, span), broadcastTo(in, x, *shape, span), broadcastTo(in, y, *shape, span)},
+              span);
+}
+
+Tensor reduce(Interpreter &in, Op op, const Tensor &t, std::optional<std::vector<int64_t>> axes, bool keepdims,
+              Span span) {
+  Node n = makeNode(op);
+  if (axes) {
+    for (int64_t a : *axes) {
+      if (a < -t.rank() || a >= t.rank())
+        in.fail(span, "axis " + std::to_string(a) + " is out of range for " + typeString(t.dtype(), t.shape()));
+      n.attrs.axes.push_back(a < 0 ? a + t.rank() : a);
+    }
+    std::sort(n.attrs.axes.begin(), n.attrs.axes.end());
+  } else {
+    n.attrs.axes.resize(t.rank());
+    std::iota(n.attrs.axes.begin(), n.attrs.axes.end(), 0);
+  }
+  n.attrs.keepdims = keepdims;
+  return emit(in, n, {t}, span);
+}
+
+Tensor matmul(Interpreter &in, const Tensor &a0, const Tensor &b0, Span span) {
+  if (a0.rank() == 0 || b0.rank() == 0)
+    in.fail(span, "matmul needs tensors of rank 1 or more, got " + typeString(a0.dtype(), a0.shape()) + " and " +
+                      typeString(b0.dtype(), b0.shape()));
+  DType common = promote(a0.dtype(), b0.dtype());
+  Tensor a = cast(in, a0, common, span), b = cast(in, b0, common, span);
+  // Vectors become matrices for the product and lose that axis again after, as in NumPy.
+  bool vecA = a.rank() == 1, vecB = b.rank() == 1;
+  if (vecA) a = reshape(in, a, {1, a.shape()[0]}, span);
+  if (vecB) b = reshape(in, b, {b.shape()[0], 1}, span);
+  // Batch dims broadcast; the two matrix dims stay.
+  Shape batchA(a.shape().begin(), a.shape().end() - 2), batchB(b.shape().begin(), b.shape().end() - 2);
+  std::string error;
+  auto batch = ir::broadcastShapes(batchA, batchB, error);
+  if (!batch)
+    in.fail(span, "matmul of " + typeString(a0.dtype(), a0.shape()) + " and " + typeString(b0.dtype(), b0.shape()) +
+                      ": batch dimensions " + error);
+  Shape shapeA = *batch, shapeB = *batch;
+  shapeA.insert(shapeA.end(), a.shape().end() - 2, a.shape().end());
+  shapeB.insert(shapeB.end(), b.shape().end() - 2, b.shape().end());
+  if (a.shape()[a.rank() - 1] != b.shape()[b.rank() - 2])
+    in.fail(span, "matmul of " + typeString(a0.dtype(), a0.shape()) + " and " + typeString(b0.dtype(), b0.shape()) +
+                      ": inner dimensions " + std::to_string(a.shape()[a.rank() - 1]) + " and " +
+                      std::to_string(b.shape()[b.rank() - 2]) + " differ");
+  Tensor out = emit(in, makeNode(Op::MatMul), {broadcastTo(in, a, shapeA, span), broadcastTo(in, b, shapeB, span)}, span);
+  if (vecA || vecB) {
+    Shape s = out.shape();
+    if (vecB) s.erase(s.end() - 1);
+    if (vecA) s.erase(s.end() - (vecB ? 1 : 2));
+    out = reshape(in, out, s, span);
+  }
+  return out;
+}
+
+Tensor concat(Interpreter &in, const std::vector<Tensor> &parts, int64_t axis, Span span) {
+  if (parts.empty()) in.fail(span, "concat needs at least one tensor");
+  int64_t rank = parts[0].rank();
+  if (axis < -rank || axis >= rank)
+    in.fail(span, "axis " + std::to_string(axis) + " is out of range for " + typeString(parts[0].dtype(), parts[0].shape()));
+  Node n = makeNode(Op::Concat);
+  n.attrs.axis = axis < 0 ? axis + rank : axis;
+  DType common = parts[0].dtype();
+  for (const Tensor &p : parts) common = promote(common, p.dtype());
+  std::vector<Tensor> cast_;
+  for (const Tensor &p : parts) cast_.push_back(cast(in, p, common, span));
+  return emit(in, n, cast_, span);
+}
+
+Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &items, Span span) {
+  // Expand `...` to full slices, then slice every axis, then drop the axes indexed by an
+  // int, then gather along axes indexed by a tensor.
+  size_t explicitAxes = 0;
+  for (const IndexSpec &s : items) explicitAxes += s.kind != IndexSpec::Ellipsis;
+  if (explicitAxes > static_cast<size_t>(t.rank()))
+    in.fail(span, "too many indices (" + std::to_string(explicitAxes) + ") for " + typeString(t.dtype(), t.shape()));
+  std::vector<IndexSpec> full_;
+  for (const IndexSpec &s : items) {
+    if (s.kind == IndexSpec::Ellipsis) {
+      for (size_t k = 0; k < t.rank() - explicitAxes; ++k) full_.push_back(IndexSpec{IndexSpec::Slice});
+    } else {
+      full_.push_back(s);
+    }
+  }
+  while (full_.size() < static_cast<size_t>(t.rank())) full_.push_back(IndexSpec{IndexSpec::Slice});
+
+  Node slice = makeNode(Op::Slice);
+  Shape kept;
+  std::vector<std::pair<int64_t, Tensor>> gathers;
+  for (int64_t axis = 0; axis < t.rank(); ++axis) {
+    const IndexSpec &s = full_[axis];
+    int64_t n = t.shape()[axis];
+    int64_t start = 0, stop = n, step = 1;
+    if (s.kind == IndexSpec::Single) {
+      int64_t i = s.index < 0 ? s.index + n : s.index;
+      if (i < 0 || i >= n)
+        in.fail(s.span.valid() ? s.span : span, "index " + std::to_string(s.index) + " is out of range for axis " +
+                                                    std::to_string(axis) + " of " + typeString(t.dtype(), t.shape()));
+      start = i;
+      stop = i + 1;
+    } else if (s.kind == IndexSpec::Slice) {
+      if (s.step <= 0) in.fail(s.span.valid() ? s.span : span, "a slice step must be positive");
+      step = s.step;
+      auto clampBound = [&](std::optional<int64_t> b, int64_t fallback) {
+        if (!b) return fallback;
+        int64_t v = *b < 0 ? *b + n : *b;
+        return std::clamp<int64_t>(v, 0, n);
+      };
+      start = clampBound(s.lo, 0);
+      stop = std::max(start, clampBound(s.hi, n));
+      kept.push_back((stop - start + step - 1) / step);
+    } else {
+      gathers.emplace_back(static_cast<int64_t>(kept.size()), s.indices);
+      kept.push_back(n);
+    }
+    slice.attrs.starts.push_back(start);
+    slice.attrs.stops.push_back(stop);
+    slice.attrs.steps.push_back(step);
+  }
+  Tensor out = emit(in, slice, {t}, span);
+  out = reshape(in, out, kept, span);
+  // Gathers: later axes first, so earlier axis numbers stay valid.
+  for (auto it = gathers.rbegin(); it != gathers.rend(); ++it) {
+    Node g = makeNode(Op::Gather);
+    g.attrs.axis = it->first;
+    out = emit(in, g, {out, it->second}, span);
+  }
+  return out;
+}
+
+} // namespace zy::interp

@@ -1,0 +1,209 @@
+// Trees.cpp: tree.* — walking, mapping, summarising and merging trees of tensors.
+#include "interp/Trees.h"
+
+#include <cstdio>
+
+namespace zy::interp {
+
+namespace {
+
+bool isNode(const Value &v) {
+  return v.kind == ValueKind::Record || v.kind == ValueKind::List || v.kind == ValueKind::Tuple;
+}
+
+std::string join(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
+
+/// Rebuilds a tree with each leaf replaced by fn(path, leaf); nodes keep their kind.
+Value mapTree(const Value &tree, const std::function<Value(const std::string &, const Value &)> &fn,
+              const std::string &path = "") {
+  if (tree.kind == ValueKind::Record) {
+    std::vector<std::pair<std::string, Value>> fields;
+    for (const auto &[name, value] : tree.record->fields) fields.emplace_back(name, mapTree(value, fn, join(path, name)));
+    return Value::makeRecord(std::move(fields));
+  }
+  if (tree.kind == ValueKind::List || tree.kind == ValueKind::Tuple) {
+    std::vector<Value> items;
+    for (size_t i = 0; i < tree.items->size(); ++i) items.push_back(mapTree((*tree.items)[i], fn, join(path, std::to_string(i))));
+    return tree.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+  }
+  return fn(path, tree);
+}
+
+/// Keeps the leaves for which keep() holds; nodes left empty disappear.
+std::optional<Value> filterTree(const Value &tree, const std::function<bool(const Value &)> &keep) {
+  if (tree.kind == ValueKind::Record) {
+    std::vector<std::pair<std::string, Value>> fields;
+    for (const auto &[name, value] : tree.record->fields)
+      if (auto kept = filterTree(value, keep)) fields.emplace_back(name, *kept);
+    if (fields.empty()) return std::nullopt;
+    return Value::makeRecord(std::move(fields));
+  }
+  if (isNode(tree)) {
+    std::vector<Value> items;
+    for (const Value &v : *tree.items)
+      if (auto kept = filterTree(v, keep)) items.push_back(*kept);
+    if (items.empty()) return std::nullopt;
+    return tree.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+  }
+  if (keep(tree)) return tree;
+  return std::nullopt;
+}
+
+Value merge(Interpreter &in, const Value &a, const Value &b, Span span) {
+  if (a.kind == ValueKind::Record && b.kind == ValueKind::Record) {
+    std::vector<std::pair<std::string, Value>> fields = a.record->fields;
+    for (const auto &[name, value] : b.record->fields) {
+      auto it = std::find_if(fields.begin(), fields.end(), [&](auto &f) { return f.first == name; });
+      if (it == fields.end()) fields.emplace_back(name, value);
+      else it->second = merge(in, it->second, value, span);
+    }
+    return Value::makeRecord(std::move(fields));
+  }
+  if (a.kind == ValueKind::List && b.kind == ValueKind::List && a.items->size() == b.items->size()) {
+    std::vector<Value> items;
+    for (size_t i = 0; i < a.items->size(); ++i) items.push_back(merge(in, (*a.items)[i], (*b.items)[i], span));
+    return Value::list(std::move(items));
+  }
+  return b; // b's leaf (or subtree) replaces a's
+}
+
+std::string shapeText(const Value &leaf) {
+  if (leaf.kind == ValueKind::Tensor) return typeString(leaf.tensor->dtype(), leaf.tensor->shape());
+  return typeName(leaf);
+}
+
+std::string withCommas(int64_t n) {
+  std::string s = std::to_string(n);
+  for (int k = static_cast<int>(s.size()) - 3; k > 0; k -= 3) s.insert(k, ",");
+  return s;
+}
+
+void def(Env &env, const std::string &name, std::function<Value(Interpreter &, CallArgs &)> fn) {
+  env.define(name, Value::makeBuiltin(name, std::move(fn)));
+}
+
+const Value &arg(Interpreter &in, CallArgs &a, size_t i, const char *what) {
+  if (i >= a.positional.size()) in.fail(a.span, "`" + (a.name ? *a.name : std::string("tree function")) + "` needs " + what);
+  return a.positional[i];
+}
+
+} // namespace
+
+void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
+                 const std::string &path) {
+  if (tree.kind == ValueKind::Record) {
+    for (const auto &[name, value] : tree.record->fields) forEachLeaf(value, visit, join(path, name));
+  } else if (isNode(tree)) {
+    for (size_t i = 0; i < tree.items->size(); ++i) forEachLeaf((*tree.items)[i], visit, join(path, std::to_string(i)));
+  } else {
+    visit(path, tree);
+  }
+}
+
+void installTrees(Env &prelude) {
+  auto env = std::make_shared<Env>();
+  def(*env, "leaves", [](Interpreter &in, CallArgs &a) {
+    std::vector<Value> out;
+    forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &, const Value &v) { out.push_back(v); });
+    return Value::list(std::move(out));
+  });
+  def(*env, "flatten", [](Interpreter &in, CallArgs &a) {
+    std::vector<Value> out;
+    forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &, const Value &v) { out.push_back(v); });
+    return Value::list(std::move(out));
+  });
+  def(*env, "paths", [](Interpreter &in, CallArgs &a) {
+    std::vector<Value> out;
+    forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &p, const Value &) { out.push_back(Value::string(p)); });
+    return Value::list(std::move(out));
+  });
+  def(*env, "count", [](Interpreter &in, CallArgs &a) {
+    int64_t n = 0;
+    forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &, const Value &v) {
+      if (v.kind == ValueKind::Tensor) n += v.tensor->size();
+    });
+    return Value::integer(n);
+  });
+  def(*env, "shapes", [](Interpreter &in, CallArgs &a) {
+    return mapTree(arg(in, a, 0, "a tree"), [](const std::string &, const Value &v) {
+      if (v.kind != ValueKind::Tensor) return v;
+      std::vector<Value> dims;
+      for (int64_t d : v.tensor->shape()) dims.push_back(Value::integer(d));
+      return Value::list(std::move(dims));
+    });
+  });
+  def(*env, "summary", [](Interpreter &in, CallArgs &a) {
+    std::vector<std::array<std::string, 3>> rows;
+    int64_t total = 0, state = 0;
+    forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &p, const Value &v) {
+      int64_t n = v.kind == ValueKind::Tensor ? v.tensor->size() : 0;
+      total += n;
+      if (v.state) state += n;
+      rows.push_back({p + (v.state ? " (state)" : ""), shapeText(v), withCommas(n)});
+    });
+    size_t w0 = 4, w1 = 5, w2 = 6;
+    for (auto &r : rows) w0 = std::max(w0, r[0].size()), w1 = std::max(w1, r[1].size()), w2 = std::max(w2, r[2].size());
+    auto line = [&](const std::string &x, const std::string &y, const std::string &z) {
+      return x + std::string(w0 - x.size() + 2, ' ') + y + std::string(w1 - y.size() + 2, ' ') +
+             std::string(w2 - z.size(), ' ') + z + "\n";
+    };
+    std::string rule(w0 + w1 + w2 + 4, '-');
+    std::string out = line("path", "shape", "params") + rule + "\n";
+    for (auto &r : rows) out += line(r[0], r[1], r[2]);
+    out += rule + "\n" + "total: " + withCommas(total) + " parameters";
+    if (state) out += " (" + withCommas(total - state) + " trainable, " + withCommas(state) + " state)";
+    return Value::string(out);
+  });
+  def(*env, "map", [](Interpreter &in, CallArgs &a) {
+    const Value &fn = arg(in, a, 0, "a function");
+    const Value &tree = arg(in, a, 1, "a tree");
+    std::vector<std::vector<Value>> others;
+    for (size_t k = 2; k < a.positional.size(); ++k) {
+      std::vector<Value> leaves;
+      forEachLeaf(a.positional[k], [&](const std::string &, const Value &v) { leaves.push_back(v); });
+      others.push_back(std::move(leaves));
+    }
+    size_t index = 0;
+    Span span = a.span;
+    return mapTree(tree, [&](const std::string &, const Value &leaf) {
+      CallArgs call;
+      call.span = span;
+      call.positional.push_back(leaf);
+      for (auto &leaves : others) {
+        if (index >= leaves.size()) in.fail(span, "tree.map: the trees have different numbers of leaves");
+        call.positional.push_back(leaves[index]);
+      }
+      ++index;
+      Value out = in.call(fn, call);
+      out.state = leaf.state;
+      return out;
+    });
+  });
+  def(*env, "unflatten", [](Interpreter &in, CallArgs &a) {
+    const Value &like = arg(in, a, 0, "a tree to copy the structure of");
+    const Value &leaves = arg(in, a, 1, "a list of leaves");
+    if (!leaves.isSequence()) in.fail(a.span, "tree.unflatten needs a list of leaves, got " + typeName(leaves));
+    size_t index = 0;
+    Value out = mapTree(like, [&](const std::string &, const Value &) {
+      if (index >= leaves.items->size()) in.fail(a.span, "tree.unflatten: too few leaves for this tree");
+      return (*leaves.items)[index++];
+    });
+    if (index != leaves.items->size()) in.fail(a.span, "tree.unflatten: too many leaves for this tree");
+    return out;
+  });
+  def(*env, "merge", [](Interpreter &in, CallArgs &a) {
+    return merge(in, arg(in, a, 0, "two trees"), arg(in, a, 1, "two trees"), a.span);
+  });
+  def(*env, "trainable", [](Interpreter &in, CallArgs &a) {
+    return filterTree(arg(in, a, 0, "a tree"), [](const Value &v) { return !v.state; }).value_or(Value::makeRecord({}));
+  });
+  def(*env, "state", [](Interpreter &in, CallArgs &a) {
+    return filterTree(arg(in, a, 0, "a tree"), [](const Value &v) { return v.state; }).value_or(Value::makeRecord({}));
+  });
+  Value m;
+  m.kind = ValueKind::Module;
+  m.module = std::make_shared<ModuleData>(ModuleData{"tree", env});
+  prelude.define("tree", m);
+}
+
+} // namespace zy::interp

@@ -1,0 +1,17 @@
+// Trees.h: the tree namespace: params, gradients and optimizer states are trees (nested
+// records, lists and tuples whose leaves are tensors), and tree.* works on any of them.
+#pragma once
+
+#include "interp/Interpreter.h"
+
+namespace zy::interp {
+
+/// Adds the `tree` module (map, leaves, paths, count, shapes, summary, flatten,
+/// unflatten, merge, trainable, state) to `env`.
+void installTrees(Env &env);
+
+/// Calls `visit(path, leaf)` for every leaf of a tree, in order.
+void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
+                 const std::string &path = "");
+
+} // namespace zy::interp

@@ -1,0 +1,175 @@
+// Value.cpp: making values, naming their types, showing them, comparing them.
+#include "interp/Value.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace zy::interp {
+
+const Value *RecordData::find(const std::string &name) const {
+  for (const auto &[key, value] : fields)
+    if (key == name) return &value;
+  return nullptr;
+}
+
+Value *Env::lookup(const std::string &name) {
+  for (Env *e = this; e; e = e->parent.get())
+    if (auto it = e->vars.find(name); it != e->vars.end()) return &it->second;
+  return nullptr;
+}
+
+Value Value::string(std::string v) {
+  Value x;
+  x.kind = ValueKind::Str;
+  x.str = std::make_shared<const std::string>(std::move(v));
+  return x;
+}
+
+Value Value::list(std::vector<Value> items) {
+  Value x;
+  x.kind = ValueKind::List;
+  x.items = std::make_shared<const std::vector<Value>>(std::move(items));
+  return x;
+}
+
+Value Value::tuple(std::vector<Value> items) {
+  Value x = list(std::move(items));
+  x.kind = ValueKind::Tuple;
+  return x;
+}
+
+Value Value::makeRecord(std::vector<std::pair<std::string, Value>> fields) {
+  Value x;
+  x.kind = ValueKind::Record;
+  auto data = std::make_shared<RecordData>();
+  data->fields = std::move(fields);
+  x.record = std::move(data);
+  return x;
+}
+
+Value Value::fromTensor(Tensor t) {
+  Value x;
+  x.kind = ValueKind::Tensor;
+  x.tensor = std::make_shared<const Tensor>(std::move(t));
+  return x;
+}
+
+Value Value::randomKey(uint32_t k0, uint32_t k1) {
+  Value x;
+  x.kind = ValueKind::Key;
+  x.key = {k0, k1};
+  return x;
+}
+
+Value Value::makeBuiltin(std::string name, std::function<Value(Interpreter &, CallArgs &)> fn) {
+  Value x;
+  x.kind = ValueKind::Builtin;
+  x.builtin = std::make_shared<const Builtin>(Builtin{std::move(name), std::move(fn)});
+  return x;
+}
+
+std::string typeName(const Value &v) {
+  switch (v.kind) {
+  case ValueKind::None: return "none";
+  case ValueKind::Bool: return "bool";
+  case ValueKind::Int: return "int";
+  case ValueKind::Float: return "float";
+  case ValueKind::Str: return "str";
+  case ValueKind::List: return "list";
+  case ValueKind::Tuple: return "tuple";
+  case ValueKind::Record: return "record";
+  case ValueKind::Function: return "function";
+  case ValueKind::Builtin: return "function";
+  case ValueKind::BoundMethod: return "method";
+  case ValueKind::Tensor: return typeString(v.tensor->dtype(), v.tensor->shape());
+  case ValueKind::Key: return "key";
+  case ValueKind::Module: return "module";
+  case ValueKind::Init: return "initialiser";
+  case ValueKind::ParamsView: return "params";
+  }
+  return "value";
+}
+
+static std::string showFloat(double f) {
+  if (std::isnan(f)) return "nan";
+  if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", f);
+  // The shortest text that reads back to the same double, with a `.0` on whole numbers.
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, f);
+    if (std::strtod(buf, nullptr) == f) break;
+  }
+  std::string s = buf;
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string toDisplayString(const Value &v) {
+  switch (v.kind) {
+  case ValueKind::None: return "none";
+  case ValueKind::Bool: return v.b ? "true" : "false";
+  case ValueKind::Int: return std::to_string(v.i);
+  case ValueKind::Float: return showFloat(v.f);
+  case ValueKind::Str: return *v.str;
+  case ValueKind::List:
+  case ValueKind::Tuple: {
+    std::string out = v.kind == ValueKind::List ? "[" : "(";
+    for (size_t i = 0; i < v.items->size(); ++i) {
+      if (i) out += ", ";
+      const Value &x = (*v.items)[i];
+      out += x.kind == ValueKind::Str ? "\"" + *x.str + "\"" : toDisplayString(x);
+    }
+    if (v.kind == ValueKind::Tuple && v.items->size() == 1) out += ",";
+    return out + (v.kind == ValueKind::List ? "]" : ")");
+  }
+  case ValueKind::Record: {
+    std::string out = "{";
+    for (size_t i = 0; i < v.record->fields.size(); ++i) {
+      const auto &[name, x] = v.record->fields[i];
+      out += (i ? ", " : "") + name + ": " + (x.kind == ValueKind::Str ? "\"" + *x.str + "\"" : toDisplayString(x));
+    }
+    return out + "}";
+  }
+  case ValueKind::Function: return "<fn " + v.closure->name + ">";
+  case ValueKind::Builtin: return "<fn " + v.builtin->name + ">";
+  case ValueKind::BoundMethod: return "<method>";
+  case ValueKind::Tensor: return v.tensor->toString();
+  case ValueKind::Key: return "key(" + std::to_string(v.key[0]) + ", " + std::to_string(v.key[1]) + ")";
+  case ValueKind::Module: return "<module " + v.module->name + ">";
+  case ValueKind::Init: return "<initialiser " + v.init->name + " " + shapeString(v.init->shape) + ">";
+  case ValueKind::ParamsView: return "<params being initialised at `" + v.path + "`>";
+  }
+  return "?";
+}
+
+bool staticEquals(const Value &a, const Value &b) {
+  if (a.isNumber() && b.isNumber() && a.kind != ValueKind::Bool && b.kind != ValueKind::Bool)
+    return a.number() == b.number();
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+  case ValueKind::None: return true;
+  case ValueKind::Bool: return a.b == b.b;
+  case ValueKind::Str: return *a.str == *b.str;
+  case ValueKind::List:
+  case ValueKind::Tuple:
+    if (a.items->size() != b.items->size()) return false;
+    for (size_t i = 0; i < a.items->size(); ++i)
+      if (!staticEquals((*a.items)[i], (*b.items)[i])) return false;
+    return true;
+  case ValueKind::Record:
+    if (a.record->fields.size() != b.record->fields.size()) return false;
+    for (size_t i = 0; i < a.record->fields.size(); ++i)
+      if (a.record->fields[i].first != b.record->fields[i].first ||
+          !staticEquals(a.record->fields[i].second, b.record->fields[i].second))
+        return false;
+    return true;
+  case ValueKind::Key: return a.key == b.key;
+  case ValueKind::Function: return a.closure == b.closure;
+  case ValueKind::Builtin: return a.builtin == b.builtin;
+  case ValueKind::Tensor: return a.tensor == b.tensor;
+  default: return false;
+  }
+}
+
+} // namespace zy::interp

@@ -1,0 +1,132 @@
+// Value.h: the values of Zy programs as the interpreter holds them.
+//
+// Static values (none, bool, int, float, str, lists, tuples, records, functions, keys) and
+// tensors. Values are immutable and cheap to copy: aggregates share their contents.
+// Trees (params, gradients, optimizer state) are nested records, lists and tuples whose
+// leaves are tensors; a record or list reached through a params path remembers that path,
+// so errors can name `encoder.layers.0.w` in full.
+#pragma once
+
+#include "ir/Tensor.h"
+#include "syntax/Ast.h"
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace zy::interp {
+
+class Interpreter;
+struct Value;
+struct Env;
+
+enum class ValueKind {
+  None, Bool, Int, Float, Str, List, Tuple, Record, Function, Builtin, Tensor, Key, Module, Init,
+  ParamsView, // inside init(): the not-yet-built params tree at `path` (see Params.cpp)
+  BoundMethod // `x.reshape`: a builtin with its first argument bound (in `items[0]`)
+};
+
+/// A record: fields in the order they were created.
+struct RecordData {
+  std::vector<std::pair<std::string, Value>> fields;
+  const Value *find(const std::string &name) const;
+};
+
+/// A user function or lambda with the environment it closes over.
+struct Closure {
+  std::string name;                       // "<lambda>" for lambdas
+  const std::vector<ast::Param> *params;
+  const ast::Expr *body;
+  std::shared_ptr<Env> env;
+  Span span;
+};
+
+struct CallArgs;
+/// A function written in C++ (the prelude's primitives, random.*, tree.*).
+struct Builtin {
+  std::string name;
+  std::function<Value(Interpreter &, CallArgs &)> fn;
+};
+
+/// A module: a file's (or a stdlib namespace's) top-level names.
+struct ModuleData {
+  std::string name;
+  std::shared_ptr<Env> globals;
+};
+
+/// What `glorot([n, m])` evaluates to on the right of `~`: an initialiser and its
+/// arguments, materialised by init() with a key derived from the parameter's path.
+struct InitSpec {
+  std::string name;        // "glorot", "zeros", ..., or "value" for a ready tensor
+  Shape shape;
+  DType dtype = DType::F32;
+  std::map<std::string, double> options; // std, scale, lo, hi, value
+  std::shared_ptr<const Tensor> value;   // for "value"
+  bool trainable = true;                 // false for state(...)
+};
+
+struct Value {
+  ValueKind kind = ValueKind::None;
+  bool b = false;
+  int64_t i = 0;
+  double f = 0;
+  std::array<uint32_t, 2> key{};
+  std::shared_ptr<const std::string> str;
+  std::shared_ptr<const std::vector<Value>> items; // List, Tuple
+  std::shared_ptr<const RecordData> record;
+  std::shared_ptr<const Closure> closure;
+  std::shared_ptr<const Builtin> builtin;
+  std::shared_ptr<const Tensor> tensor;
+  std::shared_ptr<const ModuleData> module;
+  std::shared_ptr<const InitSpec> init;
+  std::string path;   // for records, lists and tensors reached through a params tree
+  bool state = false; // a tensor leaf declared with state(...): no gradient, no update
+
+  static Value none() { return {}; }
+  static Value boolean(bool v) { Value x; x.kind = ValueKind::Bool; x.b = v; return x; }
+  static Value integer(int64_t v) { Value x; x.kind = ValueKind::Int; x.i = v; return x; }
+  static Value real(double v) { Value x; x.kind = ValueKind::Float; x.f = v; return x; }
+  static Value string(std::string v);
+  static Value list(std::vector<Value> items);
+  static Value tuple(std::vector<Value> items);
+  static Value makeRecord(std::vector<std::pair<std::string, Value>> fields);
+  static Value fromTensor(Tensor t);
+  static Value randomKey(uint32_t k0, uint32_t k1);
+  static Value makeBuiltin(std::string name, std::function<Value(Interpreter &, CallArgs &)> fn);
+
+  bool isNumber() const { return kind == ValueKind::Int || kind == ValueKind::Float || kind == ValueKind::Bool; }
+  bool isSequence() const { return kind == ValueKind::List || kind == ValueKind::Tuple; }
+  double number() const { return kind == ValueKind::Float ? f : kind == ValueKind::Int ? double(i) : double(b); }
+};
+
+/// The name of a value's type for messages: "int", "list", "f32[2, 3]".
+std::string typeName(const Value &v);
+/// The text `print` and `str` show.
+std::string toDisplayString(const Value &v);
+/// Structural equality of static values (tensors compare by identity of contents).
+bool staticEquals(const Value &a, const Value &b);
+
+/// A lexical scope.
+struct Env {
+  std::unordered_map<std::string, Value> vars;
+  std::shared_ptr<Env> parent;
+
+  explicit Env(std::shared_ptr<Env> p = nullptr) : parent(std::move(p)) {}
+  Value *lookup(const std::string &name);
+  void define(const std::string &name, Value v) { vars[name] = std::move(v); }
+};
+
+/// The arguments of a call, as a builtin receives them.
+struct CallArgs {
+  std::vector<Value> positional;
+  std::vector<std::pair<std::string, Value>> keywords;
+  Span span;                       // the call
+  std::vector<Span> positionalSpans;
+  const std::string *name = nullptr; // the function's name, for messages
+};
+
+} // namespace zy::interp

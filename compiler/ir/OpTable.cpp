@@ -1,0 +1,994 @@
+// OpTable.cpp: every primitive's shape rule (inferType) and reference kernel (evaluate).
+//
+// The file has one section per op kind of Ops.def (Unary, Binary, Compare, Ternary,
+// Reduce, Movement, Contract, Index, Source, Random). Each section ends with a table of
+// Rules, one per op of that kind in Ops.def order, so a primitive's dtype domain, shape
+// rule and kernel sit together; static_asserts at the end check that the tables list
+// exactly the ops of Ops.def. Elementwise ops share one shape rule and one kernel per
+// kind and differ only by the scalar function in their Rule.
+//
+// Conventions of the kernels, chosen to never fail at run time:
+//   1. Kernels compute in double and round once, on store, with Tensor::set; i32 results
+//      therefore saturate at the int32 range instead of wrapping.
+//   2. i32 division and modulo by zero give 0 (there is no trap to raise at run time);
+//      i32 pow with a negative exponent truncates toward zero (2 ** -1 == 0).
+//   3. gather clamps out-of-range indices into [0, n) (as JAX does); scatter_add drops
+//      updates whose index is out of range.
+#include "ir/OpTable.h"
+
+#include "runtime/Random.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <stdexcept>
+
+namespace zy::ir {
+
+namespace {
+
+using Error = std::optional<std::string>;
+using Operands = std::vector<OperandType>;
+using Args = std::vector<const Tensor *>;
+
+std::string typeOf(const OperandType &t) { return typeString(t.dtype, t.shape); }
+const char *nameOf(const Node &node) { return opInfo(node.op).name; }
+
+/// The element count of a shape that passed elementCount() (every result and operand has).
+int64_t countOf(const Shape &shape) { return elementCount(shape).value_or(0); }
+
+/// The product of shape[begin, end): the size of a block of axes.
+int64_t product(const Shape &shape, size_t begin, size_t end) {
+  int64_t n = 1;
+  for (size_t i = begin; i < end; ++i) n *= shape[i];
+  return n;
+}
+
+/// What makes a shape unusable ("dimension -1 is negative"), or nothing.
+Error shapeProblem(const Shape &shape) {
+  for (int64_t d : shape)
+    if (d < 0) return "dimension " + std::to_string(d) + " is negative";
+  if (!elementCount(shape))
+    return "it would have more than " + std::to_string(MaxTensorElements) + " elements";
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- shared checks
+
+/// The dtypes an op accepts.
+enum class Domain { Any, Bool, Numeric, Float };
+
+bool accepts(Domain domain, DType dtype) {
+  switch (domain) {
+  case Domain::Any: return true;
+  case Domain::Bool: return dtype == DType::Bool;
+  case Domain::Numeric: return dtype != DType::Bool;
+  case Domain::Float: return isFloat(dtype);
+  }
+  return false;
+}
+
+const char *domainWord(Domain domain) {
+  switch (domain) {
+  case Domain::Any: return "any";
+  case Domain::Bool: return "bool";
+  case Domain::Numeric: return "numeric";
+  case Domain::Float: return "float";
+  }
+  return "?";
+}
+
+/// "exp needs a float tensor, got i32[3]".
+Error checkDomain(const Node &node, Domain domain, const OperandType &x) {
+  if (accepts(domain, x.dtype)) return std::nullopt;
+  return std::string(nameOf(node)) + " needs a " + domainWord(domain) + " tensor, got " + typeOf(x);
+}
+
+/// The operands of an elementwise op must have one type: "add of f32[2, 3] and f32[3]: shapes differ".
+Error checkSameType(const Node &node, const OperandType &a, const OperandType &b) {
+  std::string head = std::string(nameOf(node)) + " of " + typeOf(a) + " and " + typeOf(b) + ": ";
+  if (a.shape != b.shape) return head + "shapes differ";
+  if (a.dtype != b.dtype) return head + "dtypes differ";
+  return std::nullopt;
+}
+
+std::string axesWord(size_t rank) { return std::to_string(rank) + (rank == 1 ? " axis" : " axes"); }
+
+/// Normalises a set of axes of `x` in place: negative axes count from the end; the result
+/// is sorted. Rejects axes out of range and repeated axes.
+Error normaliseAxes(const Node &node, const OperandType &x, std::vector<int64_t> &axes) {
+  int64_t rank = static_cast<int64_t>(x.shape.size());
+  for (int64_t &axis : axes) {
+    if (axis < -rank || axis >= rank)
+      return std::string(nameOf(node)) + " over axis " + std::to_string(axis) + " of " + typeOf(x) +
+             ", which has " + axesWord(rank);
+    if (axis < 0) axis += rank;
+  }
+  std::sort(axes.begin(), axes.end());
+  auto repeated = std::adjacent_find(axes.begin(), axes.end());
+  if (repeated != axes.end())
+    return std::string(nameOf(node)) + " of " + typeOf(x) + ": axis " + std::to_string(*repeated) +
+           " is repeated";
+  return std::nullopt;
+}
+
+/// Normalises the single axis `axis` of `x` in place, as normaliseAxes does.
+Error normaliseAxis(const Node &node, const OperandType &x, int64_t &axis) {
+  std::vector<int64_t> axes{axis};
+  if (auto error = normaliseAxes(node, x, axes)) return error;
+  axis = axes[0];
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- the strided walker
+
+/// Calls visit(i, offset) for every element i (row-major) of `shape`, where offset is
+/// base + sum(index[k] * strides[k]). Transpose, broadcast, slice and flip read their
+/// operand through such strides; pad, concat and reductions write their result through them.
+template <typename F>
+void forEachOffset(const Shape &shape, const std::vector<int64_t> &strides, int64_t base, F &&visit) {
+  int64_t count = countOf(shape);
+  size_t rank = shape.size();
+  std::vector<int64_t> index(rank, 0);
+  int64_t offset = base;
+  for (int64_t i = 0; i < count; ++i) {
+    visit(i, offset);
+    for (size_t k = rank; k-- > 0;) { // advance the odometer
+      offset += strides[k];
+      if (++index[k] < shape[k]) break;
+      offset -= strides[k] * shape[k];
+      index[k] = 0;
+    }
+  }
+}
+
+/// The tensor of `shape` whose element i is x's element at the strided offset of i.
+Tensor readStrided(const Tensor &x, const Shape &shape, const std::vector<int64_t> &strides, int64_t base) {
+  Tensor out(x.dtype(), shape);
+  forEachOffset(shape, strides, base, [&](int64_t i, int64_t offset) { out.set(i, x.get(offset)); });
+  return out;
+}
+
+// ---------------------------------------------------------------- the rule table's entry
+
+struct Rule;
+using InferFn = Error (*)(const Rule &, Node &, const Operands &);
+using EvalFn = Tensor (*)(const Rule &, const Node &, const Args &);
+
+/// One primitive: its shape rule and kernel, and for elementwise ops the scalar function
+/// the shared rule and kernel of its kind apply.
+struct Rule {
+  Op op;
+  InferFn infer;
+  EvalFn eval;
+  Domain domain = Domain::Any;
+  double (*unary)(double) = nullptr;
+  double (*binary)(double, double) = nullptr;
+  double (*integer)(int64_t, int64_t) = nullptr; // i32 semantics, where they differ from float
+  bool (*compare)(double, double) = nullptr;
+};
+
+// ================================================================ Unary
+
+Error inferUnary(const Rule &rule, Node &node, const Operands &ops) {
+  if (auto error = checkDomain(node, rule.domain, ops[0])) return error;
+  node.dtype = ops[0].dtype;
+  node.shape = ops[0].shape;
+  return std::nullopt;
+}
+
+Error inferCast(const Rule &rule, Node &node, const Operands &ops) {
+  node.dtype = node.attrs.dtype;
+  node.shape = ops[0].shape;
+  return std::nullopt;
+}
+
+// Cast needs no scalar function of its own: Tensor::set rounds to the result dtype.
+Tensor evalUnary(const Rule &rule, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  Tensor out(node.dtype, node.shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, rule.unary(x.get(i)));
+  return out;
+}
+
+/// The inverse of erf on [-1, 1]: Giles' single-precision approximation ("Approximating
+/// the erfinv function", 2010), refined by Newton steps to double precision. Near ±1 the
+/// steps solve erfc(x) = 1 - |y| instead, whose relative precision survives there.
+double erfInv(double y) {
+  if (std::isnan(y) || y < -1 || y > 1) return std::numeric_limits<double>::quiet_NaN();
+  if (y == 1 || y == -1) return std::copysign(std::numeric_limits<double>::infinity(), y);
+  double a = std::fabs(y);
+  double w = -std::log((1 - a) * (1 + a)), p;
+  if (w < 5) {
+    w -= 2.5;
+    p = 2.81022636e-08;
+    for (double c : {3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                     -0.00417768164, 0.246640727, 1.50140941})
+      p = c + p * w;
+  } else {
+    w = std::sqrt(w) - 3;
+    p = -0.000200214257;
+    for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+                     0.00943887047, 1.00167406, 2.83297682})
+      p = c + p * w;
+  }
+  double x = p * a;
+  const double twoOverSqrtPi = 1.1283791670955126;
+  for (int step = 0; step < 3; ++step) {
+    double slope = twoOverSqrtPi * std::exp(-x * x);
+    if (slope == 0) break;
+    x -= a <= 0.5 ? (std::erf(x) - a) / slope : ((1 - a) - std::erfc(x)) / slope;
+  }
+  return std::copysign(x, y);
+}
+
+constexpr Rule unary(Op op, Domain domain, double (*fn)(double)) {
+  return {op, inferUnary, evalUnary, domain, fn};
+}
+
+constexpr Rule UnaryRules[] = {
+    unary(Op::Neg, Domain::Numeric, [](double x) { return -x; }),
+    unary(Op::Abs, Domain::Numeric, [](double x) { return std::fabs(x); }),
+    // NaN and ±0 are their own sign.
+    unary(Op::Sign, Domain::Numeric, [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }),
+    unary(Op::Exp, Domain::Float, [](double x) { return std::exp(x); }),
+    unary(Op::Log, Domain::Float, [](double x) { return std::log(x); }),
+    unary(Op::Log1p, Domain::Float, [](double x) { return std::log1p(x); }),
+    unary(Op::Sqrt, Domain::Float, [](double x) { return std::sqrt(x); }),
+    unary(Op::Sin, Domain::Float, [](double x) { return std::sin(x); }),
+    unary(Op::Cos, Domain::Float, [](double x) { return std::cos(x); }),
+    unary(Op::Tanh, Domain::Float, [](double x) { return std::tanh(x); }),
+    unary(Op::Erf, Domain::Float, [](double x) { return std::erf(x); }),
+    unary(Op::ErfInv, Domain::Float, erfInv),
+    unary(Op::Floor, Domain::Float, [](double x) { return std::floor(x); }),
+    unary(Op::Ceil, Domain::Float, [](double x) { return std::ceil(x); }),
+    // Halves go to the even neighbour, as in NumPy and JAX (the default rounding mode).
+    unary(Op::Round, Domain::Float, [](double x) { return std::nearbyint(x); }),
+    unary(Op::Not, Domain::Bool, [](double x) { return x == 0 ? 1.0 : 0.0; }),
+    {Op::Cast, inferCast, evalUnary, Domain::Any, [](double x) { return x; }},
+    unary(Op::StopGradient, Domain::Any, [](double x) { return x; }),
+};
+
+// ================================================================ Binary
+
+Error inferBinary(const Rule &rule, Node &node, const Operands &ops) {
+  const OperandType &a = ops[0], &b = ops[1];
+  if (auto error = checkSameType(node, a, b)) return error;
+  if (!accepts(rule.domain, a.dtype))
+    return std::string(nameOf(node)) + " needs " + domainWord(rule.domain) + " tensors, got " + typeOf(a) +
+           " and " + typeOf(b);
+  node.dtype = a.dtype;
+  node.shape = a.shape;
+  return std::nullopt;
+}
+
+Tensor evalBinary(const Rule &rule, const Node &node, const Args &args) {
+  const Tensor &a = *args[0], &b = *args[1];
+  Tensor out(node.dtype, node.shape);
+  bool integer = rule.integer && node.dtype == DType::I32;
+  for (int64_t i = 0; i < out.size(); ++i)
+    out.set(i, integer ? rule.integer(static_cast<int64_t>(a.get(i)), static_cast<int64_t>(b.get(i)))
+                       : rule.binary(a.get(i), b.get(i)));
+  return out;
+}
+
+// Python's // and % on integers: the quotient rounds down, the remainder takes the
+// divisor's sign. Division by zero gives 0 (see the file header). int64 holds every
+// quotient of two int32 values, so nothing here overflows.
+double floorDiv(int64_t a, int64_t b) {
+  if (b == 0) return 0;
+  int64_t q = a / b;
+  if (a % b != 0 && (a < 0) != (b < 0)) --q;
+  return static_cast<double>(q);
+}
+
+double floorMod(int64_t a, int64_t b) {
+  if (b == 0) return 0;
+  int64_t r = a % b;
+  if (r != 0 && (r < 0) != (b < 0)) r += b;
+  return static_cast<double>(r);
+}
+
+// Python's % on floats; x % 0 is NaN (IEEE has no trap either).
+double floatMod(double a, double b) {
+  double r = std::fmod(a, b);
+  if (r != 0 && (r < 0) != (b < 0)) r += b;
+  else if (r == 0) r = std::copysign(0.0, b);
+  return r;
+}
+
+constexpr Rule binary(Op op, Domain domain, double (*fn)(double, double),
+                      double (*integer)(int64_t, int64_t) = nullptr) {
+  return {op, inferBinary, evalBinary, domain, nullptr, fn, integer};
+}
+
+constexpr Rule BinaryRules[] = {
+    binary(Op::Add, Domain::Numeric, [](double a, double b) { return a + b; }),
+    binary(Op::Sub, Domain::Numeric, [](double a, double b) { return a - b; }),
+    binary(Op::Mul, Domain::Numeric, [](double a, double b) { return a * b; }),
+    binary(Op::Div, Domain::Numeric, [](double a, double b) { return a / b; }, floorDiv),
+    binary(Op::Mod, Domain::Numeric, floatMod, floorMod),
+    binary(Op::Pow, Domain::Numeric, [](double a, double b) { return std::pow(a, b); }),
+    // max and min propagate NaN, as jnp.maximum does.
+    binary(Op::Max, Domain::Numeric,
+           [](double a, double b) { return std::isnan(a) || std::isnan(b) ? a + b : std::max(a, b); }),
+    binary(Op::Min, Domain::Numeric,
+           [](double a, double b) { return std::isnan(a) || std::isnan(b) ? a + b : std::min(a, b); }),
+    binary(Op::And, Domain::Bool, [](double a, double b) { return a != 0 && b != 0 ? 1.0 : 0.0; }),
+    binary(Op::Or, Domain::Bool, [](double a, double b) { return a != 0 || b != 0 ? 1.0 : 0.0; }),
+};
+
+// ================================================================ Compare
+
+Error inferCompare(const Rule &rule, Node &node, const Operands &ops) {
+  if (auto error = checkSameType(node, ops[0], ops[1])) return error;
+  node.dtype = DType::Bool;
+  node.shape = ops[0].shape;
+  return std::nullopt;
+}
+
+Tensor evalCompare(const Rule &rule, const Node &node, const Args &args) {
+  const Tensor &a = *args[0], &b = *args[1];
+  Tensor out(DType::Bool, node.shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, rule.compare(a.get(i), b.get(i)) ? 1 : 0);
+  return out;
+}
+
+constexpr Rule compare(Op op, bool (*fn)(double, double)) {
+  return {op, inferCompare, evalCompare, Domain::Any, nullptr, nullptr, nullptr, fn};
+}
+
+// IEEE comparisons: NaN is unequal to everything, itself included.
+constexpr Rule CompareRules[] = {
+    compare(Op::Eq, [](double a, double b) { return a == b; }),
+    compare(Op::Ne, [](double a, double b) { return a != b; }),
+    compare(Op::Lt, [](double a, double b) { return a < b; }),
+    compare(Op::Le, [](double a, double b) { return a <= b; }),
+    compare(Op::Gt, [](double a, double b) { return a > b; }),
+    compare(Op::Ge, [](double a, double b) { return a >= b; }),
+};
+
+// ================================================================ Ternary
+
+Error inferWhere(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &cond = ops[0], &a = ops[1], &b = ops[2];
+  if (cond.dtype != DType::Bool) return "where needs a bool condition, got " + typeOf(cond);
+  if (auto error = checkSameType(node, a, b)) return error;
+  if (cond.shape != a.shape)
+    return "where with condition " + typeOf(cond) + " and values " + typeOf(a) + ": shapes differ";
+  node.dtype = a.dtype;
+  node.shape = a.shape;
+  return std::nullopt;
+}
+
+Tensor evalWhere(const Rule &, const Node &node, const Args &args) {
+  const Tensor &cond = *args[0], &a = *args[1], &b = *args[2];
+  Tensor out(node.dtype, node.shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, cond.get(i) != 0 ? a.get(i) : b.get(i));
+  return out;
+}
+
+constexpr Rule TernaryRules[] = {
+    {Op::Where, inferWhere, evalWhere},
+};
+
+// ================================================================ Reduce
+
+/// The shared shape rule of reductions: normalises attrs.axes and drops (or, with
+/// keepdims, keeps as 1) the reduced axes. An empty axes list reduces nothing.
+/// `needsElements`: the op has no identity, so a reduced axis must not be empty.
+Error inferReduction(const Rule &rule, Node &node, const OperandType &x, bool needsElements) {
+  if (auto error = checkDomain(node, rule.domain, x)) return error;
+  std::vector<int64_t> &axes = node.attrs.axes;
+  if (auto error = normaliseAxes(node, x, axes)) return error;
+  Shape shape;
+  for (size_t i = 0; i < x.shape.size(); ++i) {
+    bool reduced = std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(i));
+    if (reduced && needsElements && x.shape[i] == 0)
+      return std::string(nameOf(node)) + " over axis " + std::to_string(i) + " of " + typeOf(x) +
+             ", which is empty";
+    if (!reduced) shape.push_back(x.shape[i]);
+    else if (node.attrs.keepdims) shape.push_back(1);
+  }
+  node.dtype = x.dtype;
+  node.shape = shape;
+  return std::nullopt;
+}
+
+/// Calls visit(o, i, value) for every element i of x, where o is the element of the
+/// reduction's result it folds into. Elements reach each o in row-major order, so along
+/// the reduced axes in increasing order.
+template <typename F> void forEachReduced(const Tensor &x, const std::vector<int64_t> &axes, F &&visit) {
+  Shape kept = x.shape();
+  for (int64_t axis : axes) kept[axis] = 1;
+  std::vector<int64_t> strides = stridesOf(kept);
+  for (int64_t axis : axes) strides[axis] = 0;
+  forEachOffset(x.shape(), strides, 0, [&](int64_t i, int64_t o) { visit(o, i, x.get(i)); });
+}
+
+Tensor fromDoubles(DType dtype, const Shape &shape, const std::vector<double> &values) {
+  Tensor out(dtype, shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, values[i]);
+  return out;
+}
+
+Error inferReduceSum(const Rule &rule, Node &node, const Operands &ops) {
+  return inferReduction(rule, node, ops[0], false);
+}
+
+Tensor evalReduceSum(const Rule &, const Node &node, const Args &args) {
+  std::vector<double> sums(countOf(node.shape), 0.0);
+  forEachReduced(*args[0], node.attrs.axes, [&](int64_t o, int64_t, double v) { sums[o] += v; });
+  return fromDoubles(node.dtype, node.shape, sums);
+}
+
+Error inferReduceMax(const Rule &rule, Node &node, const Operands &ops) {
+  return inferReduction(rule, node, ops[0], true);
+}
+
+// NaN is the maximum of anything it appears in, as in jnp.max.
+Tensor evalReduceMax(const Rule &, const Node &node, const Args &args) {
+  std::vector<double> maxima(countOf(node.shape), -std::numeric_limits<double>::infinity());
+  forEachReduced(*args[0], node.attrs.axes, [&](int64_t o, int64_t, double v) {
+    if (std::isnan(v) || v > maxima[o]) maxima[o] = v;
+  });
+  return fromDoubles(node.dtype, node.shape, maxima);
+}
+
+Error inferArgMax(const Rule &rule, Node &node, const Operands &ops) {
+  if (node.attrs.axes.size() != 1)
+    return "argmax needs exactly one axis, got " + std::to_string(node.attrs.axes.size());
+  if (auto error = inferReduction(rule, node, ops[0], true)) return error;
+  node.dtype = DType::I32;
+  return std::nullopt;
+}
+
+// The first maximum wins; a NaN counts as the maximum (the first NaN wins), as in NumPy.
+Tensor evalArgMax(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  int64_t axis = node.attrs.axes[0];
+  int64_t stride = stridesOf(x.shape())[axis], length = x.shape()[axis];
+  int64_t count = countOf(node.shape);
+  std::vector<double> best(count, 0.0), where(count, -1.0);
+  forEachReduced(x, node.attrs.axes, [&](int64_t o, int64_t i, double v) {
+    bool better = where[o] < 0 || (!std::isnan(best[o]) && (std::isnan(v) || v > best[o]));
+    if (!better) return;
+    best[o] = v;
+    where[o] = static_cast<double>((i / stride) % length);
+  });
+  return fromDoubles(DType::I32, node.shape, where);
+}
+
+constexpr Rule ReduceRules[] = {
+    {Op::ReduceSum, inferReduceSum, evalReduceSum, Domain::Numeric},
+    {Op::ReduceMax, inferReduceMax, evalReduceMax, Domain::Any},
+    {Op::ArgMax, inferArgMax, evalArgMax, Domain::Any},
+};
+
+// ================================================================ Movement
+
+// ---- reshape: attrs.shape, with the same element count (the tracer resolves -1)
+
+Error inferReshape(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0];
+  const Shape &target = node.attrs.shape;
+  if (auto problem = shapeProblem(target))
+    return "reshape of " + typeOf(x) + " to " + shapeString(target) + ": " + *problem;
+  int64_t from = countOf(x.shape), to = countOf(target);
+  if (from != to)
+    return "reshape of " + typeOf(x) + " (" + std::to_string(from) + " elements) to " + shapeString(target) +
+           " (" + std::to_string(to) + " elements)";
+  node.dtype = x.dtype;
+  node.shape = target;
+  return std::nullopt;
+}
+
+// Row-major order is unchanged, so the elements are copied as they are.
+Tensor evalReshape(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  Tensor out(node.dtype, node.shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, x.get(i));
+  return out;
+}
+
+// ---- transpose: attrs.perm, result axis i is operand axis perm[i]
+
+Error inferTranspose(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0];
+  const std::vector<int64_t> &perm = node.attrs.perm;
+  std::vector<bool> seen(x.shape.size(), false);
+  bool valid = perm.size() == x.shape.size();
+  for (size_t i = 0; valid && i < perm.size(); ++i) {
+    valid = perm[i] >= 0 && perm[i] < static_cast<int64_t>(perm.size()) && !seen[perm[i]];
+    if (valid) seen[perm[i]] = true;
+  }
+  if (!valid)
+    return "transpose of " + typeOf(x) + " by " + shapeString(perm) + ": not a permutation of its " +
+           axesWord(x.shape.size());
+  node.dtype = x.dtype;
+  node.shape.clear();
+  for (int64_t p : perm) node.shape.push_back(x.shape[p]);
+  return std::nullopt;
+}
+
+Tensor evalTranspose(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  std::vector<int64_t> xStrides = stridesOf(x.shape()), strides;
+  for (int64_t p : node.attrs.perm) strides.push_back(xStrides[p]);
+  return readStrided(x, node.shape, strides, 0);
+}
+
+// ---- broadcast: NumPy rules from the operand's shape to attrs.shape
+
+Error inferBroadcast(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0];
+  const Shape &target = node.attrs.shape;
+  std::string head = "broadcast of " + typeOf(x) + " to " + shapeString(target) + ": ";
+  if (auto problem = shapeProblem(target)) return head + *problem;
+  if (x.shape.size() > target.size()) return head + "the target has fewer axes";
+  size_t lead = target.size() - x.shape.size();
+  for (size_t i = 0; i < x.shape.size(); ++i)
+    if (x.shape[i] != 1 && x.shape[i] != target[lead + i])
+      return head + "dimension " + std::to_string(x.shape[i]) + " is neither 1 nor " +
+             std::to_string(target[lead + i]);
+  node.dtype = x.dtype;
+  node.shape = target;
+  return std::nullopt;
+}
+
+// A stretched (size 1) or missing axis has stride 0: every index reads the same element.
+Tensor evalBroadcast(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  std::vector<int64_t> xStrides = stridesOf(x.shape()), strides(node.shape.size(), 0);
+  size_t lead = node.shape.size() - x.shape().size();
+  for (size_t i = 0; i < x.shape().size(); ++i)
+    if (x.shape()[i] == node.shape[lead + i]) strides[lead + i] = xStrides[i];
+  return readStrided(x, node.shape, strides, 0);
+}
+
+// ---- slice: attrs.starts, attrs.stops, attrs.steps per axis, clamped by the tracer
+
+Error inferSlice(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0];
+  const Attrs &a = node.attrs;
+  std::string head = "slice of " + typeOf(x) + ": ";
+  size_t rank = x.shape.size();
+  if (a.starts.size() != rank || a.stops.size() != rank || a.steps.size() != rank)
+    return head + std::to_string(a.starts.size()) + " starts, " + std::to_string(a.stops.size()) +
+           " stops and " + std::to_string(a.steps.size()) + " steps for " + axesWord(rank);
+  Shape shape;
+  for (size_t i = 0; i < rank; ++i) {
+    std::string where = " on axis " + std::to_string(i);
+    std::string range = " is outside [0, " + std::to_string(x.shape[i]) + "]";
+    if (a.steps[i] <= 0) return head + "step " + std::to_string(a.steps[i]) + where + " is not positive";
+    if (a.starts[i] < 0 || a.starts[i] > x.shape[i])
+      return head + "start " + std::to_string(a.starts[i]) + where + range;
+    if (a.stops[i] < 0 || a.stops[i] > x.shape[i])
+      return head + "stop " + std::to_string(a.stops[i]) + where + range;
+    int64_t span = a.stops[i] - a.starts[i];
+    shape.push_back(span <= 0 ? 0 : (span + a.steps[i] - 1) / a.steps[i]);
+  }
+  node.dtype = x.dtype;
+  node.shape = shape;
+  return std::nullopt;
+}
+
+Tensor evalSlice(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  std::vector<int64_t> strides = stridesOf(x.shape());
+  int64_t base = 0;
+  for (size_t i = 0; i < strides.size(); ++i) {
+    base += node.attrs.starts[i] * strides[i];
+    strides[i] *= node.attrs.steps[i];
+  }
+  return readStrided(x, node.shape, strides, base);
+}
+
+// ---- pad: attrs.lo, attrs.hi per axis (>= 0), filled with attrs.value
+
+Error inferPad(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0];
+  const Attrs &a = node.attrs;
+  std::string head = "pad of " + typeOf(x) + ": ";
+  size_t rank = x.shape.size();
+  if (a.lo.size() != rank || a.hi.size() != rank)
+    return head + std::to_string(a.lo.size()) + " lo and " + std::to_string(a.hi.size()) + " hi widths for " +
+           axesWord(rank);
+  Shape shape;
+  for (size_t i = 0; i < rank; ++i) {
+    for (auto [word, width] : {std::pair{"lo", a.lo[i]}, std::pair{"hi", a.hi[i]}}) {
+      std::string what = std::string(word) + " " + std::to_string(width) + " on axis " + std::to_string(i);
+      if (width < 0) return head + what + " is negative";
+      if (width > MaxTensorElements) return head + what + " is too large";
+    }
+    shape.push_back(a.lo[i] + x.shape[i] + a.hi[i]);
+  }
+  node.dtype = x.dtype;
+  node.shape = shape;
+  return std::nullopt;
+}
+
+Tensor evalPad(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  Tensor out(node.dtype, node.shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, node.attrs.value);
+  std::vector<int64_t> strides = stridesOf(node.shape);
+  int64_t base = 0;
+  for (size_t i = 0; i < strides.size(); ++i) base += node.attrs.lo[i] * strides[i];
+  forEachOffset(x.shape(), strides, base, [&](int64_t i, int64_t offset) { out.set(offset, x.get(i)); });
+  return out;
+}
+
+// ---- concat: attrs.axis; every other dimension and the dtype agree
+
+Error inferConcat(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &first = ops[0];
+  if (auto error = normaliseAxis(node, first, node.attrs.axis)) return error;
+  int64_t axis = node.attrs.axis;
+  Shape shape = first.shape;
+  shape[axis] = 0;
+  for (const OperandType &x : ops) {
+    std::string head = "concat of " + typeOf(first) + " and " + typeOf(x) + ": ";
+    if (x.dtype != first.dtype) return head + "dtypes differ";
+    if (x.shape.size() != first.shape.size()) return head + "ranks differ";
+    for (size_t i = 0; i < x.shape.size(); ++i)
+      if (static_cast<int64_t>(i) != axis && x.shape[i] != first.shape[i])
+        return head + "dimension " + std::to_string(i) + " differs and only axis " + std::to_string(axis) +
+               " may";
+    shape[axis] += x.shape[axis];
+  }
+  node.dtype = first.dtype;
+  node.shape = shape;
+  return std::nullopt;
+}
+
+// Each operand is written into its block of the result, through the result's strides.
+Tensor evalConcat(const Rule &, const Node &node, const Args &args) {
+  Tensor out(node.dtype, node.shape);
+  std::vector<int64_t> strides = stridesOf(node.shape);
+  int64_t at = 0; // where the next operand starts along the axis
+  for (const Tensor *x : args) {
+    forEachOffset(x->shape(), strides, at * strides[node.attrs.axis],
+                  [&](int64_t i, int64_t offset) { out.set(offset, x->get(i)); });
+    at += x->shape()[node.attrs.axis];
+  }
+  return out;
+}
+
+// ---- flip: attrs.axes reversed
+
+Error inferFlip(const Rule &, Node &node, const Operands &ops) {
+  if (auto error = normaliseAxes(node, ops[0], node.attrs.axes)) return error;
+  node.dtype = ops[0].dtype;
+  node.shape = ops[0].shape;
+  return std::nullopt;
+}
+
+// A flipped axis is read backwards: from its last element, with a negative stride.
+Tensor evalFlip(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  std::vector<int64_t> strides = stridesOf(x.shape());
+  int64_t base = 0;
+  for (int64_t axis : node.attrs.axes) {
+    base += (x.shape()[axis] - 1) * strides[axis];
+    strides[axis] = -strides[axis];
+  }
+  return readStrided(x, node.shape, strides, base);
+}
+
+constexpr Rule MovementRules[] = {
+    {Op::Reshape, inferReshape, evalReshape},       {Op::Transpose, inferTranspose, evalTranspose},
+    {Op::Broadcast, inferBroadcast, evalBroadcast}, {Op::Slice, inferSlice, evalSlice},
+    {Op::Pad, inferPad, evalPad},                   {Op::Concat, inferConcat, evalConcat},
+    {Op::Flip, inferFlip, evalFlip},
+};
+
+// ================================================================ Contract
+
+// [..., n, k] @ [..., k, m] -> [..., n, m]; the tracer has already broadcast the batch dims.
+Error inferMatMul(const Rule &rule, Node &node, const Operands &ops) {
+  const OperandType &a = ops[0], &b = ops[1];
+  std::string head = "matmul of " + typeOf(a) + " and " + typeOf(b) + ": ";
+  size_t rank = a.shape.size();
+  if (rank < 2 || b.shape.size() < 2) return head + "each needs at least 2 axes";
+  if (a.dtype != b.dtype) return head + "dtypes differ";
+  if (!accepts(rule.domain, a.dtype)) return head + "needs float or i32 tensors";
+  if (b.shape.size() != rank) return head + "ranks differ";
+  if (!std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()))
+    return head + "batch dimensions differ";
+  int64_t k = a.shape[rank - 1], k2 = b.shape[rank - 2];
+  if (k != k2) return head + "inner dimensions " + std::to_string(k) + " and " + std::to_string(k2) + " differ";
+  node.dtype = a.dtype;
+  node.shape = a.shape;
+  node.shape[rank - 1] = b.shape[rank - 1];
+  return std::nullopt;
+}
+
+Tensor evalMatMul(const Rule &, const Node &node, const Args &args) {
+  const Tensor &a = *args[0], &b = *args[1];
+  size_t rank = node.shape.size();
+  int64_t batches = product(node.shape, 0, rank - 2);
+  int64_t n = a.shape()[rank - 2], k = a.shape()[rank - 1], m = b.shape()[rank - 1];
+  Tensor out(node.dtype, node.shape);
+  for (int64_t batch = 0; batch < batches; ++batch) {
+    int64_t aBase = batch * n * k, bBase = batch * k * m, outBase = batch * n * m;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < m; ++j) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; ++p) sum += a.get(aBase + i * k + p) * b.get(bBase + p * m + j);
+        out.set(outBase + i * m + j, sum);
+      }
+  }
+  return out;
+}
+
+constexpr Rule ContractRules[] = {
+    {Op::MatMul, inferMatMul, evalMatMul, Domain::Numeric},
+};
+
+// ================================================================ Index
+
+/// x.shape[:axis] + idx.shape + x.shape[axis+1:]: the shape of gather(x, idx, axis),
+/// which is also the shape scatter_add's updates must have.
+Shape gatherShape(const Shape &x, const Shape &idx, int64_t axis) {
+  Shape shape(x.begin(), x.begin() + axis);
+  shape.insert(shape.end(), idx.begin(), idx.end());
+  shape.insert(shape.end(), x.begin() + axis + 1, x.end());
+  return shape;
+}
+
+/// The loop bounds of gather and scatter_add: x is [outer, length, inner] around the axis,
+/// and the gathered block is [outer, count, inner] with count = the number of indices.
+struct IndexLoops {
+  int64_t outer, length, inner, count;
+  IndexLoops(const Shape &x, const Tensor &idx, int64_t axis)
+      : outer(product(x, 0, axis)), length(x[axis]), inner(product(x, axis + 1, x.size())),
+        count(idx.size()) {}
+};
+
+Error inferGather(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0], &idx = ops[1];
+  if (idx.dtype != DType::I32) return "gather needs i32 indices, got " + typeOf(idx);
+  if (auto error = normaliseAxis(node, x, node.attrs.axis)) return error;
+  int64_t axis = node.attrs.axis;
+  node.dtype = x.dtype;
+  node.shape = gatherShape(x.shape, idx.shape, axis);
+  // Clamping needs an element to clamp to.
+  if (x.shape[axis] == 0 && elementCount(node.shape).value_or(1) > 0)
+    return "gather over axis " + std::to_string(axis) + " of " + typeOf(x) + ", which is empty";
+  return std::nullopt;
+}
+
+Tensor evalGather(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0], &idx = *args[1];
+  IndexLoops loop(x.shape(), idx, node.attrs.axis);
+  Tensor out(node.dtype, node.shape);
+  if (out.size() == 0) return out; // then the axis may be empty, with nothing to clamp to
+  for (int64_t o = 0; o < loop.outer; ++o)
+    for (int64_t j = 0; j < loop.count; ++j) {
+      int64_t at = std::clamp(static_cast<int64_t>(idx.get(j)), int64_t(0), loop.length - 1);
+      for (int64_t i = 0; i < loop.inner; ++i)
+        out.set((o * loop.count + j) * loop.inner + i, x.get((o * loop.length + at) * loop.inner + i));
+    }
+  return out;
+}
+
+Error inferScatterAdd(const Rule &rule, Node &node, const Operands &ops) {
+  const OperandType &base = ops[0], &idx = ops[1], &updates = ops[2];
+  if (auto error = checkDomain(node, rule.domain, base)) return error;
+  if (idx.dtype != DType::I32) return "scatter_add needs i32 indices, got " + typeOf(idx);
+  if (auto error = normaliseAxis(node, base, node.attrs.axis)) return error;
+  OperandType expected{base.dtype, gatherShape(base.shape, idx.shape, node.attrs.axis)};
+  if (updates.dtype != expected.dtype || updates.shape != expected.shape)
+    return "scatter_add into " + typeOf(base) + " at " + typeOf(idx) + " over axis " +
+           std::to_string(node.attrs.axis) + ": the updates are " + typeOf(updates) + ", not " +
+           typeOf(expected);
+  node.dtype = base.dtype;
+  node.shape = base.shape;
+  return std::nullopt;
+}
+
+// Sums in double, so i32 sums are exact until the final store.
+Tensor evalScatterAdd(const Rule &, const Node &node, const Args &args) {
+  const Tensor &base = *args[0], &idx = *args[1], &updates = *args[2];
+  IndexLoops loop(base.shape(), idx, node.attrs.axis);
+  std::vector<double> sums(base.size());
+  for (int64_t i = 0; i < base.size(); ++i) sums[i] = base.get(i);
+  for (int64_t o = 0; o < loop.outer; ++o)
+    for (int64_t j = 0; j < loop.count; ++j) {
+      int64_t at = static_cast<int64_t>(idx.get(j));
+      if (at < 0 || at >= loop.length) continue; // dropped, see the file header
+      for (int64_t i = 0; i < loop.inner; ++i)
+        sums[(o * loop.length + at) * loop.inner + i] += updates.get((o * loop.count + j) * loop.inner + i);
+    }
+  return fromDoubles(node.dtype, node.shape, sums);
+}
+
+constexpr Rule IndexRules[] = {
+    {Op::Gather, inferGather, evalGather},
+    {Op::ScatterAdd, inferScatterAdd, evalScatterAdd, Domain::Numeric},
+};
+
+// ================================================================ Source
+
+// Input and Constant are typed by attrs.dtype and attrs.shape; the final shape check in
+// inferType rejects a bad attrs.shape.
+Error inferInput(const Rule &, Node &node, const Operands &) {
+  if (node.attrs.index < 0) return "input with the negative index " + std::to_string(node.attrs.index);
+  node.dtype = node.attrs.dtype;
+  node.shape = node.attrs.shape;
+  return std::nullopt;
+}
+
+Tensor evalInput(const Rule &, const Node &node, const Args &) {
+  throw std::invalid_argument("an input node has no kernel: the executor binds it to an argument");
+}
+
+Error inferConstant(const Rule &, Node &node, const Operands &) {
+  node.dtype = node.attrs.dtype;
+  node.shape = node.attrs.shape;
+  return std::nullopt;
+}
+
+Tensor evalConstant(const Rule &, const Node &node, const Args &) {
+  Tensor out(node.dtype, node.shape);
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, node.attrs.value);
+  return out;
+}
+
+Error inferLiteral(const Rule &, Node &node, const Operands &) {
+  if (!node.attrs.literal) return std::string("literal without a tensor");
+  node.dtype = node.attrs.literal->dtype();
+  node.shape = node.attrs.literal->shape();
+  return std::nullopt;
+}
+
+// Tensors are immutable, so the result shares the literal's buffer.
+Tensor evalLiteral(const Rule &, const Node &node, const Args &) { return *node.attrs.literal; }
+
+Error inferIota(const Rule &rule, Node &node, const Operands &) {
+  OperandType result{node.attrs.dtype, node.attrs.shape};
+  if (!accepts(rule.domain, result.dtype))
+    return std::string("iota needs a numeric dtype, got ") + dtypeName(result.dtype);
+  if (auto error = normaliseAxis(node, result, node.attrs.axis)) return error;
+  node.dtype = result.dtype;
+  node.shape = result.shape;
+  return std::nullopt;
+}
+
+Tensor evalIota(const Rule &, const Node &node, const Args &) {
+  Tensor out(node.dtype, node.shape);
+  int64_t stride = stridesOf(node.shape)[node.attrs.axis], length = node.shape[node.attrs.axis];
+  for (int64_t i = 0; i < out.size(); ++i) out.set(i, static_cast<double>((i / stride) % length));
+  return out;
+}
+
+constexpr Rule SourceRules[] = {
+    {Op::Input, inferInput, evalInput},
+    {Op::Constant, inferConstant, evalConstant},
+    {Op::Literal, inferLiteral, evalLiteral},
+    {Op::Iota, inferIota, evalIota, Domain::Numeric},
+};
+
+// ================================================================ Random
+
+// random_uniform(key: i32[2]) -> attrs.dtype (f32 or f64) of attrs.shape, in [0, 1).
+Error inferRandomUniform(const Rule &rule, Node &node, const Operands &ops) {
+  const OperandType &key = ops[0];
+  if (key.dtype != DType::I32 || key.shape != Shape{2})
+    return "random_uniform needs a key of type i32[2], got " + typeOf(key);
+  if (!accepts(rule.domain, node.attrs.dtype))
+    return std::string("random_uniform makes f32 or f64 numbers, not ") + dtypeName(node.attrs.dtype);
+  node.dtype = node.attrs.dtype;
+  node.shape = node.attrs.shape;
+  return std::nullopt;
+}
+
+// The key's two int32 words are the runtime's two uint32 key words, bit for bit.
+Tensor evalRandomUniform(const Rule &, const Node &node, const Args &args) {
+  const int32_t *words = args[0]->data<int32_t>();
+  uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
+  Tensor out(node.dtype, node.shape);
+  if (node.dtype == DType::F32) zy_rt_random_uniform_f32(key, out.size(), out.mutableData<float>());
+  else zy_rt_random_uniform_f64(key, out.size(), out.mutableData<double>());
+  return out;
+}
+
+constexpr Rule RandomRules[] = {
+    {Op::RandomUniform, inferRandomUniform, evalRandomUniform, Domain::Float},
+};
+
+// ================================================================ the index of rules
+
+constexpr std::span<const Rule> Sections[] = {UnaryRules,   BinaryRules,   CompareRules, TernaryRules,
+                                              ReduceRules,  MovementRules, ContractRules, IndexRules,
+                                              SourceRules,  RandomRules};
+
+constexpr OpKind KindOf[] = {
+#define ZY_OP(Enum, Name, Arity, Kind) OpKind::Kind,
+#include "ir/Ops.def"
+#undef ZY_OP
+};
+
+/// True when `rules` lists exactly the ops of `kind`, in Ops.def order.
+constexpr bool listsKind(std::span<const Rule> rules, OpKind kind) {
+  size_t next = 0;
+  for (int op = 0; op < OpCount; ++op) {
+    if (KindOf[op] != kind) continue;
+    if (next == rules.size() || rules[next].op != static_cast<Op>(op)) return false;
+    ++next;
+  }
+  return next == rules.size();
+}
+
+// Adding a primitive to Ops.def without its rule here fails to compile.
+static_assert(listsKind(UnaryRules, OpKind::Unary), "UnaryRules must list the Unary ops of Ops.def in order");
+static_assert(listsKind(BinaryRules, OpKind::Binary), "BinaryRules must list the Binary ops of Ops.def in order");
+static_assert(listsKind(CompareRules, OpKind::Compare), "CompareRules must list the Compare ops in order");
+static_assert(listsKind(TernaryRules, OpKind::Ternary), "TernaryRules must list the Ternary ops in order");
+static_assert(listsKind(ReduceRules, OpKind::Reduce), "ReduceRules must list the Reduce ops in order");
+static_assert(listsKind(MovementRules, OpKind::Movement), "MovementRules must list the Movement ops in order");
+static_assert(listsKind(ContractRules, OpKind::Contract), "ContractRules must list the Contract ops in order");
+static_assert(listsKind(IndexRules, OpKind::Index), "IndexRules must list the Index ops in order");
+static_assert(listsKind(SourceRules, OpKind::Source), "SourceRules must list the Source ops in order");
+static_assert(listsKind(RandomRules, OpKind::Random), "RandomRules must list the Random ops in order");
+
+const Rule *ruleFor(Op op) {
+  static const std::array<const Rule *, OpCount> index = [] {
+    std::array<const Rule *, OpCount> rules{};
+    for (std::span<const Rule> section : Sections)
+      for (const Rule &rule : section) rules[static_cast<size_t>(rule.op)] = &rule;
+    return rules;
+  }();
+  size_t i = static_cast<size_t>(op);
+  return i < index.size() ? index[i] : nullptr;
+}
+
+} // namespace
+
+// ================================================================ the interface
+
+std::optional<std::string> inferType(Node &node, const std::vector<OperandType> &operands) {
+  const Rule *rule = ruleFor(node.op);
+  if (!rule) return "unknown op " + std::to_string(static_cast<int>(node.op));
+  const OpInfo &info = opInfo(node.op);
+  if (info.arity < 0 && operands.empty()) return std::string(info.name) + " takes at least one operand";
+  if (info.arity >= 0 && operands.size() != static_cast<size_t>(info.arity))
+    return std::string(info.name) + " takes " + std::to_string(info.arity) +
+           (info.arity == 1 ? " operand" : " operands") + ", got " + std::to_string(operands.size());
+  for (size_t i = 0; i < operands.size(); ++i)
+    if (auto problem = shapeProblem(operands[i].shape))
+      return "operand " + std::to_string(i) + " of " + info.name + " has the invalid type " +
+             typeOf(operands[i]) + ": " + *problem;
+  if (auto error = rule->infer(*rule, node, operands)) return error;
+  // One check for every op: the result must be a tensor that can exist.
+  if (auto problem = shapeProblem(node.shape))
+    return std::string(info.name) + " gives " + typeString(node.dtype, node.shape) + ": " + *problem;
+  return std::nullopt;
+}
+
+Tensor evaluate(const Node &node, const std::vector<const Tensor *> &operands) {
+  const Rule *rule = ruleFor(node.op);
+  if (!rule) throw std::invalid_argument("unknown op " + std::to_string(static_cast<int>(node.op)));
+  return rule->eval(*rule, node, operands);
+}
+
+std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b, std::string &error) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) { // i counts from the last axis
+    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1) {
+      error = "cannot broadcast " + shapeString(a) + " with " + shapeString(b) + ": dimensions " +
+              std::to_string(da) + " and " + std::to_string(db) + " differ";
+      return std::nullopt;
+    }
+    out[rank - 1 - i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+} // namespace zy::ir

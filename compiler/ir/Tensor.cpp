@@ -1,0 +1,194 @@
+// Tensor.cpp: dtypes, shapes, and the concrete Tensor: storage, element access, printing.
+//
+// Elements are stored row-major in their dtype's C type (bool as uint8_t, i32 as int32_t,
+// f32 as float, f64 as double) and read and written as double, which holds every value
+// of every dtype exactly, so kernels can compute in double and round once on store.
+#include "ir/Tensor.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+
+namespace zy {
+
+const char *dtypeName(DType dtype) {
+  switch (dtype) {
+  case DType::Bool: return "bool";
+  case DType::I32: return "i32";
+  case DType::F32: return "f32";
+  case DType::F64: return "f64";
+  }
+  return "?";
+}
+
+std::optional<DType> dtypeFromName(const std::string &name) {
+  for (DType d : {DType::Bool, DType::I32, DType::F32, DType::F64})
+    if (name == dtypeName(d)) return d;
+  return std::nullopt;
+}
+
+size_t dtypeSize(DType dtype) {
+  switch (dtype) {
+  case DType::Bool: return 1;
+  case DType::I32: return 4;
+  case DType::F32: return 4;
+  case DType::F64: return 8;
+  }
+  return 1;
+}
+
+// The enum is declared in promotion order, so the larger one wins.
+DType promote(DType a, DType b) { return a < b ? b : a; }
+
+std::string shapeString(const Shape &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::string typeString(DType dtype, const Shape &shape) { return dtypeName(dtype) + shapeString(shape); }
+
+// Every dimension is also capped at MaxTensorElements, even when another is zero: then
+// sums of a few dimensions or offsets in shape rules can never overflow int64.
+std::optional<int64_t> elementCount(const Shape &shape) {
+  bool empty = false;
+  for (int64_t d : shape) {
+    if (d < 0 || d > MaxTensorElements) return std::nullopt;
+    if (d == 0) empty = true;
+  }
+  if (empty) return 0;
+  int64_t total = 1;
+  for (int64_t d : shape) {
+    if (total > MaxTensorElements / d) return std::nullopt; // total * d would exceed the cap
+    total *= d;
+  }
+  return total;
+}
+
+std::vector<int64_t> stridesOf(const Shape &shape) {
+  std::vector<int64_t> strides(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : Dtype(dtype), Dims(std::move(shape)) {
+  std::optional<int64_t> count = elementCount(Dims);
+  if (!count) throw std::invalid_argument("cannot make a tensor of type " + typeString(Dtype, Dims));
+  Count = *count;
+  Bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(Count) * dtypeSize(Dtype));
+}
+
+Tensor Tensor::scalar(DType dtype, double value) {
+  Tensor t(dtype, {});
+  t.set(0, value);
+  return t;
+}
+
+double Tensor::get(int64_t i) const {
+  if (!Bytes) return 0; // a default-constructed tensor reads as the scalar 0
+  switch (Dtype) {
+  case DType::Bool: return data<uint8_t>()[i] ? 1.0 : 0.0;
+  case DType::I32: return data<int32_t>()[i];
+  case DType::F32: return data<float>()[i];
+  case DType::F64: return data<double>()[i];
+  }
+  return 0;
+}
+
+void Tensor::set(int64_t i, double value) {
+  if (!Bytes) *this = Tensor(Dtype, Dims); // a default-constructed tensor gets its buffer
+  switch (Dtype) {
+  case DType::Bool: mutableData<uint8_t>()[i] = value != 0; break;
+  case DType::I32: {
+    // Truncate toward zero and saturate, so no double -> int conversion is undefined.
+    double v = std::isnan(value) ? 0 : std::trunc(value);
+    v = std::fmin(std::fmax(v, double(std::numeric_limits<int32_t>::min())),
+                  double(std::numeric_limits<int32_t>::max()));
+    mutableData<int32_t>()[i] = static_cast<int32_t>(v);
+    break;
+  }
+  case DType::F32: mutableData<float>()[i] = static_cast<float>(value); break;
+  case DType::F64: mutableData<double>()[i] = value; break;
+  }
+}
+
+// ---------------------------------------------------------------- printing
+
+namespace {
+
+constexpr int64_t EdgeItems = 3;              // elements shown at each end of a long axis
+constexpr int64_t MaxItems = 2 * EdgeItems;   // an axis longer than this is elided
+
+/// One style for all the floats of a tensor, so columns read alike: fixed with up to four
+/// decimals, or scientific when some value is too large or too small for that.
+struct FloatStyle {
+  bool scientific = false;
+
+  explicit FloatStyle(const Tensor &t) {
+    for (int64_t i = 0; i < t.size(); ++i) {
+      double v = std::fabs(t.get(i));
+      if (std::isfinite(v) && v != 0 && (v < 1e-4 || v >= 1e8)) scientific = true;
+    }
+  }
+
+  std::string format(double v) const {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, scientific ? "%.4e" : "%.4f", v);
+    std::string s = buf;
+    // Drop the trailing zeros of the fraction (and a bare point): 1.2500 -> 1.25, 3.0000 -> 3.
+    size_t exponent = s.find('e');
+    std::string mantissa = s.substr(0, exponent);
+    std::string rest = exponent == std::string::npos ? "" : s.substr(exponent);
+    if (mantissa.find('.') != std::string::npos) {
+      while (mantissa.back() == '0') mantissa.pop_back();
+      if (mantissa.back() == '.') mantissa.pop_back();
+    }
+    return mantissa + rest;
+  }
+};
+
+void printAxis(const Tensor &t, const FloatStyle &style, const std::vector<int64_t> &strides, size_t axis,
+               int64_t offset, std::string &out) {
+  if (axis == strides.size()) {
+    double v = t.get(offset);
+    switch (t.dtype()) {
+    case DType::Bool: out += v != 0 ? "true" : "false"; break;
+    case DType::I32: out += std::to_string(static_cast<int64_t>(v)); break;
+    default: out += style.format(v); break;
+    }
+    return;
+  }
+  int64_t n = t.shape()[axis];
+  out += '[';
+  for (int64_t i = 0; i < n; ++i) {
+    if (i) out += ", ";
+    if (n > MaxItems && i == EdgeItems) {
+      out += "...";
+      i = n - EdgeItems - 1; // the loop's ++i moves to the first of the last items
+      continue;
+    }
+    printAxis(t, style, strides, axis + 1, offset + i * strides[axis], out);
+  }
+  out += ']';
+}
+
+} // namespace
+
+std::string Tensor::toString() const {
+  FloatStyle style(*this);
+  std::string out = "tensor(";
+  printAxis(*this, style, stridesOf(Dims), 0, 0, out);
+  return out + ", " + typeString(Dtype, Dims) + ")";
+}
+
+} // namespace zy
