@@ -375,9 +375,10 @@ void installTensors(Env &env) {
     int64_t axis = args.integer("axis", 0), rank = parts[0].rank() + 1;
     if (axis < -rank || axis >= rank) in.fail(a.span, "axis " + std::to_string(axis) + " is out of range for stacking");
     if (axis < 0) axis += rank;
+    const Shape first = parts[0].shape();
     for (Tensor &p : parts) {
-      if (p.shape() != parts[0].shape())
-        in.fail(a.span, "stack needs tensors of one shape, got " + typeString(parts[0].dtype(), parts[0].shape()) + " and " +
+      if (p.shape() != first)
+        in.fail(a.span, "stack needs tensors of one shape, got " + typeString(parts[0].dtype(), first) + " and " +
                             typeString(p.dtype(), p.shape()));
       Shape s = p.shape();
       s.insert(s.begin() + axis, 1);

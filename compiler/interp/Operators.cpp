@@ -19,6 +19,14 @@ bool isTree(const Value &v) {
   return v.kind == ValueKind::Record || v.kind == ValueKind::List || v.kind == ValueKind::Tuple;
 }
 
+bool holdsTensor(const Value &v) {
+  if (v.kind == ValueKind::Tensor) return true;
+  if (v.kind == ValueKind::Record)
+    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](auto &f) { return holdsTensor(f.second); });
+  if (v.isSequence()) return std::any_of(v.items->begin(), v.items->end(), holdsTensor);
+  return false;
+}
+
 /// Applies `fn` leaf by leaf to a tree and a tree of the same structure (or a scalar).
 Value zipTrees(Interpreter &in, const Value &a, const Value &b, Span span,
                const std::function<Value(const Value &, const Value &)> &fn) {
@@ -138,8 +146,9 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
     return Value::fromTensor(matmul(in, *a.tensor, *b.tensor, span));
   }
   if (isTree(a) || isTree(b)) {
-    // Concatenation of host sequences and strings first; then leaf-by-leaf arithmetic.
-    if (op == BinaryOp::Add && a.kind == b.kind && a.kind != ValueKind::Record) {
+    // `+` of two lists (or tuples) of host values concatenates, as in Python; lists that
+    // hold tensors are trees, and trees combine leaf by leaf.
+    if (op == BinaryOp::Add && a.kind == b.kind && a.kind != ValueKind::Record && !(holdsTensor(a) && holdsTensor(b))) {
       std::vector<Value> items = *a.items;
       items.insert(items.end(), b.items->begin(), b.items->end());
       return a.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
