@@ -63,7 +63,7 @@ public:
       if (fallback) return *fallback;
       get(name);
     }
-    if (v->kind == ValueKind::Tensor && v->tensor->size() == 1) return v->tensor->get(0);
+    if (v->kind == ValueKind::Tensor && v->tensor->size() == 1) return concrete(In, *v->tensor, A.span, "this argument").get(0);
     if (!v->isNumber()) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be a number, got " + typeName(*v));
     return v->number();
   }
@@ -121,7 +121,7 @@ void flattenNested(Interpreter &in, const Value &v, size_t depth, Shape &shape, 
   if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) {
     anyFloat |= isFloat(v.tensor->dtype());
     allBool &= v.tensor->dtype() == DType::Bool;
-    out.push_back(v.tensor->get(0));
+    out.push_back(concrete(in, *v.tensor, span, "tensor()").get(0));
     return;
   }
   if (!v.isNumber()) in.fail(span, "tensor() takes numbers, got " + typeName(v));
@@ -155,7 +155,7 @@ void installCore(Env &env) {
       if (v.str->empty() || *end) in.fail(a.span, "int() cannot read `" + *v.str + "` as an integer", true);
       return Value::integer(n);
     }
-    double x = v.kind == ValueKind::Tensor && v.tensor->size() == 1 ? v.tensor->get(0) : v.number();
+    double x = v.kind == ValueKind::Tensor && v.tensor->size() == 1 ? concrete(in, *v.tensor, a.span, "int()").get(0) : v.number();
     if (!v.isNumber() && v.kind != ValueKind::Tensor) in.fail(a.span, "int() of a value of type " + typeName(v));
     if (!std::isfinite(x)) in.fail(a.span, "int() of a value that is not finite", true);
     return Value::integer(static_cast<int64_t>(std::trunc(x)));
@@ -168,7 +168,7 @@ void installCore(Env &env) {
       if (v.str->empty() || *end) in.fail(a.span, "float() cannot read `" + *v.str + "` as a number", true);
       return Value::real(x);
     }
-    if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) return Value::real(v.tensor->get(0));
+    if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) return Value::real(concrete(in, *v.tensor, a.span, "float()").get(0));
     if (!v.isNumber()) in.fail(a.span, "float() of a value of type " + typeName(v));
     return Value::real(v.number());
   });
@@ -209,6 +209,8 @@ void installCore(Env &env) {
     Tensor x = asTensor(in, args.get("a"), a.span, DType::F64), y = asTensor(in, args.get("b"), a.span, DType::F64);
     x = cast(in, x, DType::F64, a.span);
     y = cast(in, y, DType::F64, a.span);
+    concrete(in, x, a.span, "assert_close");
+    concrete(in, y, a.span, "assert_close");
     std::string error;
     auto shape = ir::broadcastShapes(x.shape(), y.shape(), error);
     if (!shape) in.fail(a.span, "assert_close of " + typeName(args.get("a")) + " and " + typeName(args.get("b")) + ": " + error, true);

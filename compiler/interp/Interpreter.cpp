@@ -9,6 +9,7 @@
 #include "syntax/AstPrinter.h"
 #include "syntax/Parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -63,7 +64,7 @@ void Interpreter::fail(Span span, const std::string &message, bool runtime) {
   Diagnostic d{Severity::Error, span, message, {}};
   // The user call chain, innermost first, like a traceback read upwards.
   for (auto it = Stack.rbegin(); it != Stack.rend(); ++it)
-    d.notes.push_back({it->callSite, "in this call to `" + it->function + "`"});
+    if (it->callSite.valid()) d.notes.push_back({it->callSite, "in this call to `" + it->function + "`"});
   if (d.notes.size() > 12) {
     size_t hidden = d.notes.size() - 12;
     d.notes.resize(12);
@@ -135,8 +136,10 @@ Value Interpreter::runMain(const ModuleData &module) {
   Value *main = module.globals->lookup("main");
   if (!main || main->kind != ValueKind::Function || main->closure->env != module.globals)
     throw ZyError(Diagnostic{Severity::Error, {}, "this program has no `fn main()` to run", {}}, false);
-  CallArgs args;
-  args.span = main->closure->span;
+  for (const Param &p : *main->closure->params)
+    if (!p.defaultValue)
+      fail(p.span, "`fn main()` takes no arguments; read the command line with `args()`");
+  CallArgs args; // no call site: the driver calls main
   return call(*main, args);
 }
 
@@ -167,7 +170,12 @@ std::vector<TestResult> Interpreter::runTests(const std::string &path) {
 
 Value Interpreter::call(const Value &callee, CallArgs &args) {
   switch (callee.kind) {
-  case ValueKind::Function: return callClosure(*callee.closure, args);
+  case ValueKind::Function:
+    // Host code calling a function with tensors: trace it once per signature, then run
+    // the graph. Inside a trace or init(), calls are simply interpreted.
+    if (!trace && !params && tracer.options.enabled && trace::Tracer::wantsTrace(args))
+      return tracer.call(*this, *callee.closure, args);
+    return callClosure(*callee.closure, args);
   case ValueKind::Builtin: {
     args.name = &callee.builtin->name;
     return callee.builtin->fn(*this, args);
@@ -255,6 +263,9 @@ void Interpreter::bindPattern(const Pattern &p, const Value &v, const std::share
 
 static bool truthy(Interpreter &in, const Value &v, Span span, const char *what) {
   if (v.kind == ValueKind::Bool) return v.b;
+  if (v.kind == ValueKind::Tensor && v.tensor->isTraced())
+    in.fail(span, std::string(what) + " inside a traced function needs a static bool, but this depends on tensor "
+                                      "values known only when the function runs; use `where(c, a, b)` to select");
   if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1) return v.tensor->get(0) != 0;
   in.fail(span, std::string(what) + " needs a bool, got " + typeName(v) +
                     (v.kind == ValueKind::Tensor ? "; use `where(c, a, b)` to select between tensors" : ""));

@@ -9,6 +9,7 @@
 
 #include "interp/Value.h"
 #include "support/Diagnostics.h"
+#include "trace/Tracer.h"
 
 #include <exception>
 #include <map>
@@ -50,8 +51,15 @@ public:
   void setArgs(std::vector<std::string> args) { ProgramArgs = std::move(args); }
   const std::vector<std::string> &programArgs() const { return ProgramArgs; }
 
-  /// Calls any callable value (closure, builtin) with arguments.
+  /// Calls any callable value (closure, builtin) with arguments. A call from host code
+  /// into a function with tensor arguments is traced (trace/Tracer.h).
   Value call(const Value &callee, CallArgs &args);
+  /// Interprets a closure's body directly (the tracer's way in).
+  Value callUntraced(const Closure &c, CallArgs &args) { return callClosure(c, args); }
+
+  /// Tracing: the options, and the graph being built while a function is traced.
+  trace::Tracer tracer;
+  trace::TraceContext *trace = nullptr;
 
   /// Throws a located error with the current call chain attached as notes.
   [[noreturn]] void fail(Span span, const std::string &message, bool runtime = false);

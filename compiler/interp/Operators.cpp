@@ -270,7 +270,7 @@ std::string formatValue(Interpreter &in, const Value &v, const FormatSpec &spec,
   std::string body;
   double number = 0;
   bool numeric = v.isNumber() || (v.kind == ValueKind::Tensor && v.tensor->size() == 1);
-  if (numeric) number = v.kind == ValueKind::Tensor ? v.tensor->get(0) : v.number();
+  if (numeric) number = v.kind == ValueKind::Tensor ? concrete(in, *v.tensor, span, "formatting").get(0) : v.number();
   char type = spec.type;
   if (type && type != 's' && !numeric) in.fail(span, "format `" + std::string(1, type) + "` needs a number, got " + typeName(v));
   if (!numeric || type == 's') {

@@ -11,11 +11,43 @@ namespace zy::interp {
 using ir::Node;
 using ir::Op;
 
+/// The Literal node holding a concrete tensor in the graph being traced.
+static int literalNode(trace::TraceContext &ctx, const Tensor &t) {
+  const void *key = t.identity();
+  if (auto it = ctx.literals.find(key); it != ctx.literals.end()) return it->second;
+  Node literal;
+  literal.op = Op::Literal;
+  literal.dtype = t.dtype();
+  literal.shape = t.shape();
+  literal.attrs.literal = std::make_shared<const Tensor>(t);
+  int id = ctx.graph.add(literal);
+  ctx.literals[key] = id;
+  return id;
+}
+
+const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *what) {
+  if (t.isTraced())
+    in.fail(span, std::string(what) + " needs the tensor's values, which a traced function only has when it runs; "
+                                      "compute it outside the function, or keep it a tensor");
+  return t;
+}
+
 Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Span span) {
   std::vector<ir::OperandType> types;
-  for (const Tensor &t : operands) types.push_back({t.dtype(), t.shape()});
+  bool traced = false;
+  for (const Tensor &t : operands) {
+    types.push_back({t.dtype(), t.shape()});
+    traced |= t.isTraced();
+  }
   node.span = span;
   if (auto error = ir::inferType(node, types)) in.fail(span, *error);
+  if (traced && in.trace) {
+    // Record the node; concrete operands are baked into the graph once each.
+    for (const Tensor &t : operands) node.operands.push_back(t.isTraced() ? t.tracedNode() : literalNode(*in.trace, t));
+    int id = in.trace->graph.add(node);
+    return Tensor::traced(node.dtype, node.shape, id);
+  }
+  // Constants fold: an op on concrete tensors runs at once, even inside a trace.
   std::vector<const Tensor *> ptrs;
   for (const Tensor &t : operands) ptrs.push_back(&t);
   return ir::evaluate(node, ptrs);

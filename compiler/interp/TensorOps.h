@@ -17,6 +17,9 @@ namespace zy::interp {
 /// Runs one primitive on concrete operands after checking it; errors name `span`.
 Tensor emit(Interpreter &in, ir::Node node, const std::vector<Tensor> &operands, Span span);
 
+/// `t` itself, or a located error if it is traced (its values are not known yet).
+const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *what);
+
 /// A host number, bool or tensor as a tensor; host numbers become `weak` if given.
 Tensor asTensor(Interpreter &in, const Value &v, Span span, std::optional<DType> weak = std::nullopt);
 bool isTensorLike(const Value &v); // a tensor, or a number that could stand for one

@@ -134,7 +134,9 @@ std::string toDisplayString(const Value &v) {
   case ValueKind::Function: return "<fn " + v.closure->name + ">";
   case ValueKind::Builtin: return "<fn " + v.builtin->name + ">";
   case ValueKind::BoundMethod: return "<method>";
-  case ValueKind::Tensor: return v.tensor->toString();
+  case ValueKind::Tensor:
+    if (v.tensor->isTraced()) return "traced(" + typeString(v.tensor->dtype(), v.tensor->shape()) + ")";
+    return v.tensor->toString();
   case ValueKind::Key: return "key(" + std::to_string(v.key[0]) + ", " + std::to_string(v.key[1]) + ")";
   case ValueKind::Module: return "<module " + v.module->name + ">";
   case ValueKind::Init: return "<initialiser " + v.init->name + " " + shapeString(v.init->shape) + ">";

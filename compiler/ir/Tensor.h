@@ -43,6 +43,22 @@ public:
 
   static Tensor scalar(DType dtype, double value);
 
+  /// A symbolic tensor while a function is traced: node `node` of the graph being built.
+  /// It has a dtype and a shape but no elements; get/set/data must not be called on it.
+  static Tensor traced(DType dtype, Shape shape, int node) {
+    Tensor t;
+    t.Dtype = dtype;
+    t.Dims = std::move(shape);
+    t.Count = 1;
+    for (int64_t d : t.Dims) t.Count *= d;
+    t.Node = node;
+    return t;
+  }
+  bool isTraced() const { return Node >= 0; }
+  int tracedNode() const { return Node; }
+  /// Identifies the buffer (or the traced node), so a graph bakes each constant in once.
+  const void *identity() const { return Bytes.get(); }
+
   DType dtype() const { return Dtype; }
   const Shape &shape() const { return Dims; }
   int64_t rank() const { return static_cast<int64_t>(Dims.size()); }
@@ -65,6 +81,7 @@ private:
   Shape Dims;
   int64_t Count = 1;
   std::shared_ptr<std::vector<uint8_t>> Bytes;
+  int Node = -1; // >= 0: traced (see traced())
 };
 
 } // namespace zy

@@ -63,10 +63,13 @@ const Subcommand Subcommands[] = {
      "options:\n"
      "  --emit=ast        print the program as canonical Zy source (parses back to the same AST)\n"
      "  --emit=ast-tree   print the AST as an S-expression with line:col of every node\n"
-     "  --emit=ir, ir-grad, llvm   later stages (not built yet)\n",
+     "  --emit=ir         run, and print the IR of each function as it is traced\n"
+     "  --emit=ir-grad, llvm   later stages (not built yet)\n"
+     "  --eager           run every tensor op at once instead of tracing functions\n"
+     "  --log-compiles    report each trace on stderr, and which argument caused a retrace\n",
      cmdRun},
     {"test", "run test blocks and expected-error files",
-     "usage: zy test [PATHS...]\n"
+     "usage: zy test [--eager] [PATHS...]\n"
      "\n"
      "Runs every `.zy` file under PATHS (default: the current directory). A file with\n"
      "`# expect error: LINE:COL: MESSAGE` comments passes when compiling it reports exactly\n"
@@ -121,6 +124,7 @@ std::unique_ptr<ast::Module> loadAndParse(const std::string &path, std::unique_p
 
 int cmdRun(const std::vector<std::string> &args) {
   std::string emit, file;
+  bool eager = false, logCompiles = false;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string &a = args[i];
@@ -131,6 +135,8 @@ int cmdRun(const std::vector<std::string> &args) {
       emit = args[++i];
     }
     else if (a == "--help" || a == "-h") return cmdHelp({"run"});
+    else if (a == "--eager") eager = true;
+    else if (a == "--log-compiles") logCompiles = true;
     else if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy run`", "run");
     else if (file.empty()) file = a;
     else return usageError("`zy run` takes one FILE; put program arguments after `--`", "run");
@@ -152,12 +158,15 @@ int cmdRun(const std::vector<std::string> &args) {
     std::cout << ast::dumpModule(*module, true);
     return ExitOk;
   }
-  if (!emit.empty()) return notBuiltYet(("the `" + emit + "` stage").c_str());
+  if (!emit.empty() && emit != "ir") return notBuiltYet(("the `" + emit + "` stage").c_str());
 
   std::vector<std::string> programArgs;
   if (i < args.size()) programArgs.assign(args.begin() + i + 1, args.end());
   interp::Interpreter interpreter;
   interpreter.setArgs(programArgs);
+  interpreter.tracer.options.enabled = !eager;
+  interpreter.tracer.options.logCompiles = logCompiles;
+  interpreter.tracer.options.emitIr = emit == "ir";
   try {
     auto loaded = interpreter.loadModule(file);
     interpreter.runMain(*loaded);
@@ -170,8 +179,8 @@ int cmdRun(const std::vector<std::string> &args) {
 
 /// Runs a file's `main` (if any) and its test blocks, turning errors into diagnostics:
 /// what an expected-error file is checked against.
-void runForDiagnostics(const std::string &path, Diagnostics &diags) {
-  interp::Interpreter interpreter;
+/// The interpreter is the caller's: the diagnostics point into sources it owns.
+void runForDiagnostics(interp::Interpreter &interpreter, const std::string &path, Diagnostics &diags) {
   std::string output;
   interpreter.capture = &output;
   try {
@@ -203,12 +212,17 @@ void collectZyFiles(const fs::path &path, std::vector<fs::path> &out, std::vecto
 int cmdTest(const std::vector<std::string> &args) {
   std::vector<fs::path> files;
   std::vector<std::string> missing;
+  bool eager = false;
   for (const std::string &a : args) {
     if (a == "--help" || a == "-h") return cmdHelp({"test"});
+    if (a == "--eager") {
+      eager = true;
+      continue;
+    }
     if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy test`", "test");
     collectZyFiles(a, files, missing);
   }
-  if (args.empty()) collectZyFiles(".", files, missing);
+  if (files.empty() && missing.empty()) collectZyFiles(".", files, missing);
   for (const std::string &m : missing) std::cerr << "zy: error: no such file or directory `" << m << "`\n";
   if (!missing.empty()) return ExitUsage;
   std::sort(files.begin(), files.end());
@@ -227,7 +241,8 @@ int cmdTest(const std::vector<std::string> &args) {
     auto module = parseModule(*source, diags);
     Expectations expectations = readExpectations(*source);
     if (!expectations.errors.empty() || !expectations.malformed.empty()) {
-      if (!diags.hasErrors()) runForDiagnostics(path.string(), diags);
+      interp::Interpreter interpreter;
+      if (!diags.hasErrors()) runForDiagnostics(interpreter, path.string(), diags);
       std::string problems = checkExpectations(expectations, diags);
       if (problems.empty()) {
         std::cout << "PASS " << path.string() << "\n";
@@ -245,6 +260,7 @@ int cmdTest(const std::vector<std::string> &args) {
     }
     // Test blocks: each one passes or fails on its own.
     interp::Interpreter interpreter;
+    interpreter.tracer.options.enabled = !eager;
     std::string output;
     interpreter.capture = &output;
     std::vector<interp::TestResult> results;

@@ -1,0 +1,207 @@
+// Tracer.cpp: signatures, tracing a call to a Graph, caching it, and running it.
+#include "trace/Tracer.h"
+
+#include "interp/Interpreter.h"
+#include "ir/Executor.h"
+
+#include <iostream>
+
+namespace zy::trace {
+
+using interp::ValueKind;
+
+namespace {
+
+/// A leaf of the arguments that becomes a graph input: tensors, and host floats.
+bool isRuntimeLeaf(const Value &v) { return v.kind == ValueKind::Tensor || v.kind == ValueKind::Float; }
+
+/// The static part of a value, with tensors as their types: what the cache keys on.
+void describe(const Value &v, std::string &out) {
+  switch (v.kind) {
+  case ValueKind::Tensor: out += typeString(v.tensor->dtype(), v.tensor->shape()); break;
+  case ValueKind::Float: out += "float"; break;
+  case ValueKind::Record:
+    out += "{";
+    for (size_t i = 0; i < v.record->fields.size(); ++i) {
+      out += (i ? ", " : "") + v.record->fields[i].first + ": ";
+      describe(v.record->fields[i].second, out);
+    }
+    out += "}";
+    break;
+  case ValueKind::List:
+  case ValueKind::Tuple:
+    out += v.kind == ValueKind::List ? "[" : "(";
+    for (size_t i = 0; i < v.items->size(); ++i) {
+      if (i) out += ", ";
+      describe((*v.items)[i], out);
+    }
+    out += v.kind == ValueKind::List ? "]" : ")";
+    break;
+  case ValueKind::Str: out += "\"" + *v.str + "\""; break;
+  case ValueKind::Function: out += "fn " + v.closure->name + "@" + std::to_string(reinterpret_cast<uintptr_t>(v.closure.get())); break;
+  case ValueKind::Builtin: out += "fn " + v.builtin->name; break;
+  default: out += interp::toDisplayString(v);
+  }
+  if (v.state) out += " (state)";
+}
+
+bool holdsTensor(const Value &v) {
+  if (v.kind == ValueKind::Tensor) return true;
+  if (v.kind == ValueKind::Record)
+    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](auto &f) { return holdsTensor(f.second); });
+  if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) return std::any_of(v.items->begin(), v.items->end(), holdsTensor);
+  return false;
+}
+
+/// Rebuilds `v` with each runtime leaf replaced by fn(leaf).
+Value mapLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
+  if (v.kind == ValueKind::Record) {
+    std::vector<std::pair<std::string, Value>> fields;
+    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapLeaves(value, fn));
+    Value out = Value::makeRecord(std::move(fields));
+    out.path = v.path;
+    return out;
+  }
+  if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) {
+    std::vector<Value> items;
+    for (const Value &x : *v.items) items.push_back(mapLeaves(x, fn));
+    Value out = v.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+    out.path = v.path;
+    return out;
+  }
+  if (isRuntimeLeaf(v) || v.kind == ValueKind::Tensor) return fn(v);
+  return v;
+}
+
+Value withLeafInfo(Value leaf, const Value &from) {
+  leaf.path = from.path;
+  leaf.state = from.state;
+  return leaf;
+}
+
+} // namespace
+
+bool Tracer::wantsTrace(const interp::CallArgs &args) {
+  for (const Value &v : args.positional)
+    if (holdsTensor(v)) return true;
+  for (const auto &kw : args.keywords)
+    if (holdsTensor(kw.second)) return true;
+  return false;
+}
+
+Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::CallArgs &args) {
+  // 1. The signature, one description per argument.
+  std::vector<std::string> descriptions;
+  for (const Value &v : args.positional) {
+    std::string d;
+    describe(v, d);
+    descriptions.push_back(std::move(d));
+  }
+  for (const auto &[name, v] : args.keywords) {
+    std::string d = name + " = ";
+    describe(v, d);
+    descriptions.push_back(std::move(d));
+  }
+  std::string signature;
+  for (const std::string &d : descriptions) signature += (signature.empty() ? "" : ", ") + d;
+
+  // The runtime leaves, in order: these are the graph's inputs on every call.
+  std::vector<Tensor> inputs;
+  auto collect = [&](const Value &leaf) {
+    inputs.push_back(leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F32, leaf.f) : *leaf.tensor);
+    return leaf;
+  };
+  for (const Value &v : args.positional) mapLeaves(v, collect);
+  for (const auto &kw : args.keywords) mapLeaves(kw.second, collect);
+
+  CompiledFunction &compiled = Cache[&closure];
+  CompiledFunction::Entry *entry = nullptr;
+  for (auto &e : compiled.entries)
+    if (e.signature == signature) entry = &e;
+
+  if (!entry) {
+    // 2. Trace: interpret the function once on symbolic inputs.
+    if (options.logCompiles) {
+      std::string reason;
+      if (!compiled.entries.empty()) {
+        const auto &last = compiled.entries.back().argumentDescriptions;
+        for (size_t i = 0; i < descriptions.size() && reason.empty(); ++i)
+          if (i >= last.size() || last[i] != descriptions[i])
+            reason = " (retrace: argument " + std::to_string(i + 1) + " was " + (i < last.size() ? last[i] : "absent") +
+                     ", now " + descriptions[i] + ")";
+        if (reason.empty()) reason = " (retrace: the arguments changed)";
+      }
+      std::cerr << "zy: tracing `" << closure.name << "`" << reason << "\n";
+    }
+    TraceContext ctx;
+    int next = 0;
+    auto symbolic = [&](const Value &leaf) {
+      ir::Node input;
+      input.op = ir::Op::Input;
+      input.attrs.index = next++;
+      input.dtype = leaf.kind == ValueKind::Float ? DType::F32 : leaf.tensor->dtype();
+      if (leaf.kind == ValueKind::Tensor) input.shape = leaf.tensor->shape();
+      input.span = args.span;
+      int id = ctx.graph.add(input);
+      ctx.graph.inputs.push_back(id);
+      return withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id)), leaf);
+    };
+    interp::CallArgs symbolicArgs = args;
+    for (Value &v : symbolicArgs.positional) v = mapLeaves(v, symbolic);
+    for (auto &kw : symbolicArgs.keywords) kw.second = mapLeaves(kw.second, symbolic);
+
+    Value result;
+    in.trace = &ctx;
+    try {
+      result = in.callUntraced(closure, symbolicArgs);
+    } catch (...) {
+      in.trace = nullptr;
+      throw;
+    }
+    in.trace = nullptr;
+
+    // The result's tensors become the graph's outputs; concrete ones are baked in.
+    std::map<int, bool> isOutput;
+    result = mapLeaves(result, [&](const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor) return leaf;
+      int id;
+      if (leaf.tensor->isTraced()) {
+        id = leaf.tensor->tracedNode();
+      } else {
+        ir::Node literal;
+        literal.op = ir::Op::Literal;
+        literal.dtype = leaf.tensor->dtype();
+        literal.shape = leaf.tensor->shape();
+        literal.attrs.literal = leaf.tensor;
+        id = ctx.graph.add(literal);
+      }
+      if (!isOutput[id]) {
+        ctx.graph.outputs.push_back(id);
+        isOutput[id] = true;
+      }
+      return withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id)), leaf);
+    });
+    ++Traces;
+    if (options.emitIr) in.write("# fn " + closure.name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
+    // Lambdas made anew at every call would fill the cache; keep the newest few.
+    if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());
+    compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result});
+    entry = &compiled.entries.back();
+  }
+
+  // 3. Run the graph and put its outputs where the traced result had them.
+  std::vector<Tensor> outputs;
+  try {
+    outputs = ir::execute(entry->graph, inputs);
+  } catch (const std::exception &e) {
+    in.fail(args.span, std::string("internal error running the traced graph: ") + e.what());
+  }
+  std::map<int, size_t> position;
+  for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
+  return mapLeaves(entry->result, [&](const Value &leaf) {
+    if (leaf.kind != ValueKind::Tensor) return leaf;
+    return withLeafInfo(Value::fromTensor(outputs[position[leaf.tensor->tracedNode()]]), leaf);
+  });
+}
+
+} // namespace zy::trace

@@ -1,0 +1,69 @@
+// Tracer.h: turning a call into a function with tensor arguments into IR, once per signature.
+//
+// When host code calls a Zy function with tensors among its arguments, the tracer
+//   1. computes the call's signature: the dtype and shape of every tensor leaf, and the
+//      value of every static argument (ints, bools, strings, lists, functions, keys);
+//      host floats are runtime scalars and do not take part;
+//   2. on a cache miss, interprets the function once with symbolic tensors: every tensor
+//      operation appends a checked node to a Graph instead of computing (TensorOps.cpp),
+//      while static values are folded as usual;
+//   3. runs the cached Graph on the call's tensors with the reference executor.
+// A miss for a function that was traced before can be reported with the argument that
+// changed (`zy run --log-compiles`), and each new graph printed (`--emit=ir`).
+#pragma once
+
+#include "interp/Value.h"
+#include "ir/Ir.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zy::trace {
+
+using interp::Interpreter;
+using interp::Value;
+
+/// The graph being built while a function is traced.
+struct TraceContext {
+  ir::Graph graph;
+  std::map<const void *, int> literals; // concrete tensors already baked in, by buffer
+};
+
+struct TraceOptions {
+  bool enabled = true;       // false: run everything eagerly (`--eager`)
+  bool logCompiles = false;  // report each trace, and why a retrace happened
+  bool emitIr = false;       // print each new graph
+};
+
+/// A function's compiled traces, newest last.
+struct CompiledFunction {
+  struct Entry {
+    std::string signature;
+    std::vector<std::string> argumentDescriptions; // for recompile reasons
+    ir::Graph graph;
+    Value result; // the result with traced tensors standing for the graph's outputs
+  };
+  std::vector<Entry> entries;
+};
+
+class Tracer {
+public:
+  TraceOptions options;
+
+  /// True if `args` holds a tensor, so a call with them should be traced.
+  static bool wantsTrace(const interp::CallArgs &args);
+
+  /// Traces (or reuses) and runs a call of `closure`.
+  Value call(Interpreter &in, const interp::Closure &closure, interp::CallArgs &args);
+
+  /// How many graphs were built, for tests and --log-compiles.
+  size_t traceCount() const { return Traces; }
+
+private:
+  std::map<const interp::Closure *, CompiledFunction> Cache;
+  size_t Traces = 0;
+};
+
+} // namespace zy::trace
