@@ -27,9 +27,12 @@ public:
     if (A.positional.size() > Names.size())
       In.fail(A.span, "`" + fn() + "` takes at most " + std::to_string(Names.size()) + " arguments, got " +
                           std::to_string(A.positional.size()));
-    for (auto &[name, value] : A.keywords)
-      if (std::find_if(Names.begin(), Names.end(), [&](const char *n) { return name == n; }) == Names.end())
-        In.fail(A.span, "`" + fn() + "` has no parameter named `" + name + "`");
+    for (auto &[name, value] : A.keywords) {
+      auto it = std::find_if(Names.begin(), Names.end(), [&](const char *n) { return name == n; });
+      if (it == Names.end()) In.fail(A.span, "`" + fn() + "` has no parameter named `" + name + "`");
+      if (static_cast<size_t>(it - Names.begin()) < A.positional.size())
+        In.fail(A.span, "argument `" + name + "` of `" + fn() + "` is given twice (by position and by name)");
+    }
   }
 
   const Value *find(const char *name) const {
@@ -157,7 +160,10 @@ void installCore(Env &env) {
     }
     double x = v.kind == ValueKind::Tensor && v.tensor->size() == 1 ? concrete(in, *v.tensor, a.span, "int()").get(0) : v.number();
     if (!v.isNumber() && v.kind != ValueKind::Tensor) in.fail(a.span, "int() of a value of type " + typeName(v));
+    if (v.kind == ValueKind::Tensor && v.tensor->size() != 1)
+      in.fail(a.span, "int() of a tensor with " + std::to_string(v.tensor->size()) + " elements; it needs one");
     if (!std::isfinite(x)) in.fail(a.span, "int() of a value that is not finite", true);
+    if (std::fabs(x) >= 9.2e18) in.fail(a.span, "int() of a value too large for a 64-bit int", true);
     return Value::integer(static_cast<int64_t>(std::trunc(x)));
   });
   def(env, "float", [](Interpreter &in, CallArgs &a) {
@@ -168,7 +174,9 @@ void installCore(Env &env) {
       if (v.str->empty() || *end) in.fail(a.span, "float() cannot read `" + *v.str + "` as a number", true);
       return Value::real(x);
     }
-    if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) return Value::real(concrete(in, *v.tensor, a.span, "float()").get(0));
+    if (v.kind == ValueKind::Tensor && v.tensor->size() != 1)
+      in.fail(a.span, "float() of a tensor with " + std::to_string(v.tensor->size()) + " elements; it needs one");
+    if (v.kind == ValueKind::Tensor) return Value::real(concrete(in, *v.tensor, a.span, "float()").get(0));
     if (!v.isNumber()) in.fail(a.span, "float() of a value of type " + typeName(v));
     return Value::real(v.number());
   });
@@ -177,7 +185,7 @@ void installCore(Env &env) {
     int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
     if (!args.has("stop")) start = 0;
     if (step == 0) in.fail(a.span, "range() step cannot be zero");
-    if ((stop - start) / step > 100'000'000) in.fail(a.span, "this range has more than 100,000,000 elements");
+    if ((static_cast<__int128>(stop) - start) / step > 100'000'000) in.fail(a.span, "this range has more than 100,000,000 elements");
     std::vector<Value> items;
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value::integer(i));
     return Value::list(std::move(items));
@@ -232,7 +240,7 @@ void installCore(Env &env) {
     }
     return Value::none();
   });
-  for (const char *name : {"f32", "f64", "i32"}) env.define(name, Value::string(name));
+  for (const char *name : {"f32", "f64", "i32", "bool"}) env.define(name, Value::string(name));
 }
 
 void installTensors(Env &env) {
@@ -254,7 +262,10 @@ void installTensors(Env &env) {
     int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
     if (!args.has("stop")) start = 0;
     if (step == 0) in.fail(a.span, "arange step cannot be zero");
-    int64_t n = std::max<int64_t>(0, (stop - start + step - (step > 0 ? 1 : -1)) / step);
+    __int128 span128 = static_cast<__int128>(stop) - start + step - (step > 0 ? 1 : -1);
+    __int128 count = span128 / step;
+    if (count > MaxTensorElements) in.fail(a.span, "arange would make more than " + std::to_string(MaxTensorElements) + " elements");
+    int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
     ir::Node iota;
     iota.op = Op::Iota;
     iota.attrs.shape = {n};
@@ -280,7 +291,15 @@ void installTensors(Env &env) {
     flattenNested(in, args.get("data"), 0, shape, values, anyFloat, allBool, a.span);
     DType fallback = anyFloat ? DType::F32 : allBool && !values.empty() ? DType::Bool : DType::I32;
     Tensor t(args.dtype("dtype", fallback), shape);
-    for (size_t i = 0; i < values.size(); ++i) t.set(static_cast<int64_t>(i), values[i]);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (t.dtype() == DType::I32 && (values[i] > 2147483647.0 || values[i] < -2147483648.0))
+      {
+        char text[64];
+        std::snprintf(text, sizeof text, "%.0f", values[i]);
+        in.fail(a.span, std::string("tensor(): ") + text + " does not fit in i32");
+      }
+      t.set(static_cast<int64_t>(i), values[i]);
+    }
     return tensorValue(t);
   });
 
@@ -415,7 +434,8 @@ void installTensors(Env &env) {
   });
   def(env, "take", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "indices", "axis"});
-    Tensor x = args.tensor("x"), idx = cast(in, args.tensor("indices"), DType::I32, a.span);
+    Tensor x = args.tensor("x"), idx = args.tensor("indices");
+    if (idx.dtype() != DType::I32) in.fail(a.span, "take needs i32 indices, got " + typeString(idx.dtype(), idx.shape()));
     int64_t axis = args.integer("axis", 0);
     ir::Node n;
     n.op = Op::Gather;

@@ -31,7 +31,7 @@ Interpreter::Interpreter() {
     std::shared_ptr<Env> env = file.isPrelude ? Prelude : std::make_shared<Env>(Prelude);
     for (const Item &item : module->items) {
       if (item.kind == Item::Fn) {
-        auto c = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span});
+        auto c = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span, item.fn->returnType.get()});
         Value v;
         v.kind = ValueKind::Function;
         v.closure = c;
@@ -82,7 +82,7 @@ std::shared_ptr<Env> Interpreter::moduleEnv(const Module &m, const std::string &
     if (item.kind != Item::Fn) continue;
     Value v;
     v.kind = ValueKind::Function;
-    v.closure = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span});
+    v.closure = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span, item.fn->returnType.get()});
     env->define(item.fn->name, v);
   }
   for (const Item &item : m.items) {
@@ -93,7 +93,13 @@ std::shared_ptr<Env> Interpreter::moduleEnv(const Module &m, const std::string &
         fail(item.import->span, "import cycle: `" + item.import->path + "` is already being imported");
       std::error_code ec;
       if (!fs::exists(target, ec)) fail(item.import->span, "cannot import `" + item.import->path + "`: no such file (looked for " + target.string() + ")");
-      auto data = loadModule(target.string());
+      std::shared_ptr<const ModuleData> data;
+      try {
+        data = loadModule(target.string());
+      } catch (ZyError &e) {
+        e.diagnostic.notes.push_back({item.import->span, "in the module imported here"});
+        throw;
+      }
       Value v;
       v.kind = ValueKind::Module;
       v.module = data;
@@ -120,7 +126,10 @@ std::shared_ptr<const ModuleData> Interpreter::loadModule(const std::string &pat
   if (!source) throw ZyError(Diagnostic{Severity::Error, {}, error, {}}, false);
   Diagnostics diags;
   auto module = parseModule(*source, diags);
-  if (!module) throw ZyError(diags.all().front(), false);
+  if (!module) {
+    Sources.push_back(std::move(source)); // the diagnostic points into it
+    throw ZyError(diags.all().front(), false);
+  }
   Loading.push_back(canonical);
   const Module &ast = *module;
   Sources.push_back(std::move(source));
@@ -198,6 +207,15 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
   if (args.positional.size() > params.size())
     fail(args.span, "`" + c.name + "` takes " + std::to_string(params.size()) + " argument" +
                         (params.size() == 1 ? "" : "s") + " but was given " + std::to_string(args.positional.size()));
+  // The frame is pushed before defaults are evaluated, so recursion through a default
+  // argument meets the depth limit too; it is popped however the call ends.
+  Stack.push_back({c.name, args.span});
+  struct PopFrame {
+    std::vector<Frame> &stack;
+    size_t depth;
+    ~PopFrame() { stack.resize(depth); }
+  } pop{Stack, Stack.size() - 1};
+
   std::vector<bool> bound(params.size(), false);
   for (size_t i = 0; i < args.positional.size(); ++i) {
     env->define(params[i].name, args.positional[i]);
@@ -217,9 +235,16 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
       fail(args.span, "missing argument `" + params[i].name + "` in this call to `" + c.name + "`");
     env->define(params[i].name, eval(*params[i].defaultValue, env));
   }
-  Stack.push_back({c.name, args.span});
+  // Annotations: shape variables (capitalised names) bind at first use in this call.
+  ShapeVariables shapeVars;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].type) continue;
+    // Point at the argument that does not fit, when it was passed by position.
+    Span at = i < args.positionalSpans.size() && args.positionalSpans[i].valid() ? args.positionalSpans[i] : params[i].span;
+    checkAnnotation(*this, *env->lookup(params[i].name), *params[i].type, at, &shapeVars);
+  }
   Value result = c.body->kind == ExprKind::Block ? evalBlock(c.body->as<BlockExpr>(), env) : eval(*c.body, env);
-  Stack.pop_back();
+  if (c.returnType) checkAnnotation(*this, result, *c.returnType, c.body->span, &shapeVars);
   return result;
 }
 
@@ -277,7 +302,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
   case StmtKind::Let: {
     const auto &let = s.as<LetStmt>();
     Value v = eval(*let.value, env);
-    if (let.type) checkAnnotation(*this, v, *let.type, let.value->span);
+    if (let.type) checkAnnotation(*this, v, *let.type, let.value->span, nullptr);
     bindPattern(*let.pattern, v, env, true);
     return {};
   }
@@ -326,7 +351,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
     const FnDecl &fn = s.as<FnStmt>().fn;
     Value v;
     v.kind = ValueKind::Function;
-    v.closure = std::make_shared<Closure>(Closure{fn.name, &fn.params, fn.body.get(), env, fn.span});
+    v.closure = std::make_shared<Closure>(Closure{fn.name, &fn.params, fn.body.get(), env, fn.span, fn.returnType.get()});
     env->define(fn.name, v);
     return {};
   }
@@ -402,7 +427,7 @@ Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
     Value lo = eval(*r.lo, env), hi = eval(*r.hi, env);
     if (lo.kind != ValueKind::Int || hi.kind != ValueKind::Int)
       fail(e.span, "a range needs ints, got " + typeName(lo) + ".." + typeName(hi));
-    if (hi.i - lo.i > 100'000'000) fail(e.span, "this range has more than 100,000,000 elements");
+    if (static_cast<__int128>(hi.i) - lo.i > 100'000'000) fail(e.span, "this range has more than 100,000,000 elements");
     std::vector<Value> items;
     for (int64_t i = lo.i; i < hi.i; ++i) items.push_back(Value::integer(i));
     return Value::list(std::move(items));

@@ -104,22 +104,38 @@ int64_t floorMod(int64_t a, int64_t b) {
 
 Value hostArithmetic(Interpreter &in, BinaryOp op, const Value &a, const Value &b, Span span) {
   bool ints = a.kind == ValueKind::Int && b.kind == ValueKind::Int;
+  // Host ints are 64-bit; overflow is an error rather than a silent wrap.
+  auto overflow = [&] { in.fail(span, std::string("integer overflow in `") + spelling(op) + "` (ints are 64-bit)", true); };
+  int64_t r = 0;
   switch (op) {
-  case BinaryOp::Add: return ints ? Value::integer(a.i + b.i) : Value::real(a.number() + b.number());
-  case BinaryOp::Sub: return ints ? Value::integer(a.i - b.i) : Value::real(a.number() - b.number());
-  case BinaryOp::Mul: return ints ? Value::integer(a.i * b.i) : Value::real(a.number() * b.number());
+  case BinaryOp::Add:
+    if (!ints) return Value::real(a.number() + b.number());
+    if (__builtin_add_overflow(a.i, b.i, &r)) overflow();
+    return Value::integer(r);
+  case BinaryOp::Sub:
+    if (!ints) return Value::real(a.number() - b.number());
+    if (__builtin_sub_overflow(a.i, b.i, &r)) overflow();
+    return Value::integer(r);
+  case BinaryOp::Mul:
+    if (!ints) return Value::real(a.number() * b.number());
+    if (__builtin_mul_overflow(a.i, b.i, &r)) overflow();
+    return Value::integer(r);
   case BinaryOp::Div:
     if (b.number() == 0) in.fail(span, "division by zero", true);
     return Value::real(a.number() / b.number());
   case BinaryOp::Mod:
     if (b.number() == 0) in.fail(span, "modulo by zero", true);
-    if (ints) return Value::integer(floorMod(a.i, b.i));
+    if (ints) return Value::integer(b.i == -1 ? 0 : floorMod(a.i, b.i)); // INT64_MIN % -1 would trap
     return Value::real(a.number() - std::floor(a.number() / b.number()) * b.number());
   case BinaryOp::Pow:
     if (ints && b.i >= 0) {
-      int64_t r = 1;
-      for (int64_t k = 0; k < b.i && k < 64; ++k) r *= a.i;
-      return Value::integer(r);
+      int64_t p = 1;
+      for (int64_t k = 0; k < b.i; ++k) {
+        if (__builtin_mul_overflow(p, a.i, &p)) overflow();
+        if (p == 0 || p == 1) break; // 0 and 1 stay put (and (-1)**n alternates only by parity)
+      }
+      if (a.i == -1) p = b.i % 2 ? -1 : 1;
+      return Value::integer(p);
     }
     return Value::real(std::pow(a.number(), b.number()));
   case BinaryOp::Lt: return Value::boolean(a.number() < b.number());
@@ -140,6 +156,10 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
       return Value::boolean(op == BinaryOp::Eq ? eq : !eq);
     }
   }
+  for (const Value *x : {&a, &b})
+    if (x->kind == ValueKind::ParamsView)
+      in.fail(span, "parameter `" + x->path + "` is used before it is declared; declare it first with `" + x->path +
+                        " ~ ...`");
   if (op == BinaryOp::MatMul) {
     if (a.kind != ValueKind::Tensor || b.kind != ValueKind::Tensor)
       in.fail(span, "`@` multiplies tensors, got " + typeName(a) + " and " + typeName(b));
@@ -169,7 +189,8 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
   }
   if (a.isNumber() && b.isNumber() && a.kind != ValueKind::Bool && b.kind != ValueKind::Bool)
     return hostArithmetic(in, op, a, b, span);
-  std::string hint = a.kind == ValueKind::Str || b.kind == ValueKind::Str ? " (use str(x) to make a string)" : "";
+  bool strPlusNumber = op == BinaryOp::Add && ((a.kind == ValueKind::Str && b.isNumber()) || (b.kind == ValueKind::Str && a.isNumber()));
+  std::string hint = strPlusNumber ? " (use str(x) to make a string)" : "";
   in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b) + hint);
 }
 
@@ -354,22 +375,57 @@ std::string suggestName(Env &env, const std::string &name) {
   return best.empty() ? "" : "; did you mean `" + best + "`?";
 }
 
-void checkAnnotation(Interpreter &in, const Value &v, const ast::Type &type, Span span) {
-  if (type.kind != ast::Type::Named) return;
+void checkAnnotation(Interpreter &in, const Value &v, const ast::Type &type, Span span, ShapeVariables *vars) {
+  auto mismatch = [&](const std::string &expected) {
+    in.fail(span, "expected " + expected + " (as annotated), got " + typeName(v));
+  };
+  if (type.kind == ast::Type::List || type.kind == ast::Type::Tuple) {
+    bool list = type.kind == ast::Type::List;
+    if (v.kind != (list ? ValueKind::List : ValueKind::Tuple)) mismatch(list ? "a list" : "a tuple");
+    if (!list && v.items->size() != type.elems.size())
+      mismatch("a tuple of " + std::to_string(type.elems.size()));
+    for (size_t i = 0; i < v.items->size(); ++i)
+      checkAnnotation(in, (*v.items)[i], list ? *type.elems[0] : *type.elems[i], span, vars);
+    return;
+  }
+  static const std::map<std::string, ValueKind> statics = {
+      {"int", ValueKind::Int}, {"float", ValueKind::Float}, {"bool", ValueKind::Bool}, {"str", ValueKind::Str}};
+  if (auto it = statics.find(type.name); it != statics.end() && !type.dims) {
+    bool ok = v.kind == it->second || (it->second == ValueKind::Float && v.kind == ValueKind::Int) ||
+              (it->second == ValueKind::Float && v.kind == ValueKind::Tensor && v.tensor->rank() == 0 &&
+               isFloat(v.tensor->dtype())); // a float argument is a runtime scalar when traced
+    if (!ok) mismatch("`" + type.name + "`");
+    return;
+  }
   auto dtype = dtypeFromName(type.name);
-  if (!dtype) return; // int, bool, str...: static values are not checked here
-  if (v.kind != ValueKind::Tensor) in.fail(span, "expected a tensor of type " + type.name + ", got " + typeName(v));
-  if (v.tensor->dtype() != *dtype)
-    in.fail(span, "expected dtype " + type.name + ", got " + typeName(v));
+  if (!dtype) return; // a name Zy does not know as a type: documentation only
+  if (v.kind != ValueKind::Tensor) mismatch("a tensor " + type.name);
+  if (v.tensor->dtype() != *dtype) mismatch("dtype " + type.name);
   if (!type.dims) return;
   const auto &dims = *type.dims;
-  bool ellipsis = std::any_of(dims.begin(), dims.end(), [](const ast::Dim &d) { return d.kind == ast::Dim::Ellipsis; });
-  if (!ellipsis && dims.size() != static_cast<size_t>(v.tensor->rank()))
-    in.fail(span, "expected rank " + std::to_string(dims.size()) + ", got " + typeName(v));
-  for (size_t k = 0; k < dims.size() && !ellipsis; ++k)
-    if (dims[k].kind == ast::Dim::Fixed && dims[k].size != v.tensor->shape()[k])
-      in.fail(span, "expected dimension " + std::to_string(k) + " to be " + std::to_string(dims[k].size) + ", got " +
-                        typeName(v));
+  const Shape &shape = v.tensor->shape();
+  auto ellipsis = std::find_if(dims.begin(), dims.end(), [](const ast::Dim &d) { return d.kind == ast::Dim::Ellipsis; });
+  size_t before = ellipsis - dims.begin(), after = ellipsis == dims.end() ? 0 : dims.end() - ellipsis - 1;
+  bool rankOk = ellipsis == dims.end() ? dims.size() == shape.size() : shape.size() >= before + after;
+  std::string annotated = type.name + "[";
+  for (size_t k = 0; k < dims.size(); ++k)
+    annotated += (k ? ", " : "") + (dims[k].kind == ast::Dim::Fixed ? std::to_string(dims[k].size)
+                                    : dims[k].kind == ast::Dim::Variable ? dims[k].name : std::string("..."));
+  annotated += "]";
+  if (!rankOk) mismatch(annotated);
+  for (size_t k = 0; k < dims.size(); ++k) {
+    if (dims[k].kind == ast::Dim::Ellipsis) continue;
+    size_t axis = ellipsis == dims.end() || k < before ? k : shape.size() - (dims.size() - k);
+    int64_t actual = shape[axis];
+    if (dims[k].kind == ast::Dim::Fixed) {
+      if (dims[k].size != actual) mismatch(annotated);
+    } else if (vars && dims[k].name != "_" && std::isupper(static_cast<unsigned char>(dims[k].name[0]))) {
+      auto [it, fresh] = vars->emplace(dims[k].name, actual);
+      if (!fresh && it->second != actual)
+        in.fail(span, "expected " + annotated + " with " + dims[k].name + " = " + std::to_string(it->second) +
+                          " (bound by an earlier argument), got " + typeName(v));
+    }
+  }
 }
 
 } // namespace zy::interp

@@ -8,6 +8,8 @@
 #include "interp/Interpreter.h"
 #include "support/Format.h"
 
+#include <map>
+
 namespace zy::interp {
 
 Value unaryValue(Interpreter &in, ast::UnaryOp op, const Value &v, Span span);
@@ -19,7 +21,10 @@ Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span);
 std::string formatValue(Interpreter &in, const Value &v, const FormatSpec &spec, Span span);
 /// ", did you mean `relu`?" when a known name is one or two edits away, else "".
 std::string suggestName(Env &env, const std::string &name);
-/// Checks `let x: f32[B, 784] = ...` against the value (dtype and fixed dims).
-void checkAnnotation(Interpreter &in, const Value &v, const ast::Type &type, Span span);
+/// The shape variables of one call: `B` in `x: f32[B, 784]`, bound at first use.
+using ShapeVariables = std::map<std::string, int64_t>;
+/// Checks a value against an annotation: `int`, `float`, `bool`, `str`, `[T]`, `(T, U)`,
+/// or a tensor type `f32[B, 784]` whose capitalised dims are shape variables.
+void checkAnnotation(Interpreter &in, const Value &v, const ast::Type &type, Span span, ShapeVariables *vars);
 
 } // namespace zy::interp

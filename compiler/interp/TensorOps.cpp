@@ -47,6 +47,17 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
     int id = in.trace->graph.add(node);
     return Tensor::traced(node.dtype, node.shape, id);
   }
+  // An index out of range is an error where the values are known; a traced gather
+  // clamps, as JAX's does, because its indices are only known when it runs.
+  if ((node.op == Op::Gather || node.op == Op::ScatterAdd) && !operands[1].isTraced()) {
+    int64_t n = operands[0].shape()[node.attrs.axis];
+    for (int64_t i = 0; i < operands[1].size(); ++i) {
+      double k = operands[1].get(i);
+      if (k < 0 || k >= n)
+        in.fail(span, "index " + std::to_string(static_cast<int64_t>(k)) + " is out of range for axis " +
+                          std::to_string(node.attrs.axis) + " of " + typeString(operands[0].dtype(), operands[0].shape()));
+    }
+  }
   // Constants fold: an op on concrete tensors runs at once, even inside a trace.
   std::vector<const Tensor *> ptrs;
   for (const Tensor &t : operands) ptrs.push_back(&t);
@@ -63,6 +74,8 @@ bool isTensorLike(const Value &v) { return v.kind == ValueKind::Tensor || v.isNu
 
 Tensor asTensor(Interpreter &in, const Value &v, Span span, std::optional<DType> weak) {
   if (v.kind == ValueKind::Tensor) return *v.tensor;
+  if (v.kind == ValueKind::ParamsView)
+    in.fail(span, "parameter `" + v.path + "` is used before it is declared; declare it first with `" + v.path + " ~ ...`");
   if (v.kind == ValueKind::Bool) return Tensor::scalar(weak.value_or(DType::Bool), v.b);
   if (v.kind == ValueKind::Int) return Tensor::scalar(weak.value_or(DType::I32), double(v.i));
   if (v.kind == ValueKind::Float) {

@@ -43,6 +43,7 @@ struct Closure {
   const ast::Expr *body;
   std::shared_ptr<Env> env;
   Span span;
+  const ast::Type *returnType = nullptr; // `-> f32[B, 10]`, checked on return
 };
 
 struct CallArgs;

@@ -63,7 +63,9 @@ std::string attrsString(const Node &node) {
   case Op::Iota: parts.push_back("axis=" + std::to_string(a.axis)); break;
   case Op::Input: parts.push_back("index=" + std::to_string(a.index)); break;
   case Op::Constant: parts.push_back("value=" + numberString(a.value)); break;
-  case Op::Literal: parts.push_back("literal=" + (a.literal ? a.literal->toString() : std::string("null"))); break;
+  case Op::Literal:
+    parts.push_back("literal=" + (a.literal ? a.literal->toString() : std::string("null")));
+    break;
   default: break; // Reshape, Broadcast, RandomUniform: the result type says it all
   }
   if (parts.empty()) return "";

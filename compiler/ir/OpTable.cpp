@@ -699,7 +699,8 @@ Error inferMatMul(const Rule &rule, Node &node, const Operands &ops) {
   if (!std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()))
     return head + "batch dimensions differ";
   int64_t k = a.shape[rank - 1], k2 = b.shape[rank - 2];
-  if (k != k2) return head + "inner dimensions " + std::to_string(k) + " and " + std::to_string(k2) + " differ";
+  if (k != k2)
+    return head + "inner dimensions " + std::to_string(k) + " and " + std::to_string(k2) + " differ";
   node.dtype = a.dtype;
   node.shape = a.shape;
   node.shape[rank - 1] = b.shape[rank - 1];
@@ -902,44 +903,47 @@ constexpr Rule RandomRules[] = {
 
 // ================================================================ the index of rules
 
-constexpr std::span<const Rule> Sections[] = {UnaryRules,   BinaryRules,   CompareRules, TernaryRules,
-                                              ReduceRules,  MovementRules, ContractRules, IndexRules,
-                                              SourceRules,  RandomRules};
-
 constexpr OpKind KindOf[] = {
 #define ZY_OP(Enum, Name, Arity, Kind) OpKind::Kind,
 #include "ir/Ops.def"
 #undef ZY_OP
 };
 
-/// True when `rules` lists exactly the ops of `kind`, in Ops.def order.
-constexpr bool listsKind(std::span<const Rule> rules, OpKind kind) {
-  size_t next = 0;
-  for (int op = 0; op < OpCount; ++op) {
-    if (KindOf[op] != kind) continue;
-    if (next == rules.size() || rules[next].op != static_cast<Op>(op)) return false;
-    ++next;
+struct Section {
+  OpKind kind;
+  std::span<const Rule> rules;
+};
+
+constexpr Section Sections[] = {
+    {OpKind::Unary, UnaryRules},       {OpKind::Binary, BinaryRules},     {OpKind::Compare, CompareRules},
+    {OpKind::Ternary, TernaryRules},   {OpKind::Reduce, ReduceRules},     {OpKind::Movement, MovementRules},
+    {OpKind::Contract, ContractRules}, {OpKind::Index, IndexRules},       {OpKind::Source, SourceRules},
+    {OpKind::Random, RandomRules},
+};
+
+/// True when every section lists exactly the ops of its kind, in Ops.def order (and so,
+/// as every op has a kind, every op has exactly one rule).
+constexpr bool sectionsMatchOpsDef() {
+  for (const Section &section : Sections) {
+    size_t next = 0;
+    for (int op = 0; op < OpCount; ++op) {
+      if (KindOf[op] != section.kind) continue;
+      if (next == section.rules.size() || section.rules[next].op != static_cast<Op>(op)) return false;
+      ++next;
+    }
+    if (next != section.rules.size()) return false;
   }
-  return next == rules.size();
+  return true;
 }
 
 // Adding a primitive to Ops.def without its rule here fails to compile.
-static_assert(listsKind(UnaryRules, OpKind::Unary), "UnaryRules must list the Unary ops of Ops.def in order");
-static_assert(listsKind(BinaryRules, OpKind::Binary), "BinaryRules must list the Binary ops of Ops.def in order");
-static_assert(listsKind(CompareRules, OpKind::Compare), "CompareRules must list the Compare ops in order");
-static_assert(listsKind(TernaryRules, OpKind::Ternary), "TernaryRules must list the Ternary ops in order");
-static_assert(listsKind(ReduceRules, OpKind::Reduce), "ReduceRules must list the Reduce ops in order");
-static_assert(listsKind(MovementRules, OpKind::Movement), "MovementRules must list the Movement ops in order");
-static_assert(listsKind(ContractRules, OpKind::Contract), "ContractRules must list the Contract ops in order");
-static_assert(listsKind(IndexRules, OpKind::Index), "IndexRules must list the Index ops in order");
-static_assert(listsKind(SourceRules, OpKind::Source), "SourceRules must list the Source ops in order");
-static_assert(listsKind(RandomRules, OpKind::Random), "RandomRules must list the Random ops in order");
+static_assert(sectionsMatchOpsDef(), "each rule table must list the ops of its kind, in Ops.def order");
 
 const Rule *ruleFor(Op op) {
   static const std::array<const Rule *, OpCount> index = [] {
     std::array<const Rule *, OpCount> rules{};
-    for (std::span<const Rule> section : Sections)
-      for (const Rule &rule : section) rules[static_cast<size_t>(rule.op)] = &rule;
+    for (const Section &section : Sections)
+      for (const Rule &rule : section.rules) rules[static_cast<size_t>(rule.op)] = &rule;
     return rules;
   }();
   size_t i = static_cast<size_t>(op);

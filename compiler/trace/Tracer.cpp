@@ -141,6 +141,8 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
       input.attrs.index = next++;
       input.dtype = leaf.kind == ValueKind::Float ? DType::F32 : leaf.tensor->dtype();
       if (leaf.kind == ValueKind::Tensor) input.shape = leaf.tensor->shape();
+      input.attrs.dtype = input.dtype; // the op table reads an input's type from its attrs
+      input.attrs.shape = input.shape;
       input.span = args.span;
       int id = ctx.graph.add(input);
       ctx.graph.inputs.push_back(id);
