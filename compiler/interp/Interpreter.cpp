@@ -60,7 +60,20 @@ void Interpreter::write(const std::string &text) {
   else std::cout << text << std::flush;
 }
 
+static bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }
+
 void Interpreter::fail(Span span, const std::string &message, bool runtime) {
+  // An error inside the standard library is reported where the user called into it.
+  if (inStdlib(span)) {
+    for (auto it = Stack.rbegin(); it != Stack.rend(); ++it) {
+      if (!it->callSite.valid() || inStdlib(it->callSite)) continue;
+      Diagnostic d{Severity::Error, it->callSite, message, {}};
+      d.notes.push_back({Span{}, "raised inside `" + Stack.back().function + "` of the standard library"});
+      for (auto outer = it + 1; outer != Stack.rend(); ++outer)
+        if (outer->callSite.valid()) d.notes.push_back({outer->callSite, "in this call to `" + outer->function + "`"});
+      throw ZyError(std::move(d), runtime);
+    }
+  }
   Diagnostic d{Severity::Error, span, message, {}};
   // The user call chain, innermost first, like a traceback read upwards.
   for (auto it = Stack.rbegin(); it != Stack.rend(); ++it)
@@ -169,6 +182,7 @@ std::vector<TestResult> Interpreter::runTests(const std::string &path) {
       r.passed = true;
     } catch (const ZyError &e) {
       r.failure = render(e.diagnostic);
+      r.diagnostic = e.diagnostic;
     }
     results.push_back(std::move(r));
   }

@@ -34,6 +34,7 @@ struct TestResult {
   Span span;
   bool passed = false;
   std::string failure; // rendered diagnostic
+  Diagnostic diagnostic; // the failure itself
 };
 
 class Interpreter {

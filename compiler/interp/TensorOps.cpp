@@ -149,8 +149,11 @@ Tensor reshape(Interpreter &in, const Tensor &t, std::vector<int64_t> shape, Spa
 
 Tensor transpose(Interpreter &in, const Tensor &t, std::vector<int64_t> perm, Span span) {
   Node n = makeNode(Op::Transpose);
-  for (int64_t &p : perm)
+  for (int64_t &p : perm) {
+    if (p < -t.rank() || p >= t.rank())
+      in.fail(span, "axis " + std::to_string(p) + " is out of range for " + typeString(t.dtype(), t.shape()));
     if (p < 0) p += t.rank();
+  }
   n.attrs.perm = perm;
   return emit(in, n, {t}, span);
 }

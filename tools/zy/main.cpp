@@ -188,7 +188,7 @@ void runForDiagnostics(interp::Interpreter &interpreter, const std::string &path
     if (interp::Value *main = loaded->globals->lookup("main"); main && main->kind == interp::ValueKind::Function)
       interpreter.runMain(*loaded);
     for (const auto &result : interpreter.runTests(path))
-      if (!result.passed) diags.error(result.span, "test failed: " + result.failure);
+      if (!result.passed) diags.error(result.diagnostic.span, result.diagnostic.message).notes = result.diagnostic.notes;
   } catch (const interp::ZyError &e) {
     diags.error(e.diagnostic.span, e.diagnostic.message).notes = e.diagnostic.notes;
   }
