@@ -6,6 +6,7 @@
 // in stdlib/prelude.zy; tree.* is in Trees.cpp.
 #include "interp/Interpreter.h"
 #include "interp/Params.h"
+#include "interp/Scan.h"
 #include "interp/RandomValues.h"
 #include "interp/TensorOps.h"
 #include "ir/OpTable.h"
@@ -445,6 +446,7 @@ void installTensors(Env &env) {
 }
 
 void installParams(Env &env) {
+  def(env, "scan", scanBuiltin);
   def(env, "init", initBuiltin);
   def(env, "state", [](Interpreter &in, CallArgs &a) {
     const Value &v = Args(in, a, {"init"}).get("init");

@@ -25,6 +25,24 @@ static int literalNode(trace::TraceContext &ctx, const Tensor &t) {
   return id;
 }
 
+int nodeOf(trace::TraceContext &ctx, const Tensor &t) {
+  if (!t.isTraced()) return literalNode(ctx, t);
+  if (t.tracedOwner() == &ctx) return t.tracedNode();
+  // A tensor of an enclosing trace, used inside a loop body: capture it as an input.
+  auto key = std::make_pair(t.tracedOwner(), t.tracedNode());
+  if (auto it = ctx.captureInputs.find(key); it != ctx.captureInputs.end()) return it->second;
+  Node input;
+  input.op = Op::Input;
+  input.dtype = input.attrs.dtype = t.dtype();
+  input.shape = input.attrs.shape = t.shape();
+  input.attrs.index = static_cast<int64_t>(ctx.graph.inputs.size());
+  int id = ctx.graph.add(input);
+  ctx.graph.inputs.push_back(id);
+  ctx.captures.push_back(t);
+  ctx.captureInputs[key] = id;
+  return id;
+}
+
 const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *what) {
   if (t.isTraced())
     in.fail(span, std::string(what) + " needs the tensor's values, which a traced function only has when it runs; "
@@ -43,9 +61,9 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   if (auto error = ir::inferType(node, types)) in.fail(span, *error);
   if (traced && in.trace) {
     // Record the node; concrete operands are baked into the graph once each.
-    for (const Tensor &t : operands) node.operands.push_back(t.isTraced() ? t.tracedNode() : literalNode(*in.trace, t));
+    for (const Tensor &t : operands) node.operands.push_back(nodeOf(*in.trace, t));
     int id = in.trace->graph.add(node);
-    return Tensor::traced(node.dtype, node.shape, id);
+    return Tensor::traced(node.dtype, node.shape, id, in.trace);
   }
   // An index out of range is an error where the values are known; a traced gather
   // clamps, as JAX's does, because its indices are only known when it runs.

@@ -17,6 +17,10 @@ namespace zy::interp {
 /// Runs one primitive on concrete operands after checking it; errors name `span`.
 Tensor emit(Interpreter &in, ir::Node node, const std::vector<Tensor> &operands, Span span);
 
+/// The node standing for `t` in the graph `ctx` builds: its own node, a Literal for a
+/// concrete tensor, or an Input capturing a tensor of an enclosing trace.
+int nodeOf(trace::TraceContext &ctx, const Tensor &t);
+
 /// `t` itself, or a located error if it is traced (its values are not known yet).
 const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *what);
 

@@ -13,21 +13,24 @@ bool isNode(const Value &v) {
 
 std::string join(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
 
-/// Rebuilds a tree with each leaf replaced by fn(path, leaf); nodes keep their kind.
-Value mapTree(const Value &tree, const std::function<Value(const std::string &, const Value &)> &fn,
-              const std::string &path = "") {
+} // namespace
+
+Value mapTreeLeaves(const Value &tree, const std::function<Value(const std::string &, const Value &)> &fn,
+                    const std::string &path) {
   if (tree.kind == ValueKind::Record) {
     std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[name, value] : tree.record->fields) fields.emplace_back(name, mapTree(value, fn, join(path, name)));
+    for (const auto &[name, value] : tree.record->fields) fields.emplace_back(name, mapTreeLeaves(value, fn, join(path, name)));
     return Value::makeRecord(std::move(fields));
   }
   if (tree.kind == ValueKind::List || tree.kind == ValueKind::Tuple) {
     std::vector<Value> items;
-    for (size_t i = 0; i < tree.items->size(); ++i) items.push_back(mapTree((*tree.items)[i], fn, join(path, std::to_string(i))));
+    for (size_t i = 0; i < tree.items->size(); ++i) items.push_back(mapTreeLeaves((*tree.items)[i], fn, join(path, std::to_string(i))));
     return tree.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
   }
   return fn(path, tree);
 }
+
+namespace {
 
 /// Keeps the leaves for which keep() holds; nodes left empty disappear.
 std::optional<Value> filterTree(const Value &tree, const std::function<bool(const Value &)> &keep) {
@@ -125,7 +128,7 @@ void installTrees(Env &prelude) {
     return Value::integer(n);
   });
   def(*env, "shapes", [](Interpreter &in, CallArgs &a) {
-    return mapTree(arg(in, a, 0, "a tree"), [](const std::string &, const Value &v) {
+    return mapTreeLeaves(arg(in, a, 0, "a tree"), [](const std::string &, const Value &v) {
       if (v.kind != ValueKind::Tensor) return v;
       std::vector<Value> dims;
       for (int64_t d : v.tensor->shape()) dims.push_back(Value::integer(d));
@@ -165,7 +168,7 @@ void installTrees(Env &prelude) {
     }
     size_t index = 0;
     Span span = a.span;
-    return mapTree(tree, [&](const std::string &, const Value &leaf) {
+    return mapTreeLeaves(tree, [&](const std::string &, const Value &leaf) {
       CallArgs call;
       call.span = span;
       call.positional.push_back(leaf);
@@ -184,7 +187,7 @@ void installTrees(Env &prelude) {
     const Value &leaves = arg(in, a, 1, "a list of leaves");
     if (!leaves.isSequence()) in.fail(a.span, "tree.unflatten needs a list of leaves, got " + typeName(leaves));
     size_t index = 0;
-    Value out = mapTree(like, [&](const std::string &, const Value &) {
+    Value out = mapTreeLeaves(like, [&](const std::string &, const Value &) {
       if (index >= leaves.items->size()) in.fail(a.span, "tree.unflatten: too few leaves for this tree");
       return (*leaves.items)[index++];
     });

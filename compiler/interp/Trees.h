@@ -10,6 +10,10 @@ namespace zy::interp {
 /// unflatten, merge, trainable, state) to `env`.
 void installTrees(Env &env);
 
+/// Rebuilds a tree with each leaf replaced by fn(path, leaf); nodes keep their kind.
+Value mapTreeLeaves(const Value &tree, const std::function<Value(const std::string &, const Value &)> &fn,
+                    const std::string &path = "");
+
 /// Calls `visit(path, leaf)` for every leaf of a tree, in order.
 void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
                  const std::string &path = "");

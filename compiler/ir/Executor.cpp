@@ -42,6 +42,41 @@ const Tensor &argumentOf(int id, const Node &node, const std::vector<Tensor> &in
   return arg;
 }
 
+/// Runs a scan: the body once per step, carrying the carries, stacking the ys.
+std::vector<Tensor> runScan(const Node &node, const std::vector<const Tensor *> &args) {
+  const Graph &body = *node.attrs.body;
+  size_t nc = node.attrs.carries, nx = node.attrs.sequences;
+  int64_t steps = args[nc]->shape()[0];
+  std::vector<Tensor> carries;
+  for (size_t i = 0; i < nc; ++i) carries.push_back(*args[i]);
+  std::vector<Tensor> ys;
+  for (size_t k = nc; k < body.outputs.size(); ++k) {
+    const Node &out = body.nodes[body.outputs[k]];
+    Shape stacked = out.shape;
+    stacked.insert(stacked.begin(), steps);
+    ys.emplace_back(out.dtype, stacked);
+  }
+  for (int64_t t = 0; t < steps; ++t) {
+    std::vector<Tensor> inputs = carries;
+    for (size_t j = 0; j < nx; ++j) { // step t of each sequence: a contiguous block
+      const Tensor &xs = *args[nc + j];
+      Shape stepShape(xs.shape().begin() + 1, xs.shape().end());
+      Tensor x(xs.dtype(), stepShape);
+      for (int64_t i = 0; i < x.size(); ++i) x.set(i, xs.get(t * x.size() + i));
+      inputs.push_back(std::move(x));
+    }
+    for (size_t i = nc + nx; i < args.size(); ++i) inputs.push_back(*args[i]);
+    std::vector<Tensor> outputs = execute(body, inputs);
+    for (size_t i = 0; i < nc; ++i) carries[i] = outputs[i];
+    for (size_t k = 0; k < ys.size(); ++k) {
+      const Tensor &y = outputs[nc + k];
+      for (int64_t i = 0; i < y.size(); ++i) ys[k].set(t * y.size() + i, y.get(i));
+    }
+  }
+  carries.insert(carries.end(), ys.begin(), ys.end());
+  return carries;
+}
+
 } // namespace
 
 std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &inputs) {
@@ -73,6 +108,7 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
 
   // 3. and 4. Run, freeing as we go.
   std::vector<Tensor> values(count);
+  std::vector<std::vector<Tensor>> results(count); // all results of each scan
   for (int id = 0; id < count; ++id) {
     const Node &node = nodes[id];
     if (lastUse[id] < 0) continue;
@@ -91,9 +127,26 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
     if (checked.dtype != node.dtype || checked.shape != node.shape)
       fail("node " + nodeName(id, node) + " is typed " + typeString(node.dtype, node.shape) +
            " but its operands make it " + typeString(checked.dtype, checked.shape));
-    values[id] = evaluate(checked, args);
+    if (node.op == Op::Scan) {
+      results[id] = runScan(checked, args);
+      values[id] = results[id][0];
+    } else if (node.op == Op::Project) {
+      const auto &all = results[node.operands[0]];
+      if (nodes[node.operands[0]].op != Op::Scan || node.attrs.index < 0 ||
+          node.attrs.index >= static_cast<int64_t>(all.size()))
+        fail("node " + nodeName(id, node) + " projects a result its operand does not have");
+      values[id] = all[node.attrs.index];
+      if (values[id].dtype() != node.dtype || values[id].shape() != node.shape)
+        fail("node " + nodeName(id, node) + " is typed " + typeString(node.dtype, node.shape) + " but the scan gives " +
+             typeString(values[id].dtype(), values[id].shape()));
+    } else {
+      values[id] = evaluate(checked, args);
+    }
     for (int operand : node.operands)
-      if (lastUse[operand] == id) values[operand] = Tensor();
+      if (lastUse[operand] == id) {
+        values[operand] = Tensor();
+        results[operand].clear();
+      }
   }
 
   std::vector<Tensor> outputs;

@@ -61,7 +61,12 @@ std::string attrsString(const Node &node) {
   case Op::Gather:
   case Op::ScatterAdd:
   case Op::Iota: parts.push_back("axis=" + std::to_string(a.axis)); break;
-  case Op::Input: parts.push_back("index=" + std::to_string(a.index)); break;
+  case Op::Input:
+  case Op::Project: parts.push_back("index=" + std::to_string(a.index)); break;
+  case Op::Scan:
+    parts.push_back("carries=" + std::to_string(a.carries));
+    parts.push_back("sequences=" + std::to_string(a.sequences));
+    break;
   case Op::Constant: parts.push_back("value=" + numberString(a.value)); break;
   case Op::Literal:
     parts.push_back("literal=" + (a.literal ? a.literal->toString() : std::string("null")));
@@ -93,6 +98,15 @@ std::string printGraph(const Graph &graph) {
     }
     out += ")";
     out += attrsString(node) + " : " + typeString(node.dtype, node.shape) + "\n";
+    if (node.op == Op::Scan && node.attrs.body) {
+      // The body, indented, between braces.
+      std::string body = printGraph(*node.attrs.body), indented = "    ";
+      for (size_t i = 0; i < body.size(); ++i) {
+        indented += body[i];
+        if (body[i] == '\n' && i + 1 < body.size()) indented += "    ";
+      }
+      out += "  {\n" + indented + "  }\n";
+    }
   }
   out += "return";
   for (size_t i = 0; i < graph.outputs.size(); ++i) {

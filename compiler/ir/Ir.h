@@ -20,7 +20,7 @@ enum class Op : uint8_t {
 #undef ZY_OP
 };
 
-enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Source, Random };
+enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Source, Random, Control };
 
 struct OpInfo {
   const char *name;
@@ -35,6 +35,8 @@ constexpr int OpCount = 0
 #undef ZY_OP
     ;
 
+struct Graph;
+
 /// The attributes of a node; each op uses the few its Ops.def comment names.
 struct Attrs {
   DType dtype = DType::F32;                            // Cast
@@ -48,6 +50,8 @@ struct Attrs {
   int64_t index = 0;                                   // Input
   double value = 0;                                    // Constant, Pad
   std::shared_ptr<const Tensor> literal;               // Literal
+  std::shared_ptr<const Graph> body;                   // Scan: the loop body
+  int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes
 };
 
 struct Node {

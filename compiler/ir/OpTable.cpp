@@ -901,6 +901,72 @@ constexpr Rule RandomRules[] = {
     {Op::RandomUniform, inferRandomUniform, evalRandomUniform, Domain::Float},
 };
 
+// ================================================================ Control
+
+std::string typeOfInput(const Graph &g, size_t i) {
+  const Node &n = g.nodes[g.inputs[i]];
+  return typeString(n.dtype, n.shape);
+}
+
+// scan(carries..., sequences..., captures...): the body's inputs must be the carries,
+// one step of each sequence, then the captures; its outputs the new carries (same
+// types), then the ys. The node's type is that of its first result.
+Error inferScan(const Rule &, Node &node, const Operands &ops) {
+  const Graph *body = node.attrs.body.get();
+  if (!body) return std::string("scan needs a body graph");
+  int64_t nc = node.attrs.carries, nx = node.attrs.sequences;
+  if (nc < 0 || nx < 1 || nc + nx > static_cast<int64_t>(ops.size()))
+    return "scan needs at least one sequence, and carries and sequences among its " + std::to_string(ops.size()) + " operands";
+  if (body->inputs.size() != ops.size())
+    return "scan's body takes " + std::to_string(body->inputs.size()) + " inputs but the scan has " +
+           std::to_string(ops.size()) + " operands";
+  int64_t steps = -1;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    OperandType expected = ops[i];
+    bool sequence = static_cast<int64_t>(i) >= nc && static_cast<int64_t>(i) < nc + nx;
+    if (sequence) {
+      if (expected.shape.empty()) return "scan over " + typeOf(expected) + ": a sequence needs a leading axis";
+      if (steps >= 0 && expected.shape[0] != steps)
+        return "scan over sequences of different lengths " + std::to_string(steps) + " and " + std::to_string(expected.shape[0]);
+      steps = expected.shape[0];
+      expected.shape.erase(expected.shape.begin());
+    }
+    const Node &input = body->nodes[body->inputs[i]];
+    if (input.dtype != expected.dtype || input.shape != expected.shape)
+      return "scan's body input " + std::to_string(i) + " is " + typeOfInput(*body, i) + " but gets " + typeOf(expected);
+  }
+  if (static_cast<int64_t>(body->outputs.size()) < nc || body->outputs.empty())
+    return "scan's body must return its " + std::to_string(nc) + " carries and at least one result";
+  for (int64_t i = 0; i < nc; ++i) {
+    const Node &out = body->nodes[body->outputs[i]];
+    if (out.dtype != ops[i].dtype || out.shape != ops[i].shape)
+      return "scan's carry " + std::to_string(i) + " enters as " + typeOf(ops[i]) + " but leaves as " +
+             typeString(out.dtype, out.shape);
+  }
+  const Node &first = body->nodes[body->outputs[0]];
+  node.dtype = first.dtype;
+  node.shape = first.shape;
+  if (nc == 0) node.shape.insert(node.shape.begin(), steps);
+  return std::nullopt;
+}
+
+// project(scan): one result of a scan, typed by its attributes (the executor checks it).
+Error inferProject(const Rule &, Node &node, const Operands &) {
+  node.dtype = node.attrs.dtype;
+  node.shape = node.attrs.shape;
+  return std::nullopt;
+}
+
+// Loops need the executor (they run graphs); these kernels are never called directly.
+Tensor evalByExecutor(const Rule &, const Node &node, const Args &) {
+  throw std::invalid_argument(std::string(opInfo(node.op).name) + " is run by the executor, not as a kernel");
+}
+
+constexpr Rule ControlRules[] = {
+    {Op::Scan, inferScan, evalByExecutor},
+    {Op::Project, inferProject, evalByExecutor},
+};
+
 // ================================================================ the index of rules
 
 constexpr OpKind KindOf[] = {
@@ -918,7 +984,7 @@ constexpr Section Sections[] = {
     {OpKind::Unary, UnaryRules},       {OpKind::Binary, BinaryRules},     {OpKind::Compare, CompareRules},
     {OpKind::Ternary, TernaryRules},   {OpKind::Reduce, ReduceRules},     {OpKind::Movement, MovementRules},
     {OpKind::Contract, ContractRules}, {OpKind::Index, IndexRules},       {OpKind::Source, SourceRules},
-    {OpKind::Random, RandomRules},
+    {OpKind::Random, RandomRules},      {OpKind::Control, ControlRules},
 };
 
 /// True when every section lists exactly the ops of its kind, in Ops.def order (and so,

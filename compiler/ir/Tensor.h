@@ -45,17 +45,21 @@ public:
 
   /// A symbolic tensor while a function is traced: node `node` of the graph being built.
   /// It has a dtype and a shape but no elements; get/set/data must not be called on it.
-  static Tensor traced(DType dtype, Shape shape, int node) {
+  static Tensor traced(DType dtype, Shape shape, int node, const void *owner) {
     Tensor t;
     t.Dtype = dtype;
     t.Dims = std::move(shape);
     t.Count = 1;
     for (int64_t d : t.Dims) t.Count *= d;
     t.Node = node;
+    t.Owner = owner;
     return t;
   }
   bool isTraced() const { return Node >= 0; }
   int tracedNode() const { return Node; }
+  /// The trace (graph being built) the node belongs to: a loop body traced inside a
+  /// function sees the function's tensors as captures.
+  const void *tracedOwner() const { return Owner; }
   /// Identifies the buffer (or the traced node), so a graph bakes each constant in once.
   const void *identity() const { return Bytes.get(); }
 
@@ -81,7 +85,8 @@ private:
   Shape Dims;
   int64_t Count = 1;
   std::shared_ptr<std::vector<uint8_t>> Bytes;
-  int Node = -1; // >= 0: traced (see traced())
+  int Node = -1;               // >= 0: traced (see traced())
+  const void *Owner = nullptr; // the trace it belongs to
 };
 
 } // namespace zy

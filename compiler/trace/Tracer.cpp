@@ -146,7 +146,7 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
       input.span = args.span;
       int id = ctx.graph.add(input);
       ctx.graph.inputs.push_back(id);
-      return withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id)), leaf);
+      return withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id, &ctx)), leaf);
     };
     interp::CallArgs symbolicArgs = args;
     for (Value &v : symbolicArgs.positional) v = mapLeaves(v, symbolic);
@@ -181,7 +181,7 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
         ctx.graph.outputs.push_back(id);
         isOutput[id] = true;
       }
-      return withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id)), leaf);
+      return withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id, &ctx)), leaf);
     });
     ++Traces;
     if (options.emitIr) in.write("# fn " + closure.name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");

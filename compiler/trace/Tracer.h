@@ -25,10 +25,15 @@ namespace zy::trace {
 using interp::Interpreter;
 using interp::Value;
 
-/// The graph being built while a function is traced.
+/// The graph being built while a function (or a loop body inside one) is traced.
 struct TraceContext {
   ir::Graph graph;
   std::map<const void *, int> literals; // concrete tensors already baked in, by buffer
+  // A loop body sees the tensors of the trace around it as captures: extra inputs,
+  // fed by the scan node with the outer tensors in this order.
+  TraceContext *parent = nullptr;
+  std::vector<Tensor> captures;
+  std::map<std::pair<const void *, int>, int> captureInputs; // (owner, node) -> input node
 };
 
 struct TraceOptions {

@@ -781,7 +781,8 @@ TEST_CASE("fuzz: every well-typed node evaluates") {
       args.push_back(&t);
     }
     Node node{op, {}, DType::F32, {}, attrs, {}};
-    if (inferType(node, types) || op == Op::Input) continue;
+    // Loops run graphs, so the executor runs them (tested below), never evaluate().
+    if (inferType(node, types) || op == Op::Input || opInfo(op).kind == OpKind::Control) continue;
     ++accepted;
     Tensor out = evaluate(node, args);
     INFO(printGraph(Graph{{node}, {}, {}}));
@@ -789,4 +790,64 @@ TEST_CASE("fuzz: every well-typed node evaluates") {
     CHECK(out.shape() == node.shape);
   }
   CHECK(accepted > 3000);
+}
+
+// scan: the executor runs the body once per step; values worked out by hand.
+TEST_CASE("scan runs its body as a loop and project reads its results") {
+  auto input = [](Graph &g, DType dtype, Shape shape) {
+    Node n{Op::Input, {}, dtype, shape, {}, {}};
+    n.attrs.dtype = dtype;
+    n.attrs.shape = shape;
+    n.attrs.index = static_cast<int64_t>(g.inputs.size());
+    int id = g.add(n);
+    g.inputs.push_back(id);
+    return id;
+  };
+  // body(c, x, k) = (c + x * k, c)
+  auto body = std::make_shared<Graph>();
+  int c = input(*body, DType::F32, {2}), x = input(*body, DType::F32, {2}), k = input(*body, DType::F32, {2});
+  int mul = body->add(Node{Op::Mul, {x, k}, DType::F32, {2}, {}, {}});
+  int add = body->add(Node{Op::Add, {c, mul}, DType::F32, {2}, {}, {}});
+  body->outputs = {add, c};
+
+  Graph g;
+  int c0 = input(g, DType::F32, {2}), xs = input(g, DType::F32, {3, 2}), scale = input(g, DType::F32, {2});
+  Node scan{Op::Scan, {c0, xs, scale}, DType::F32, {}, {}, {}};
+  scan.attrs.body = body;
+  scan.attrs.carries = 1;
+  scan.attrs.sequences = 1;
+  REQUIRE(!inferType(scan, {{DType::F32, {2}}, {DType::F32, {3, 2}}, {DType::F32, {2}}}));
+  CHECK(scan.shape == Shape{2});
+  int s = g.add(scan);
+  Node last{Op::Project, {s}, DType::F32, {2}, {}, {}};
+  last.attrs.dtype = DType::F32;
+  last.attrs.shape = {2};
+  last.attrs.index = 0;
+  Node history{Op::Project, {s}, DType::F32, {3, 2}, {}, {}};
+  history.attrs.dtype = DType::F32;
+  history.attrs.shape = {3, 2};
+  history.attrs.index = 1;
+  g.outputs = {g.add(last), g.add(history)};
+
+  Tensor init(DType::F32, {2}), seq(DType::F32, {3, 2}), k2(DType::F32, {2});
+  for (int i = 0; i < 6; ++i) seq.set(i, i + 1); // [[1, 2], [3, 4], [5, 6]]
+  k2.set(0, 10);
+  k2.set(1, 100);
+  auto out = execute(g, {init, seq, k2});
+  // c: [0, 0] -> [10, 200] -> [40, 600] -> [90, 1200]; ys are the carries before each step
+  CHECK(out[0].get(0) == 90);
+  CHECK(out[0].get(1) == 1200);
+  std::vector<double> ys;
+  for (int i = 0; i < 6; ++i) ys.push_back(out[1].get(i));
+  CHECK(ys == std::vector<double>{0, 0, 10, 200, 40, 600});
+
+  // A body whose carry changes type is rejected with a clear message.
+  auto bad = std::make_shared<Graph>(*body);
+  bad->outputs = {x, c};
+  Node wrong = scan;
+  wrong.attrs.body = bad;
+  bad->nodes[x].shape = {2};
+  auto error = inferType(wrong, {{DType::F32, {2}}, {DType::F32, {4, 3}}, {DType::F32, {2}}});
+  REQUIRE(error);
+  CHECK(*error == "scan's body input 1 is f32[2] but gets f32[3]");
 }
