@@ -7,6 +7,7 @@
 #include "interp/Interpreter.h"
 #include "interp/Params.h"
 #include "interp/Scan.h"
+#include "interp/Transforms.h"
 #include "interp/RandomValues.h"
 #include "interp/TensorOps.h"
 #include "ir/OpTable.h"
@@ -571,6 +572,7 @@ void installBuiltins(Env &env) {
   installParams(env);
   installRandom(env);
   installTrees(env);
+  installTransforms(env);
 }
 
 } // namespace zy::interp

@@ -197,9 +197,12 @@ Value Interpreter::call(const Value &callee, CallArgs &args) {
     // Host code calling a function with tensors: trace it once per signature, then run
     // the graph. Inside a trace or init(), calls are simply interpreted.
     if (!trace && !params && tracer.options.enabled && trace::Tracer::wantsTrace(args))
-      return tracer.call(*this, *callee.closure, args);
+      return tracer.call(*this, callee, args);
     return callClosure(*callee.closure, args);
   case ValueKind::Builtin: {
+    if (!callee.builtin->cacheKey.empty() && !trace && !params && tracer.options.enabled &&
+        trace::Tracer::wantsTrace(args))
+      return tracer.call(*this, callee, args);
     args.name = &callee.builtin->name;
     return callee.builtin->fn(*this, args);
   }

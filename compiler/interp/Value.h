@@ -51,6 +51,9 @@ struct CallArgs;
 struct Builtin {
   std::string name;
   std::function<Value(Interpreter &, CallArgs &)> fn;
+  /// Non-empty for builtins whose calls are traced and cached like user functions
+  /// (grad(f) and friends); equal keys mean the same computation.
+  std::string cacheKey;
 };
 
 /// A module: a file's (or a stdlib namespace's) top-level names.

@@ -53,18 +53,19 @@ bool holdsTensor(const Value &v) {
   return false;
 }
 
-/// Rebuilds `v` with each runtime leaf replaced by fn(leaf).
-Value mapLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
+} // namespace
+
+Value mapRuntimeLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
   if (v.kind == ValueKind::Record) {
     std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapLeaves(value, fn));
+    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapRuntimeLeaves(value, fn));
     Value out = Value::makeRecord(std::move(fields));
     out.path = v.path;
     return out;
   }
   if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) {
     std::vector<Value> items;
-    for (const Value &x : *v.items) items.push_back(mapLeaves(x, fn));
+    for (const Value &x : *v.items) items.push_back(mapRuntimeLeaves(x, fn));
     Value out = v.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
     out.path = v.path;
     return out;
@@ -79,8 +80,6 @@ Value withLeafInfo(Value leaf, const Value &from) {
   return leaf;
 }
 
-} // namespace
-
 bool Tracer::wantsTrace(const interp::CallArgs &args) {
   for (const Value &v : args.positional)
     if (holdsTensor(v)) return true;
@@ -89,7 +88,11 @@ bool Tracer::wantsTrace(const interp::CallArgs &args) {
   return false;
 }
 
-Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::CallArgs &args) {
+Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args) {
+  bool isClosure = callee.kind == ValueKind::Function;
+  const std::string &name = isClosure ? callee.closure->name : callee.builtin->name;
+  std::string key = isClosure ? "fn@" + std::to_string(reinterpret_cast<uintptr_t>(callee.closure.get()))
+                              : callee.builtin->cacheKey;
   // 1. The signature, one description per argument.
   std::vector<std::string> descriptions;
   for (const Value &v : args.positional) {
@@ -111,10 +114,14 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
     inputs.push_back(leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F32, leaf.f) : *leaf.tensor);
     return leaf;
   };
-  for (const Value &v : args.positional) mapLeaves(v, collect);
-  for (const auto &kw : args.keywords) mapLeaves(kw.second, collect);
+  for (const Value &v : args.positional) mapRuntimeLeaves(v, collect);
+  for (const auto &kw : args.keywords) mapRuntimeLeaves(kw.second, collect);
 
-  CompiledFunction &compiled = Cache[&closure];
+  // A program that makes functions without end (lambdas in a loop) must not grow the
+  // cache without end either.
+  if (Cache.size() >= 1024 && !Cache.count(key)) Cache.clear();
+  CompiledFunction &compiled = Cache[key];
+  compiled.callee = callee;
   CompiledFunction::Entry *entry = nullptr;
   for (auto &e : compiled.entries)
     if (e.signature == signature) entry = &e;
@@ -131,7 +138,7 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
                      ", now " + descriptions[i] + ")";
         if (reason.empty()) reason = " (retrace: the arguments changed)";
       }
-      std::cerr << "zy: tracing `" << closure.name << "`" << reason << "\n";
+      std::cerr << "zy: tracing `" << name << "`" << reason << "\n";
     }
     TraceContext ctx;
     int next = 0;
@@ -149,13 +156,13 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
       return withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id, &ctx)), leaf);
     };
     interp::CallArgs symbolicArgs = args;
-    for (Value &v : symbolicArgs.positional) v = mapLeaves(v, symbolic);
-    for (auto &kw : symbolicArgs.keywords) kw.second = mapLeaves(kw.second, symbolic);
+    for (Value &v : symbolicArgs.positional) v = mapRuntimeLeaves(v, symbolic);
+    for (auto &kw : symbolicArgs.keywords) kw.second = mapRuntimeLeaves(kw.second, symbolic);
 
     Value result;
     in.trace = &ctx;
     try {
-      result = in.callUntraced(closure, symbolicArgs);
+      result = isClosure ? in.callUntraced(*callee.closure, symbolicArgs) : in.call(callee, symbolicArgs);
     } catch (...) {
       in.trace = nullptr;
       throw;
@@ -164,7 +171,7 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
 
     // The result's tensors become the graph's outputs; concrete ones are baked in.
     std::map<int, bool> isOutput;
-    result = mapLeaves(result, [&](const Value &leaf) {
+    result = mapRuntimeLeaves(result, [&](const Value &leaf) {
       if (leaf.kind != ValueKind::Tensor) return leaf;
       int id;
       if (leaf.tensor->isTraced()) {
@@ -184,7 +191,7 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
       return withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id, &ctx)), leaf);
     });
     ++Traces;
-    if (options.emitIr) in.write("# fn " + closure.name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
+    if (options.emitIr) in.write("# fn " + name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
     // Lambdas made anew at every call would fill the cache; keep the newest few.
     if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());
     compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result});
@@ -200,7 +207,7 @@ Value Tracer::call(Interpreter &in, const interp::Closure &closure, interp::Call
   }
   std::map<int, size_t> position;
   for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
-  return mapLeaves(entry->result, [&](const Value &leaf) {
+  return mapRuntimeLeaves(entry->result, [&](const Value &leaf) {
     if (leaf.kind != ValueKind::Tensor) return leaf;
     return withLeafInfo(Value::fromTensor(outputs[position[leaf.tensor->tracedNode()]]), leaf);
   });

@@ -15,6 +15,7 @@
 #include "interp/Value.h"
 #include "ir/Ir.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,10 +41,12 @@ struct TraceOptions {
   bool enabled = true;       // false: run everything eagerly (`--eager`)
   bool logCompiles = false;  // report each trace, and why a retrace happened
   bool emitIr = false;       // print each new graph
+  bool emitGradIr = false;   // print each gradient graph, after simplification
 };
 
 /// A function's compiled traces, newest last.
 struct CompiledFunction {
+  Value callee; // held, so its address (part of the cache key) cannot be reused
   struct Entry {
     std::string signature;
     std::vector<std::string> argumentDescriptions; // for recompile reasons
@@ -53,6 +56,13 @@ struct CompiledFunction {
   std::vector<Entry> entries;
 };
 
+/// Rebuilds `v` with each runtime leaf (tensor or host float) replaced by fn(leaf):
+/// how the tracer and the transformations turn arguments into graph inputs.
+Value mapRuntimeLeaves(const Value &v, const std::function<Value(const Value &)> &fn);
+
+/// Copies `leaf`'s tree position (path, state flag) onto `v`.
+Value withLeafInfo(Value v, const Value &leaf);
+
 class Tracer {
 public:
   TraceOptions options;
@@ -60,14 +70,15 @@ public:
   /// True if `args` holds a tensor, so a call with them should be traced.
   static bool wantsTrace(const interp::CallArgs &args);
 
-  /// Traces (or reuses) and runs a call of `closure`.
-  Value call(Interpreter &in, const interp::Closure &closure, interp::CallArgs &args);
+  /// Traces (or reuses) and runs a call of `callee`: a closure, or a builtin with a
+  /// cache key (see interp::Builtin).
+  Value call(Interpreter &in, const Value &callee, interp::CallArgs &args);
 
   /// How many graphs were built, for tests and --log-compiles.
   size_t traceCount() const { return Traces; }
 
 private:
-  std::map<const interp::Closure *, CompiledFunction> Cache;
+  std::map<std::string, CompiledFunction> Cache; // by function identity
   size_t Traces = 0;
 };
 

@@ -1,0 +1,196 @@
+// Transforms.cpp: grad and value_and_grad: functions that return functions.
+//
+// grad(f)(args...) traces f on symbolic arguments into a graph of its own, differentiates
+// it (autodiff/Grad.h), simplifies the result, and then either inlines the gradient
+// graph into the trace around the call (so grad(grad(f)) and a jitted training step
+// work) or, in host code, runs it. From host code the call itself is traced and cached
+// per signature like any function, so a training loop differentiates f once.
+#include "interp/Transforms.h"
+
+#include "autodiff/Grad.h"
+#include "interp/TensorOps.h"
+#include "ir/Executor.h"
+#include "passes/Simplify.h"
+#include "trace/Tracer.h"
+
+namespace zy::interp {
+
+using ir::Node;
+using ir::Op;
+
+namespace {
+
+enum class Mode { Grad, ValueAndGrad };
+
+struct GradSpec {
+  Value f;
+  int64_t argnum = 0;
+  bool hasAux = false;
+  Mode mode = Mode::Grad;
+};
+
+/// Copies `g` into the graph `outer` builds, its inputs wired to `inputs` (tensors of
+/// `outer`, or concrete ones); returns the outputs as tensors of `outer`.
+std::vector<Tensor> inlineGraph(trace::TraceContext &outer, const ir::Graph &g, const std::vector<Tensor> &inputs) {
+  std::vector<int> remap(g.nodes.size(), -1);
+  for (size_t i = 0; i < g.inputs.size(); ++i) remap[g.inputs[i]] = nodeOf(outer, inputs[i]);
+  for (size_t id = 0; id < g.nodes.size(); ++id) {
+    if (remap[id] >= 0) continue;
+    Node n = g.nodes[id];
+    for (int &operand : n.operands) operand = remap[operand];
+    remap[id] = outer.graph.add(std::move(n));
+  }
+  std::vector<Tensor> out;
+  for (int id : g.outputs) {
+    const Node &n = outer.graph.nodes[remap[id]];
+    out.push_back(Tensor::traced(n.dtype, n.shape, remap[id], &outer));
+  }
+  return out;
+}
+
+Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
+  if (spec.argnum < 0 || spec.argnum >= static_cast<int64_t>(args.positional.size()))
+    in.fail(args.span, "grad differentiates argument " + std::to_string(spec.argnum) + " but the call has " +
+                           std::to_string(args.positional.size()) + " positional arguments");
+
+  // 1. Trace f on symbolic arguments, in a graph of its own.
+  trace::TraceContext ctx;
+  ctx.parent = in.trace;
+  std::vector<Tensor> argLeaves;
+  std::vector<bool> wrt;
+  auto symbolize = [&](bool differentiated) {
+    return [&, differentiated](const Value &leaf) {
+      Tensor t = leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F32, leaf.f) : *leaf.tensor;
+      Node input;
+      input.op = Op::Input;
+      input.dtype = input.attrs.dtype = t.dtype();
+      input.shape = input.attrs.shape = t.shape();
+      input.attrs.index = static_cast<int64_t>(ctx.graph.inputs.size());
+      int id = ctx.graph.add(input);
+      ctx.graph.inputs.push_back(id);
+      argLeaves.push_back(t);
+      // Integer and boolean leaves are constants; state leaves get no gradient.
+      wrt.push_back(differentiated && isFloat(t.dtype()) && !leaf.state);
+      return trace::withLeafInfo(Value::fromTensor(Tensor::traced(t.dtype(), t.shape(), id, &ctx)), leaf);
+    };
+  };
+  CallArgs symbolic = args;
+  for (size_t i = 0; i < symbolic.positional.size(); ++i)
+    symbolic.positional[i] = trace::mapRuntimeLeaves(args.positional[i], symbolize(static_cast<int64_t>(i) == spec.argnum));
+  for (auto &kw : symbolic.keywords) kw.second = trace::mapRuntimeLeaves(kw.second, symbolize(false));
+
+  trace::TraceContext *outer = in.trace;
+  Value result;
+  in.trace = &ctx;
+  try {
+    result = in.call(spec.f, symbolic);
+  } catch (...) {
+    in.trace = outer;
+    throw;
+  }
+  in.trace = outer;
+
+  Value loss = result, aux;
+  if (spec.hasAux) {
+    if (result.kind != ValueKind::Tuple || result.items->size() != 2)
+      in.fail(args.span, "with has_aux = true the function must return a pair (loss, aux), got " + typeName(result));
+    loss = (*result.items)[0];
+    aux = (*result.items)[1];
+  }
+  if (loss.kind != ValueKind::Tensor || loss.tensor->rank() != 0 || !isFloat(loss.tensor->dtype()))
+    in.fail(args.span, "grad needs a function that returns a float scalar" +
+                           std::string(spec.hasAux ? " (and aux)" : "") + ", but it returned " + typeName(loss));
+  ctx.graph.outputs.push_back(nodeOf(ctx, *loss.tensor));
+  std::vector<Value> auxLeaves;
+  Value auxTemplate = trace::mapRuntimeLeaves(aux, [&](const Value &leaf) {
+    if (leaf.kind == ValueKind::Tensor) {
+      ctx.graph.outputs.push_back(nodeOf(ctx, *leaf.tensor));
+      auxLeaves.push_back(leaf);
+    }
+    return leaf;
+  });
+  size_t auxCount = auxLeaves.size();
+  wrt.resize(ctx.graph.inputs.size(), false); // captures of an enclosing trace are constants here
+
+  // 2. Differentiate and simplify.
+  ir::Graph g;
+  try {
+    g = passes::simplify(autodiff::differentiate(ctx.graph, 0, wrt));
+  } catch (const autodiff::NotDifferentiable &e) {
+    in.fail(args.span, std::string("cannot differentiate this function: ") + e.what());
+  }
+  if (in.tracer.options.emitGradIr) in.write("# gradient of " + typeName(spec.f) + "\n" + ir::printGraph(g) + "\n");
+
+  // 3. Inline into the trace around us, or run now.
+  std::vector<Tensor> inputs = argLeaves;
+  inputs.insert(inputs.end(), ctx.captures.begin(), ctx.captures.end());
+  std::vector<Tensor> outputs;
+  if (outer) {
+    outputs = inlineGraph(*outer, g, inputs);
+  } else {
+    try {
+      outputs = ir::execute(g, inputs);
+    } catch (const std::exception &e) {
+      in.fail(args.span, std::string("internal error running the gradient: ") + e.what());
+    }
+  }
+
+  // 4. Results shaped like what the user passed: the gradient looks like the argument.
+  size_t next = 0, gradNext = 1 + auxCount;
+  Value value = Value::fromTensor(outputs[next++]);
+  Value auxValue = trace::mapRuntimeLeaves(auxTemplate, [&](const Value &leaf) {
+    return leaf.kind == ValueKind::Tensor ? trace::withLeafInfo(Value::fromTensor(outputs[next++]), leaf) : leaf;
+  });
+  size_t leafIndex = 0;
+  size_t firstLeaf = 0;
+  for (int64_t i = 0; i < spec.argnum; ++i)
+    trace::mapRuntimeLeaves(args.positional[i], [&](const Value &leaf) {
+      ++firstLeaf;
+      return leaf;
+    });
+  Value grads = trace::mapRuntimeLeaves(args.positional[spec.argnum], [&](const Value &leaf) {
+    size_t k = firstLeaf + leafIndex++;
+    Tensor gradient = wrt[k] ? outputs[gradNext++] : full(in, argLeaves[k].shape(), 0, argLeaves[k].dtype(), args.span);
+    return trace::withLeafInfo(Value::fromTensor(gradient), leaf);
+  });
+  Value primary = spec.hasAux ? Value::tuple({value, auxValue}) : value;
+  if (spec.mode == Mode::ValueAndGrad) return Value::tuple({primary, grads});
+  return spec.hasAux ? Value::tuple({grads, auxValue}) : grads;
+}
+
+Value makeTransform(Interpreter &in, CallArgs &a, Mode mode) {
+  const char *name = mode == Mode::Grad ? "grad" : "value_and_grad";
+  if (a.positional.size() != 1)
+    in.fail(a.span, std::string(name) + " takes one function: " + name + "(f, argnum = 0, has_aux = false)");
+  GradSpec spec;
+  spec.f = a.positional[0];
+  spec.mode = mode;
+  if (spec.f.kind != ValueKind::Function && spec.f.kind != ValueKind::Builtin)
+    in.fail(a.span, std::string(name) + " needs a function, got " + typeName(spec.f));
+  for (auto &[key, value] : a.keywords) {
+    if (key == "argnum" && value.kind == ValueKind::Int) spec.argnum = value.i;
+    else if (key == "has_aux" && value.kind == ValueKind::Bool) spec.hasAux = value.b;
+    else in.fail(a.span, std::string(name) + " takes `argnum` (an int) and `has_aux` (a bool), not `" + key + "` = " + typeName(value));
+  }
+  // The cache key names the computation, so `grad(loss)` made anew each step reuses
+  // the same compiled gradient.
+  const void *identity = spec.f.kind == ValueKind::Function ? static_cast<const void *>(spec.f.closure.get())
+                                                              : static_cast<const void *>(spec.f.builtin.get());
+  std::string key = std::string(name) + "@" + std::to_string(reinterpret_cast<uintptr_t>(identity)) + "/" +
+                    std::to_string(spec.argnum) + (spec.hasAux ? "/aux" : "");
+  std::string label = std::string(name) + "(" + (spec.f.kind == ValueKind::Function ? spec.f.closure->name : spec.f.builtin->name) + ")";
+  Value v = Value::makeBuiltin(label, [spec](Interpreter &in, CallArgs &args) { return differentiateCall(in, spec, args); });
+  const_cast<Builtin &>(*v.builtin).cacheKey = key;
+  return v;
+}
+
+} // namespace
+
+void installTransforms(Env &env) {
+  env.define("grad", Value::makeBuiltin("grad", [](Interpreter &in, CallArgs &a) { return makeTransform(in, a, Mode::Grad); }));
+  env.define("value_and_grad", Value::makeBuiltin("value_and_grad", [](Interpreter &in, CallArgs &a) {
+               return makeTransform(in, a, Mode::ValueAndGrad);
+             }));
+}
+
+} // namespace zy::interp

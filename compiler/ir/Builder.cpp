@@ -1,0 +1,78 @@
+// Builder.cpp: checked node construction for passes.
+#include "ir/Builder.h"
+
+#include "ir/OpTable.h"
+
+#include <numeric>
+
+namespace zy::ir {
+
+int Builder::add(Op op, std::vector<int> operands, Attrs attrs, Span span) {
+  Node node;
+  node.op = op;
+  node.operands = std::move(operands);
+  node.attrs = std::move(attrs);
+  node.span = span;
+  std::vector<OperandType> types;
+  for (int id : node.operands) types.push_back({G.nodes[id].dtype, G.nodes[id].shape});
+  if (auto error = inferType(node, types))
+    throw std::logic_error(std::string("building ") + opInfo(op).name + ": " + *error);
+  return G.add(std::move(node));
+}
+
+int Builder::constant(DType dtype, const Shape &shape, double value) {
+  Attrs a;
+  a.dtype = dtype;
+  a.shape = shape;
+  a.value = value;
+  return add(Op::Constant, {}, a);
+}
+
+int Builder::cast(int x, DType to) {
+  if (dtype(x) == to) return x;
+  Attrs a;
+  a.dtype = to;
+  return add(Op::Cast, {x}, a);
+}
+
+int Builder::reshape(int x, const Shape &s) {
+  if (shape(x) == s) return x;
+  Attrs a;
+  a.shape = s;
+  return add(Op::Reshape, {x}, a);
+}
+
+int Builder::broadcast(int x, const Shape &s) {
+  if (shape(x) == s) return x;
+  Attrs a;
+  a.shape = s;
+  return add(Op::Broadcast, {x}, a);
+}
+
+int Builder::transpose(int x, std::vector<int64_t> perm) {
+  Attrs a;
+  a.perm = std::move(perm);
+  return add(Op::Transpose, {x}, a);
+}
+
+int Builder::reduceSum(int x, std::vector<int64_t> axes, bool keepdims) {
+  if (axes.empty()) return x;
+  Attrs a;
+  a.axes = std::move(axes);
+  a.keepdims = keepdims;
+  return add(Op::ReduceSum, {x}, a);
+}
+
+int Builder::sumTo(int x, const Shape &target) {
+  const Shape &from = shape(x);
+  if (from == target) return x;
+  size_t lead = from.size() - target.size();
+  std::vector<int64_t> axes;
+  for (size_t i = 0; i < from.size(); ++i)
+    if (i < lead || (target[i - lead] == 1 && from[i] != 1)) axes.push_back(static_cast<int64_t>(i));
+  return reshape(reduceSum(x, axes, false), target);
+}
+
+int Builder::scale(int x, double factor) { return binary(Op::Mul, x, constant(dtype(x), shape(x), factor)); }
+
+} // namespace zy::ir

@@ -1,0 +1,119 @@
+// Simplify.cpp: algebraic identities, constant folding of fills, CSE and DCE in one
+// forward pass plus one backward sweep (see Simplify.h).
+#include "passes/Simplify.h"
+
+#include <map>
+#include <sstream>
+
+namespace zy::passes {
+
+using namespace ir;
+
+namespace {
+
+/// Everything that makes two nodes compute the same thing, as a string key.
+std::string keyOf(const Node &n) {
+  std::ostringstream k;
+  k << static_cast<int>(n.op) << '|' << static_cast<int>(n.dtype) << '|';
+  for (int64_t d : n.shape) k << d << ',';
+  k << '|';
+  for (int o : n.operands) k << o << ',';
+  const Attrs &a = n.attrs;
+  auto list = [&](const std::vector<int64_t> &v) {
+    for (int64_t x : v) k << x << ',';
+    k << ';';
+  };
+  k << '|' << static_cast<int>(a.dtype) << a.keepdims << ';' << a.axis << ';' << a.index << ';' << a.carries << ';'
+    << a.sequences << ';';
+  k.precision(17);
+  k << a.value << ';' << a.literal.get() << ';' << a.body.get() << ';';
+  for (auto *v : {&a.axes, &a.shape, &a.perm, &a.starts, &a.stops, &a.steps, &a.lo, &a.hi}) list(*v);
+  return k.str();
+}
+
+bool isFill(const Node &n, double value) { return n.op == Op::Constant && n.attrs.value == value; }
+
+} // namespace
+
+Graph simplify(const Graph &graph) {
+  const auto &nodes = graph.nodes;
+  // 1 and 2: a forward pass that maps each node to its replacement in the new graph.
+  Graph out;
+  std::vector<int> remap(nodes.size(), -1);
+  std::map<std::string, int> seen;
+  auto emit = [&](Node n) {
+    if (n.op != Op::Input && n.op != Op::RandomUniform) { // inputs are distinct by position
+      std::string key = keyOf(n);
+      if (auto it = seen.find(key); it != seen.end()) return it->second;
+      int id = out.add(std::move(n));
+      seen.emplace(std::move(key), id);
+      return id;
+    }
+    return out.add(std::move(n));
+  };
+  for (size_t id = 0; id < nodes.size(); ++id) {
+    Node n = nodes[id];
+    for (int &o : n.operands) o = remap[o];
+    auto operand = [&](size_t k) -> const Node & { return out.nodes[n.operands[k]]; };
+    int replacement = -1;
+    switch (n.op) {
+    case Op::Add:
+      if (isFill(operand(1), 0)) replacement = n.operands[0];
+      else if (isFill(operand(0), 0)) replacement = n.operands[1];
+      break;
+    case Op::Sub:
+      if (isFill(operand(1), 0)) replacement = n.operands[0];
+      break;
+    case Op::Mul:
+      if (isFill(operand(1), 1)) replacement = n.operands[0];
+      else if (isFill(operand(0), 1)) replacement = n.operands[1];
+      break;
+    case Op::Div:
+      if (isFill(operand(1), 1)) replacement = n.operands[0];
+      break;
+    case Op::Neg:
+      if (operand(0).op == Op::Neg) replacement = operand(0).operands[0];
+      break;
+    case Op::Reshape:
+    case Op::Broadcast:
+    case Op::Cast:
+      if (operand(0).shape == n.shape && operand(0).dtype == n.dtype) replacement = n.operands[0];
+      else if (operand(0).op == Op::Constant) { // a fill stays a fill
+        Node fill = operand(0);
+        fill.shape = fill.attrs.shape = n.shape;
+        fill.dtype = fill.attrs.dtype = n.dtype;
+        if (n.dtype == DType::I32) fill.attrs.value = static_cast<double>(static_cast<int64_t>(fill.attrs.value));
+        if (n.dtype == DType::F32) fill.attrs.value = static_cast<double>(static_cast<float>(fill.attrs.value));
+        if (n.dtype == DType::Bool) fill.attrs.value = fill.attrs.value != 0;
+        fill.operands.clear();
+        replacement = emit(std::move(fill));
+      }
+      break;
+    default: break;
+    }
+    remap[id] = replacement >= 0 ? replacement : emit(std::move(n));
+  }
+  for (int input : graph.inputs) out.inputs.push_back(remap[input]);
+  for (int output : graph.outputs) out.outputs.push_back(remap[output]);
+
+  // 3. Dead code: keep what the outputs need, and the inputs; renumber.
+  std::vector<bool> live(out.nodes.size(), false);
+  for (int o : out.outputs) live[o] = true;
+  for (int i : out.inputs) live[i] = true;
+  for (int id = static_cast<int>(out.nodes.size()) - 1; id >= 0; --id)
+    if (live[id])
+      for (int o : out.nodes[id].operands) live[o] = true;
+  Graph result;
+  std::vector<int> renumber(out.nodes.size(), -1);
+  for (size_t id = 0; id < out.nodes.size(); ++id) {
+    if (!live[id]) continue;
+    Node n = out.nodes[id];
+    for (int &o : n.operands) o = renumber[o];
+    renumber[id] = result.add(std::move(n));
+  }
+  for (int i : out.inputs) result.inputs.push_back(renumber[i]);
+  for (int o : out.outputs) result.outputs.push_back(renumber[o]);
+  return result;
+}
+
+} // namespace zy::passes

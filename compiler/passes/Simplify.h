@@ -1,0 +1,17 @@
+// Simplify.h: cleaning a graph up after autodiff (and before running or compiling it).
+#pragma once
+
+#include "ir/Ir.h"
+
+namespace zy::passes {
+
+/// Returns an equivalent graph, smaller:
+///   1. constants fold through movement and casts (a broadcast of a constant is a
+///      constant of the new shape), and the identities x + 0, x - 0, x * 1, x / 1,
+///      neg(neg(x)) and reshapes or broadcasts to a node's own shape disappear;
+///   2. common subexpressions merge: two nodes with the same op, operands, attributes
+///      and type become one;
+///   3. dead nodes go: only what an output needs is kept (inputs always stay).
+ir::Graph simplify(const ir::Graph &graph);
+
+} // namespace zy::passes
