@@ -9,9 +9,13 @@
 
 #include "autodiff/Grad.h"
 #include "interp/TensorOps.h"
+#include "interp/Trees.h"
 #include "ir/Executor.h"
 #include "passes/Simplify.h"
 #include "trace/Tracer.h"
+
+#include <cmath>
+#include <cstdio>
 
 namespace zy::interp {
 
@@ -118,6 +122,8 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
     g = passes::simplify(autodiff::differentiate(ctx.graph, 0, wrt));
   } catch (const autodiff::NotDifferentiable &e) {
     in.fail(args.span, std::string("cannot differentiate this function: ") + e.what());
+  } catch (const std::exception &e) {
+    in.fail(args.span, std::string("internal error in autodiff (please report it): ") + e.what());
   }
   if (in.tracer.options.emitGradIr) in.write("# gradient of " + typeName(spec.f) + "\n" + ir::printGraph(g) + "\n");
 
@@ -184,9 +190,78 @@ Value makeTransform(Interpreter &in, CallArgs &a, Mode mode) {
   return v;
 }
 
+/// check_grad(f, args..., eps, rtol, atol): grad of the first argument against central
+/// differences, in f64. Fails naming the worst leaf and element; returns the largest
+/// relative error when all agree.
+Value checkGrad(Interpreter &in, CallArgs &a) {
+  if (a.positional.size() < 2) in.fail(a.span, "check_grad(f, x, more args...) needs a function and an argument");
+  double eps = 1e-6, rtol = 1e-6, atol = 1e-9;
+  for (auto &[key, value] : a.keywords) {
+    if (!value.isNumber()) in.fail(a.span, "`" + key + "` of check_grad must be a number");
+    if (key == "eps") eps = value.number();
+    else if (key == "rtol") rtol = value.number();
+    else if (key == "atol") atol = value.number();
+    else in.fail(a.span, "check_grad takes eps, rtol and atol, not `" + key + "`");
+  }
+  GradSpec spec;
+  spec.f = a.positional[0];
+  CallArgs args;
+  args.span = a.span;
+  args.positional.assign(a.positional.begin() + 1, a.positional.end());
+  // Everything in f64, so the differences measure the calculus, not rounding.
+  args.positional[0] = trace::mapRuntimeLeaves(args.positional[0], [&](const Value &leaf) {
+    Tensor t = leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F64, leaf.f) : *leaf.tensor;
+    return trace::withLeafInfo(Value::fromTensor(isFloat(t.dtype()) ? cast(in, t, DType::F64, a.span) : t), leaf);
+  });
+  Value analytic = differentiateCall(in, spec, args);
+
+  std::vector<std::pair<std::string, Tensor>> leaves, grads;
+  forEachLeaf(args.positional[0], [&](const std::string &path, const Value &leaf) {
+    if (leaf.kind == ValueKind::Tensor) leaves.emplace_back(path, *leaf.tensor);
+  });
+  forEachLeaf(analytic, [&](const std::string &path, const Value &leaf) { grads.emplace_back(path, *leaf.tensor); });
+  auto evaluateAt = [&](size_t which, int64_t element, double delta) {
+    size_t k = 0;
+    CallArgs call = args;
+    call.positional[0] = trace::mapRuntimeLeaves(args.positional[0], [&](const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor || k++ != which) return leaf;
+      Tensor moved(leaf.tensor->dtype(), leaf.tensor->shape());
+      for (int64_t i = 0; i < moved.size(); ++i) moved.set(i, leaf.tensor->get(i) + (i == element ? delta : 0));
+      return trace::withLeafInfo(Value::fromTensor(moved), leaf);
+    });
+    Value out = in.call(spec.f, call);
+    if (out.kind != ValueKind::Tensor || out.tensor->size() != 1) in.fail(a.span, "check_grad needs f to return a scalar");
+    return concrete(in, *out.tensor, a.span, "check_grad").get(0);
+  };
+  double worst = 0, worstExcess = 0;
+  std::string worstAt;
+  for (size_t which = 0; which < leaves.size(); ++which) {
+    const Tensor &x = leaves[which].second;
+    if (!isFloat(x.dtype()) || x.isTraced()) continue;
+    for (int64_t i = 0; i < x.size(); ++i) {
+      double numeric = (evaluateAt(which, i, eps) - evaluateAt(which, i, -eps)) / (2 * eps);
+      double exact = grads[which].second.get(i);
+      double difference = std::fabs(numeric - exact);
+      worst = std::max(worst, difference / std::max(std::fabs(numeric), atol));
+      double excess = difference - (atol + rtol * std::fabs(numeric));
+      if (excess > worstExcess || std::isnan(difference)) {
+        worstExcess = std::isnan(difference) ? INFINITY : excess;
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "element %lld of `%s`: grad gives %.12g, central differences %.12g",
+                      static_cast<long long>(i), leaves[which].first.empty() ? "x" : leaves[which].first.c_str(), exact,
+                      numeric);
+        worstAt = buf;
+      }
+    }
+  }
+  if (!worstAt.empty()) in.fail(a.span, "check_grad failed: the worst is " + worstAt, true);
+  return Value::real(worst);
+}
+
 } // namespace
 
 void installTransforms(Env &env) {
+  env.define("check_grad", Value::makeBuiltin("check_grad", checkGrad));
   env.define("grad", Value::makeBuiltin("grad", [](Interpreter &in, CallArgs &a) { return makeTransform(in, a, Mode::Grad); }));
   env.define("value_and_grad", Value::makeBuiltin("value_and_grad", [](Interpreter &in, CallArgs &a) {
                return makeTransform(in, a, Mode::ValueAndGrad);

@@ -63,8 +63,8 @@ int Builder::reduceSum(int x, std::vector<int64_t> axes, bool keepdims) {
   return add(Op::ReduceSum, {x}, a);
 }
 
-int Builder::sumTo(int x, const Shape &target) {
-  const Shape &from = shape(x);
+int Builder::sumTo(int x, Shape target) {
+  Shape from = shape(x);
   if (from == target) return x;
   size_t lead = from.size() - target.size();
   std::vector<int64_t> axes;

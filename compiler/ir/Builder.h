@@ -16,7 +16,8 @@ public:
   Graph &graph() { return G; }
   const Node &node(int id) const { return G.nodes[id]; }
   DType dtype(int id) const { return G.nodes[id].dtype; }
-  const Shape &shape(int id) const { return G.nodes[id].shape; }
+  /// A copy: adding nodes may move the graph's storage under a reference.
+  Shape shape(int id) const { return G.nodes[id].shape; }
 
   /// Adds op(operands) with `attrs`; throws std::logic_error if the op table rejects it.
   int add(Op op, std::vector<int> operands, Attrs attrs = {}, Span span = {});
@@ -30,7 +31,7 @@ public:
   int reduceSum(int x, std::vector<int64_t> axes, bool keepdims);
   /// Sums `x` down to `shape`: the inverse of NumPy broadcasting (leading axes, and axes
   /// of size 1 in `shape`). Every gradient that flows through a broadcast comes here.
-  int sumTo(int x, const Shape &shape);
+  int sumTo(int x, Shape shape);
   int neg(int x) { return add(Op::Neg, {x}); }
   int binary(Op op, int a, int b) { return add(op, {a, b}); }
   /// a * scalar, with the scalar a constant of a's type.

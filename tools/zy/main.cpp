@@ -64,7 +64,8 @@ const Subcommand Subcommands[] = {
      "  --emit=ast        print the program as canonical Zy source (parses back to the same AST)\n"
      "  --emit=ast-tree   print the AST as an S-expression with line:col of every node\n"
      "  --emit=ir         run, and print the IR of each function as it is traced\n"
-     "  --emit=ir-grad, llvm   later stages (not built yet)\n"
+     "  --emit=ir-grad    run, and print each gradient graph after autodiff and simplification\n"
+     "  --emit=llvm       the LLVM IR (not built yet)\n"
      "  --eager           run every tensor op at once instead of tracing functions\n"
      "  --log-compiles    report each trace on stderr, and which argument caused a retrace\n",
      cmdRun},
@@ -158,7 +159,7 @@ int cmdRun(const std::vector<std::string> &args) {
     std::cout << ast::dumpModule(*module, true);
     return ExitOk;
   }
-  if (!emit.empty() && emit != "ir") return notBuiltYet(("the `" + emit + "` stage").c_str());
+  if (!emit.empty() && emit != "ir" && emit != "ir-grad") return notBuiltYet(("the `" + emit + "` stage").c_str());
 
   std::vector<std::string> programArgs;
   if (i < args.size()) programArgs.assign(args.begin() + i + 1, args.end());
@@ -167,6 +168,7 @@ int cmdRun(const std::vector<std::string> &args) {
   interpreter.tracer.options.enabled = !eager;
   interpreter.tracer.options.logCompiles = logCompiles;
   interpreter.tracer.options.emitIr = emit == "ir";
+  interpreter.tracer.options.emitGradIr = emit == "ir-grad";
   try {
     auto loaded = interpreter.loadModule(file);
     interpreter.runMain(*loaded);
