@@ -11,52 +11,234 @@
 
 #include "ir/Builder.h"
 
+#include <map>
+
 namespace zy::autodiff {
 
 using namespace ir;
 
-Graph differentiate(const Graph &f, size_t output, const std::vector<bool> &wrt) {
-  Graph g = f;
+namespace {
+
+std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangents);
+
+/// Steps 2 and 3: given the gradients flowing into some nodes of `g` (a copy of `f`,
+/// seeds[id] >= 0), propagates them back; returns the gradient of every node (-1: none).
+std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const std::vector<bool> &wrt) {
   const int count = static_cast<int>(f.nodes.size());
+  std::vector<bool> dependsOnInput(count, false), needed(count, false);
+  for (size_t i = 0; i < f.inputs.size(); ++i)
+    if (i < wrt.size() && wrt[i] && isFloat(f.nodes[f.inputs[i]].dtype)) dependsOnInput[f.inputs[i]] = true;
+  for (int id = 0; id < count; ++id) {
+    const Node &n = f.nodes[id];
+    if (n.op == Op::StopGradient) continue;
+    // A scan's node type is its first result's, which may be an integer counter: its
+    // other results may still carry gradients, so scans are judged by their operands.
+    if (!isFloat(n.dtype) && n.op != Op::Scan) continue;
+    for (int operand : n.operands) dependsOnInput[id] = dependsOnInput[id] || dependsOnInput[operand];
+  }
+  int top = -1;
+  for (int id = 0; id < count; ++id)
+    if (grad[id] >= 0) needed[id] = true, top = id;
+  for (int id = count - 1; id >= 0; --id)
+    if (needed[id])
+      for (int operand : f.nodes[id].operands) needed[operand] = true;
+  auto active = [&](int id) { return dependsOnInput[id] && needed[id]; };
+
+  Builder b(g);
+  std::map<int, std::vector<int>> scanCotangents; // scan id -> gradient of each result
+  auto accumulate = [&](int node, int part) {
+    if (part < 0 || !active(node)) return;
+    grad[node] = grad[node] < 0 ? part : b.binary(Op::Add, grad[node], part);
+  };
+  for (int id = top; id >= 0; --id) {
+    const Node &n = f.nodes[id];
+    if (!active(id) || n.op == Op::Input) continue;
+    if (n.op == Op::Project) { // a scan result: collected, the scan differentiates them together
+      if (grad[id] < 0) continue;
+      auto &cot = scanCotangents[n.operands[0]];
+      size_t k = static_cast<size_t>(n.attrs.index);
+      if (cot.size() <= k) cot.resize(k + 1, -1);
+      cot[k] = cot[k] < 0 ? grad[id] : b.binary(Op::Add, cot[k], grad[id]);
+      continue;
+    }
+    std::vector<int> parts;
+    if (n.op == Op::Scan) {
+      auto it = scanCotangents.find(id);
+      if (it == scanCotangents.end()) continue;
+      parts = scanVjp(g, id, it->second);
+    } else {
+      if (grad[id] < 0) continue;
+      parts = vjp(g, id, grad[id]);
+    }
+    for (size_t k = 0; k < n.operands.size() && k < parts.size(); ++k) accumulate(n.operands[k], parts[k]);
+  }
+  return grad;
+}
+
+/// The vector-Jacobian product of a whole graph: a graph with f's inputs, then one
+/// cotangent input per output, returning the gradient of each input (zeros for those
+/// that are not floats or on which no output depends).
+Graph vjpGraph(const Graph &f) {
+  Graph g = f;
+  g.outputs.clear();
+  Builder b(g);
+  std::vector<int> seeds(f.nodes.size(), -1);
+  for (int out : f.outputs) {
+    Attrs a;
+    a.dtype = f.nodes[out].dtype;
+    a.shape = f.nodes[out].shape;
+    a.index = static_cast<int64_t>(g.inputs.size());
+    int cot = b.add(Op::Input, {}, a);
+    g.inputs.push_back(cot);
+    if (!isFloat(a.dtype)) continue;
+    seeds[out] = seeds[out] < 0 ? cot : b.binary(Op::Add, seeds[out], cot);
+  }
+  std::vector<bool> all(f.inputs.size(), true);
+  std::vector<int> grad = backward(g, f, seeds, all);
+  for (int input : f.inputs) g.outputs.push_back(grad[input] >= 0 ? grad[input] : b.zerosLike(input));
+  return g;
+}
+
+/// Copies `from` into the graph `b` builds, its inputs wired to `inputs`; returns the
+/// ids of its outputs there.
+std::vector<int> inlineInto(Builder &b, const Graph &from, const std::vector<int> &inputs) {
+  std::vector<int> remap(from.nodes.size(), -1);
+  for (size_t i = 0; i < from.inputs.size(); ++i) remap[from.inputs[i]] = inputs[i];
+  for (size_t id = 0; id < from.nodes.size(); ++id) {
+    if (remap[id] >= 0) continue;
+    Node n = from.nodes[id];
+    for (int &o : n.operands) o = remap[o];
+    remap[id] = b.graph().add(std::move(n));
+  }
+  std::vector<int> out;
+  for (int id : from.outputs) out.push_back(remap[id]);
+  return out;
+}
+
+int flip0(Builder &b, int x) {
+  Attrs a;
+  a.axes = {0};
+  return b.add(Op::Flip, {x}, a);
+}
+
+int project(Builder &b, int scan, int64_t index, DType dtype, const Shape &shape) {
+  Attrs a;
+  a.index = index;
+  a.dtype = dtype;
+  a.shape = shape;
+  return b.add(Op::Project, {scan}, a);
+}
+
+/// The gradient of a scan, as another scan running backwards over the steps.
+///   1. The forward scan also stacks the carry each step started from (its body gets
+///      extra outputs), so the backward pass has the saved carries.
+///   2. The backward body is the vector-Jacobian product of the forward body: from the
+///      step's saved carry and x, the captures, and the gradients of the carry it left
+///      and of its y, it computes the gradients of the carry it got, of its x, and of
+///      the captures, which the backward scan sums over the steps as a carry.
+///   3. The backward scan runs over the reversed sequences; its results are the
+///      gradients of the initial carries, the xs (reversed back) and the captures.
+std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangentsIn) {
+  Builder b(g);
+  const Node scan = g.nodes[scanId];
+  const Graph &body = *scan.attrs.body;
+  const size_t nc = scan.attrs.carries, nx = scan.attrs.sequences;
+  const size_t ncap = scan.operands.size() - nc - nx, ny = body.outputs.size() - nc;
+  const int64_t steps = b.shape(scan.operands[nc])[0];
+  auto bodyType = [&](int id) { return std::make_pair(body.nodes[id].dtype, body.nodes[id].shape); };
+  auto stacked = [&](Shape s) {
+    s.insert(s.begin(), steps);
+    return s;
+  };
+
+  // 1. Saved carries.
+  auto augmented = std::make_shared<Graph>(body);
+  for (size_t i = 0; i < nc; ++i) augmented->outputs.push_back(augmented->inputs[i]);
+  g.nodes[scanId].attrs.body = augmented;
+  std::vector<int> saved;
+  for (size_t i = 0; i < nc; ++i) {
+    auto [d, s] = bodyType(body.inputs[i]);
+    saved.push_back(project(b, scanId, static_cast<int64_t>(nc + ny + i), d, stacked(s)));
+  }
+
+  // 2. The backward body: inputs gc, gk (carries), c_t, x_t, gy_t (sequences), k (captures).
+  Graph vjpBody = vjpGraph(body);
+  auto backwardBody = std::make_shared<Graph>();
+  Builder bb(*backwardBody);
+  auto input = [&](std::pair<DType, Shape> type) {
+    Attrs a;
+    a.dtype = type.first;
+    a.shape = type.second;
+    a.index = static_cast<int64_t>(backwardBody->inputs.size());
+    int id = bb.add(Op::Input, {}, a);
+    backwardBody->inputs.push_back(id);
+    return id;
+  };
+  std::vector<int> gc, gk, ct, xt, gy, k;
+  for (size_t i = 0; i < nc; ++i) gc.push_back(input(bodyType(body.inputs[i])));
+  for (size_t m = 0; m < ncap; ++m) gk.push_back(input(bodyType(body.inputs[nc + nx + m])));
+  for (size_t i = 0; i < nc; ++i) ct.push_back(input(bodyType(body.inputs[i])));
+  for (size_t j = 0; j < nx; ++j) xt.push_back(input(bodyType(body.inputs[nc + j])));
+  for (size_t q = 0; q < ny; ++q) gy.push_back(input(bodyType(body.outputs[nc + q])));
+  for (size_t m = 0; m < ncap; ++m) k.push_back(input(bodyType(body.inputs[nc + nx + m])));
+  std::vector<int> wiring = ct;
+  wiring.insert(wiring.end(), xt.begin(), xt.end());
+  wiring.insert(wiring.end(), k.begin(), k.end());
+  wiring.insert(wiring.end(), gc.begin(), gc.end());
+  wiring.insert(wiring.end(), gy.begin(), gy.end());
+  std::vector<int> grads = inlineInto(bb, vjpBody, wiring); // d carry, d x, d captures
+  for (size_t i = 0; i < nc; ++i) backwardBody->outputs.push_back(grads[i]);
+  for (size_t m = 0; m < ncap; ++m) backwardBody->outputs.push_back(bb.binary(Op::Add, gk[m], grads[nc + nx + m]));
+  for (size_t j = 0; j < nx; ++j) backwardBody->outputs.push_back(grads[nc + j]);
+
+  // 3. The backward scan over reversed sequences.
+  auto cotangent = [&](size_t result, DType d, const Shape &s) {
+    int given = result < cotangentsIn.size() ? cotangentsIn[result] : -1;
+    return given >= 0 ? given : b.constant(d, s, 0);
+  };
+  std::vector<int> operands;
+  for (size_t i = 0; i < nc; ++i) operands.push_back(cotangent(i, b.dtype(scan.operands[i]), b.shape(scan.operands[i])));
+  for (size_t m = 0; m < ncap; ++m) operands.push_back(b.zerosLike(scan.operands[nc + nx + m]));
+  for (size_t i = 0; i < nc; ++i) operands.push_back(flip0(b, saved[i]));
+  for (size_t j = 0; j < nx; ++j) operands.push_back(flip0(b, scan.operands[nc + j]));
+  for (size_t q = 0; q < ny; ++q) {
+    auto [d, s] = bodyType(body.outputs[nc + q]);
+    operands.push_back(flip0(b, cotangent(nc + q, d, stacked(s))));
+  }
+  for (size_t m = 0; m < ncap; ++m) operands.push_back(scan.operands[nc + nx + m]);
+  Attrs loop;
+  loop.body = backwardBody;
+  loop.carries = static_cast<int64_t>(nc + ncap);
+  loop.sequences = static_cast<int64_t>(nc + nx + ny);
+  int back = b.add(Op::Scan, operands, loop);
+
+  std::vector<int> parts;
+  for (size_t i = 0; i < nc; ++i) parts.push_back(project(b, back, i, b.dtype(scan.operands[i]), b.shape(scan.operands[i])));
+  for (size_t j = 0; j < nx; ++j) {
+    int xs = scan.operands[nc + j];
+    parts.push_back(flip0(b, project(b, back, nc + ncap + j, b.dtype(xs), b.shape(xs))));
+  }
+  for (size_t m = 0; m < ncap; ++m) {
+    int cap = scan.operands[nc + nx + m];
+    parts.push_back(project(b, back, nc + m, b.dtype(cap), b.shape(cap)));
+  }
+  return parts;
+}
+
+} // namespace
+
+Graph differentiate(const Graph &f, size_t output, const std::vector<bool> &wrt) {
   if (output >= f.outputs.size()) throw std::invalid_argument("differentiate: no such output");
   int target = f.outputs[output];
   const Node &out = f.nodes[target];
   if (!isFloat(out.dtype) || !out.shape.empty())
     throw NotDifferentiable("the differentiated function must return a float scalar, not " +
                             typeString(out.dtype, out.shape));
-
-  // 2. Active nodes.
-  std::vector<bool> dependsOnInput(count, false), neededByOutput(count, false);
-  for (size_t i = 0; i < f.inputs.size(); ++i)
-    if (i < wrt.size() && wrt[i] && isFloat(f.nodes[f.inputs[i]].dtype)) dependsOnInput[f.inputs[i]] = true;
-  for (int id = 0; id < count; ++id) {
-    const Node &n = f.nodes[id];
-    if (!isFloat(n.dtype) || n.op == Op::StopGradient) continue;
-    for (int operand : n.operands) dependsOnInput[id] = dependsOnInput[id] || dependsOnInput[operand];
-  }
-  neededByOutput[target] = true;
-  for (int id = count - 1; id >= 0; --id)
-    if (neededByOutput[id])
-      for (int operand : f.nodes[id].operands) neededByOutput[operand] = true;
-  auto active = [&](int id) { return dependsOnInput[id] && neededByOutput[id]; };
-
-  // 3. Backwards.
+  Graph g = f;
   Builder b(g);
-  std::vector<int> grad(count, -1);
-  if (active(target)) grad[target] = b.constant(out.dtype, {}, 1.0);
-  for (int id = target; id >= 0; --id) {
-    if (grad[id] < 0 || !active(id) || f.nodes[id].op == Op::Input) continue;
-    if (f.nodes[id].op == Op::Scan || f.nodes[id].op == Op::Project)
-      throw NotDifferentiable("the gradient of scan is not built yet");
-    std::vector<int> parts = vjp(g, id, grad[id]);
-    const std::vector<int> &operands = f.nodes[id].operands;
-    for (size_t k = 0; k < operands.size() && k < parts.size(); ++k) {
-      int operand = operands[k];
-      if (parts[k] < 0 || !active(operand)) continue;
-      grad[operand] = grad[operand] < 0 ? parts[k] : b.binary(Op::Add, grad[operand], parts[k]);
-    }
-  }
-
+  std::vector<int> seeds(f.nodes.size(), -1);
+  seeds[target] = b.constant(out.dtype, {}, 1.0);
+  std::vector<int> grad = backward(g, f, seeds, wrt);
   // 4. Forward outputs, then the gradients.
   for (size_t i = 0; i < f.inputs.size(); ++i) {
     if (i >= wrt.size() || !wrt[i]) continue;
