@@ -56,7 +56,8 @@ Interpreter::Interpreter() {
 Interpreter::~Interpreter() = default;
 
 void Interpreter::write(const std::string &text) {
-  if (capture) *capture += text;
+  if (traceOutput) *traceOutput += text;
+  else if (capture) *capture += text;
   else std::cout << text << std::flush;
 }
 
@@ -84,6 +85,15 @@ void Interpreter::fail(Span span, const std::string &message, bool runtime) {
     d.notes.push_back({Span{}, std::to_string(hidden) + " more calls not shown"});
   }
   throw ZyError(std::move(d), runtime);
+}
+
+void Interpreter::failNeedsValue(Span span, const std::string &message) {
+  try {
+    fail(span, message);
+  } catch (ZyError &e) {
+    e.needsValue = true;
+    throw;
+  }
 }
 
 // ---------------------------------------------------------------- modules
@@ -306,8 +316,8 @@ void Interpreter::bindPattern(const Pattern &p, const Value &v, const std::share
 static bool truthy(Interpreter &in, const Value &v, Span span, const char *what) {
   if (v.kind == ValueKind::Bool) return v.b;
   if (v.kind == ValueKind::Tensor && v.tensor->isTraced())
-    in.fail(span, std::string(what) + " inside a traced function needs a static bool, but this depends on tensor "
-                                      "values known only when the function runs; use `where(c, a, b)` to select");
+    in.failNeedsValue(span, std::string(what) + " inside a differentiated function needs a static bool, but this "
+                                                "depends on tensor values; use `where(c, a, b)` to select");
   if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1) return v.tensor->get(0) != 0;
   in.fail(span, std::string(what) + " needs a bool, got " + typeName(v) +
                     (v.kind == ValueKind::Tensor ? "; use `where(c, a, b)` to select between tensors" : ""));

@@ -22,6 +22,9 @@ namespace zy::interp {
 struct ZyError : std::exception {
   Diagnostic diagnostic;
   bool runtime = false;
+  /// Raised because a traced function needed a tensor's value (an `if` on it, int(x),
+  /// formatting): the tracer then runs the function eagerly instead (Tracer.cpp).
+  bool needsValue = false;
   ZyError(Diagnostic d, bool rt) : diagnostic(std::move(d)), runtime(rt) {}
   const char *what() const noexcept override { return diagnostic.message.c_str(); }
 };
@@ -64,9 +67,13 @@ public:
 
   /// Throws a located error with the current call chain attached as notes.
   [[noreturn]] void fail(Span span, const std::string &message, bool runtime = false);
+  /// The error for needing the value of a traced tensor (see ZyError::needsValue).
+  [[noreturn]] void failNeedsValue(Span span, const std::string &message);
 
   /// Where output of print goes (tests capture it).
   std::string *capture = nullptr;
+  /// While a function is traced, its output is held here, shown once the trace succeeds.
+  std::string *traceOutput = nullptr;
   void write(const std::string &text);
 
   // The parameter context of init(): see Params.cpp.

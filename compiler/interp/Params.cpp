@@ -255,7 +255,10 @@ void declareParam(Interpreter &in, const Value &parent, const Value &keyValue, c
                         declared + "); create the tree with init()");
     if (leaf->kind != ValueKind::Tensor)
       in.fail(span, "parameter `" + path + "` should be a tensor " + declared + " but the params tree holds a " + typeName(*leaf));
-    if (leaf->tensor->shape() != spec.shape || leaf->tensor->dtype() != spec.dtype)
+    // The shape must match; a float leaf may be of another float dtype (params cast to
+    // f64 to check gradients, or to f32 after training in f64).
+    bool dtypeOk = leaf->tensor->dtype() == spec.dtype || (isFloat(leaf->tensor->dtype()) && isFloat(spec.dtype));
+    if (leaf->tensor->shape() != spec.shape || !dtypeOk)
       in.fail(span, "parameter `" + path + "` is " + typeName(*leaf) + " in the params tree but is declared as " + declared);
     return;
   }

@@ -45,8 +45,8 @@ int nodeOf(trace::TraceContext &ctx, const Tensor &t) {
 
 const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *what) {
   if (t.isTraced())
-    in.fail(span, std::string(what) + " needs the tensor's values, which a traced function only has when it runs; "
-                                      "compute it outside the function, or keep it a tensor");
+    in.failNeedsValue(span, std::string(what) + " needs the tensor's values, which a differentiated function only has "
+                                                "when it runs; compute it outside the function, or keep it a tensor");
   return t;
 }
 

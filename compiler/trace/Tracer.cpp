@@ -125,6 +125,13 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   CompiledFunction::Entry *entry = nullptr;
   for (auto &e : compiled.entries)
     if (e.signature == signature) entry = &e;
+  // Host code: the body is interpreted op by op (the functions it calls may be traced).
+  auto runEagerly = [&]() -> Value {
+    return isClosure ? in.callUntraced(*callee.closure, args) : callee.builtin->fn(in, args);
+  };
+  if (std::find(compiled.eagerSignatures.begin(), compiled.eagerSignatures.end(), signature) !=
+      compiled.eagerSignatures.end())
+    return runEagerly();
 
   if (!entry) {
     // 2. Trace: interpret the function once on symbolic inputs.
@@ -160,14 +167,27 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     for (auto &kw : symbolicArgs.keywords) kw.second = mapRuntimeLeaves(kw.second, symbolic);
 
     Value result;
+    std::string output;
+    std::string *outerOutput = in.traceOutput;
     in.trace = &ctx;
+    in.traceOutput = &output;
     try {
       result = isClosure ? in.callUntraced(*callee.closure, symbolicArgs) : in.call(callee, symbolicArgs);
+    } catch (const interp::ZyError &e) {
+      in.trace = nullptr;
+      in.traceOutput = outerOutput;
+      if (!e.needsValue) throw;
+      if (options.logCompiles) std::cerr << "zy: `" << name << "` needs tensor values, so it runs eagerly\n";
+      compiled.eagerSignatures.push_back(signature);
+      return runEagerly();
     } catch (...) {
       in.trace = nullptr;
+      in.traceOutput = outerOutput;
       throw;
     }
     in.trace = nullptr;
+    in.traceOutput = outerOutput;
+    in.write(output);
 
     // The result's tensors become the graph's outputs; concrete ones are baked in.
     std::map<int, bool> isOutput;

@@ -8,6 +8,9 @@
 //      operation appends a checked node to a Graph instead of computing (TensorOps.cpp),
 //      while static values are folded as usual;
 //   3. runs the cached Graph on the call's tensors with the reference executor.
+// A function that needs a tensor's value while it is traced (an `if` on it, int(x),
+// formatting it) is host code: its calls with that signature run eagerly instead, and
+// what it printed during the attempt is dropped (the eager run prints it).
 // A miss for a function that was traced before can be reported with the argument that
 // changed (`zy run --log-compiles`), and each new graph printed (`--emit=ir`).
 #pragma once
@@ -54,6 +57,8 @@ struct CompiledFunction {
     Value result; // the result with traced tensors standing for the graph's outputs
   };
   std::vector<Entry> entries;
+  /// Signatures whose trace needed tensor values: these calls run eagerly.
+  std::vector<std::string> eagerSignatures;
 };
 
 /// Rebuilds `v` with each runtime leaf (tensor or host float) replaced by fn(leaf):
