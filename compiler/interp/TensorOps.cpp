@@ -11,6 +11,12 @@ namespace zy::interp {
 using ir::Node;
 using ir::Op;
 
+static Node makeNode(Op op) {
+  Node n;
+  n.op = op;
+  return n;
+}
+
 /// The Literal node holding a concrete tensor in the graph being traced.
 static int literalNode(trace::TraceContext &ctx, const Tensor &t) {
   const void *key = t.identity();
@@ -65,6 +71,16 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
     int id = in.trace->graph.add(node);
     return Tensor::traced(node.dtype, node.shape, id, in.trace);
   }
+  // Inside a trace, a host number broadcast to a shape becomes a fill node rather than
+  // a whole tensor baked into the graph.
+  if (in.trace && node.op == Op::Broadcast && !operands[0].isTraced() && operands[0].size() == 1) {
+    Node fill = makeNode(Op::Constant);
+    fill.dtype = fill.attrs.dtype = node.dtype;
+    fill.shape = fill.attrs.shape = node.shape;
+    fill.attrs.value = operands[0].get(0);
+    fill.span = span;
+    return Tensor::traced(fill.dtype, fill.shape, in.trace->graph.add(fill), in.trace);
+  }
   // An index out of range is an error where the values are known; a traced gather
   // clamps, as JAX's does, because its indices are only known when it runs.
   if ((node.op == Op::Gather || node.op == Op::ScatterAdd) && !operands[1].isTraced()) {
@@ -82,11 +98,6 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   return ir::evaluate(node, ptrs);
 }
 
-static Node makeNode(Op op) {
-  Node n;
-  n.op = op;
-  return n;
-}
 
 bool isTensorLike(const Value &v) { return v.kind == ValueKind::Tensor || v.isNumber(); }
 
