@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 
 Interpreter::Interpreter() {
   Prelude = std::make_shared<Env>();
+  Prelude->moduleScope = true;
   installBuiltins(*Prelude);
   // The parts of the standard library written in Zy, loaded into the same scope.
   for (const StdlibFile &file : stdlibFiles()) {
@@ -29,6 +30,7 @@ Interpreter::Interpreter() {
     auto module = parseModule(*source, diags);
     if (!module) throw ZyError(diags.all().front(), false);
     std::shared_ptr<Env> env = file.isPrelude ? Prelude : std::make_shared<Env>(Prelude);
+    env->moduleScope = true;
     for (const Item &item : module->items) {
       if (item.kind == Item::Fn) {
         auto c = std::make_shared<Closure>(Closure{item.fn->name, &item.fn->params, item.fn->body.get(), env, item.fn->span, item.fn->returnType.get()});
@@ -100,6 +102,7 @@ void Interpreter::failNeedsValue(Span span, const std::string &message) {
 
 std::shared_ptr<Env> Interpreter::moduleEnv(const Module &m, const std::string &path) {
   auto env = std::make_shared<Env>(Prelude);
+  env->moduleScope = true;
   // Functions first, so they can call each other in any order; then imports and lets in order.
   for (const Item &item : m.items) {
     if (item.kind != Item::Fn) continue;
@@ -231,6 +234,7 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
     fail(args.span, "recursion deeper than " + std::to_string(MaxCallDepth) + " calls (in `" + c.name + "`)");
   const auto &params = *c.params;
   auto env = std::make_shared<Env>(c.env);
+  env->functionScope = true;
   if (args.positional.size() > params.size())
     fail(args.span, "`" + c.name + "` takes " + std::to_string(params.size()) + " argument" +
                         (params.size() == 1 ? "" : "s") + " but was given " + std::to_string(args.positional.size()));
@@ -300,7 +304,11 @@ void Interpreter::bindPattern(const Pattern &p, const Value &v, const std::share
       env->define(p.name, v);
       return;
     }
-    Value *slot = env->lookup(p.name);
+    bool outside = false;
+    Value *slot = env->lookupForRebinding(p.name, outside);
+    if (!slot && outside)
+      fail(p.span, "cannot rebind `" + p.name + "` here: it belongs to an enclosing function, and functions do not "
+                   "change their callers' variables; return the new value instead");
     if (!slot) fail(p.span, "`" + p.name + "` is not declared; declare it first with `let " + p.name + " = ...`");
     *slot = v;
     return;

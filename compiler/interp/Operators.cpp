@@ -178,7 +178,11 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
   if (a.kind == ValueKind::Tensor || b.kind == ValueKind::Tensor) {
     if (!isTensorLike(a) || !isTensorLike(b))
       in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b));
-    return Value::fromTensor(binary(in, tensorOpOf(op), a, b, span));
+    Value out = Value::fromTensor(binary(in, tensorOpOf(op), a, b, span));
+    // Arithmetic on host numbers (or traced scalars standing for them) stays weak.
+    auto weakOrHost = [](const Value &v) { return v.kind != ValueKind::Tensor || v.weak; };
+    out.weak = weakOrHost(a) && weakOrHost(b) && isFloat(out.tensor->dtype());
+    return out;
   }
   if (a.kind == ValueKind::Str && b.kind == ValueKind::Str) {
     if (op == BinaryOp::Add) return Value::string(*a.str + *b.str);
@@ -204,7 +208,12 @@ Value unaryValue(Interpreter &in, UnaryOp op, const Value &v, Span span) {
   }
   if (v.kind == ValueKind::Int) return Value::integer(op == UnaryOp::Neg ? -v.i : v.i);
   if (v.kind == ValueKind::Float) return Value::real(op == UnaryOp::Neg ? -v.f : v.f);
-  if (v.kind == ValueKind::Tensor) return op == UnaryOp::Neg ? Value::fromTensor(unary(in, Op::Neg, *v.tensor, span)) : v;
+  if (v.kind == ValueKind::Tensor) {
+    if (op != UnaryOp::Neg) return v;
+    Value out = Value::fromTensor(unary(in, Op::Neg, *v.tensor, span));
+    out.weak = v.weak;
+    return out;
+  }
   in.fail(span, std::string("unary `") + spelling(op) + "` is not defined for " + typeName(v));
 }
 

@@ -209,6 +209,7 @@ void declareParam(Interpreter &in, const Value &parent, const Value &keyValue, c
 
   if (parent.kind == ValueKind::ParamsView) {
     auto *ctx = in.params;
+    if (!ctx) in.fail(span, "these params are from an init() that has finished; declare parameters during init()");
     std::string path = join(parent.path, key);
     if (auto it = ctx->byPath.find(path); it != ctx->byPath.end()) {
       // A second declaration of the same path shares the leaf; the shapes must agree.

@@ -121,7 +121,7 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
     n.span = span;
     int id = body.graph.add(n);
     body.graph.inputs.push_back(id);
-    return Tensor::traced(dtype, shape, id, &body);
+    return Tensor::traced(dtype, shape, id, body.id);
   };
   std::vector<Tensor> carryIn, xIn;
   for (const Tensor &c : carryLeaves) carryIn.push_back(input(c.dtype(), c.shape()));
@@ -171,7 +171,7 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
     p.dtype = p.attrs.dtype = dtype;
     p.shape = p.attrs.shape = shape;
     p.span = span;
-    return Tensor::traced(dtype, shape, outer.graph.add(p), &outer);
+    return Tensor::traced(dtype, shape, outer.graph.add(p), outer.id);
   };
   std::vector<Tensor> carryResults, yResults;
   for (size_t k = 0; k < carryOut.size(); ++k) carryResults.push_back(project(k, carryOut[k].dtype(), carryOut[k].shape()));

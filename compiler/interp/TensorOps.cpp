@@ -33,7 +33,7 @@ static int literalNode(trace::TraceContext &ctx, const Tensor &t) {
 
 int nodeOf(trace::TraceContext &ctx, const Tensor &t) {
   if (!t.isTraced()) return literalNode(ctx, t);
-  if (t.tracedOwner() == &ctx) return t.tracedNode();
+  if (t.tracedOwner() == ctx.id) return t.tracedNode();
   // A tensor of an enclosing trace, used inside a loop body: capture it as an input.
   auto key = std::make_pair(t.tracedOwner(), t.tracedNode());
   if (auto it = ctx.captureInputs.find(key); it != ctx.captureInputs.end()) return it->second;
@@ -50,6 +50,9 @@ int nodeOf(trace::TraceContext &ctx, const Tensor &t) {
 }
 
 const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *what) {
+  if (t.isTraced() && !(in.trace && in.trace->sees(t.tracedOwner())))
+    in.fail(span, "this tensor was made while a function was being traced and has escaped it (a function it "
+                  "returned, or a closure, kept it); pass it as an argument instead");
   if (t.isTraced())
     in.failNeedsValue(span, std::string(what) + " needs the tensor's values, which a differentiated function only has "
                                                 "when it runs; compute it outside the function, or keep it a tensor");
@@ -62,6 +65,10 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   for (const Tensor &t : operands) {
     types.push_back({t.dtype(), t.shape()});
     traced |= t.isTraced();
+    // A tensor of a trace that has finished: it escaped the function that made it.
+    if (t.isTraced() && !(in.trace && in.trace->sees(t.tracedOwner())))
+      in.fail(span, "this tensor was made while a function was being traced and has escaped it (a function it "
+                    "returned, or a closure, kept it); pass it as an argument instead");
   }
   node.span = span;
   if (auto error = ir::inferType(node, types)) in.fail(span, *error);
@@ -69,7 +76,7 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
     // Record the node; concrete operands are baked into the graph once each.
     for (const Tensor &t : operands) node.operands.push_back(nodeOf(*in.trace, t));
     int id = in.trace->graph.add(node);
-    return Tensor::traced(node.dtype, node.shape, id, in.trace);
+    return Tensor::traced(node.dtype, node.shape, id, in.trace->id);
   }
   // Inside a trace, a host number broadcast to a shape becomes a fill node rather than
   // a whole tensor baked into the graph.
@@ -79,7 +86,7 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
     fill.shape = fill.attrs.shape = node.shape;
     fill.attrs.value = operands[0].get(0);
     fill.span = span;
-    return Tensor::traced(fill.dtype, fill.shape, in.trace->graph.add(fill), in.trace);
+    return Tensor::traced(fill.dtype, fill.shape, in.trace->graph.add(fill), in.trace->id);
   }
   // An index out of range is an error where the values are known; a traced gather
   // clamps, as JAX's does, because its indices are only known when it runs.
@@ -190,12 +197,22 @@ Tensor transpose(Interpreter &in, const Tensor &t, std::vector<int64_t> perm, Sp
 /// Promotes both operands to a common dtype (host numbers are weak: they take the
 /// tensor's dtype) and broadcasts them to a common shape.
 static std::pair<Tensor, Tensor> align(Interpreter &in, const Value &a, const Value &b, Span span) {
-  std::optional<DType> weakA, weakB;
-  if (a.kind == ValueKind::Tensor && b.kind != ValueKind::Tensor) weakB = a.tensor->dtype();
-  if (b.kind == ValueKind::Tensor && a.kind != ValueKind::Tensor) weakA = b.tensor->dtype();
-  if (weakB && b.kind == ValueKind::Float && !isFloat(*weakB)) weakB = DType::F32;
-  if (weakA && a.kind == ValueKind::Float && !isFloat(*weakA)) weakA = DType::F32;
+  // A host number, or a traced scalar standing for one (weak), takes the other
+  // operand's dtype; floats meeting integer tensors make f32.
+  auto isWeak = [](const Value &v) { return v.kind != ValueKind::Tensor || v.weak; };
+  auto weakType = [](const Value &v, const Value &other) -> std::optional<DType> {
+    if (other.kind != ValueKind::Tensor || other.weak) return std::nullopt;
+    DType d = other.tensor->dtype();
+    bool isFloatValue = v.kind == ValueKind::Float || v.weak;
+    if (isFloatValue && !isFloat(d)) return DType::F32;
+    if (v.kind == ValueKind::Int && d == DType::Bool) return DType::I32;
+    return d;
+  };
+  std::optional<DType> weakA = isWeak(a) ? weakType(a, b) : std::nullopt;
+  std::optional<DType> weakB = isWeak(b) ? weakType(b, a) : std::nullopt;
   Tensor x = asTensor(in, a, span, weakA), y = asTensor(in, b, span, weakB);
+  if (weakA) x = cast(in, x, *weakA, span);
+  if (weakB) y = cast(in, y, *weakB, span);
   DType common = promote(x.dtype(), y.dtype());
   x = cast(in, x, common, span);
   y = cast(in, y, common, span);
@@ -203,7 +220,7 @@ static std::pair<Tensor, Tensor> align(Interpreter &in, const Value &a, const Va
   auto shape = ir::broadcastShapes(x.shape(), y.shape(), error);
   if (!shape)
     in.fail(span, "cannot broadcast " + typeString(x.dtype(), x.shape()) + " with " + typeString(y.dtype(), y.shape()) +
-                      ": " + error);
+                      ": " + error.substr(error.find(": ") + 2));
   return {broadcastTo(in, x, *shape, span), broadcastTo(in, y, *shape, span)};
 }
 

@@ -47,7 +47,7 @@ std::vector<Tensor> inlineGraph(trace::TraceContext &outer, const ir::Graph &g, 
   std::vector<Tensor> out;
   for (int id : g.outputs) {
     const Node &n = outer.graph.nodes[remap[id]];
-    out.push_back(Tensor::traced(n.dtype, n.shape, remap[id], &outer));
+    out.push_back(Tensor::traced(n.dtype, n.shape, remap[id], outer.id));
   }
   return out;
 }
@@ -75,7 +75,7 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
       argLeaves.push_back(t);
       // Integer and boolean leaves are constants; state leaves get no gradient.
       wrt.push_back(differentiated && isFloat(t.dtype()) && !leaf.state);
-      return trace::withLeafInfo(Value::fromTensor(Tensor::traced(t.dtype(), t.shape(), id, &ctx)), leaf);
+      return trace::withLeafInfo(Value::fromTensor(Tensor::traced(t.dtype(), t.shape(), id, ctx.id)), leaf);
     };
   };
   CallArgs symbolic = args;
@@ -186,7 +186,9 @@ Value makeTransform(Interpreter &in, CallArgs &a, Mode mode) {
                     std::to_string(spec.argnum) + (spec.hasAux ? "/aux" : "");
   std::string label = std::string(name) + "(" + (spec.f.kind == ValueKind::Function ? spec.f.closure->name : spec.f.builtin->name) + ")";
   Value v = Value::makeBuiltin(label, [spec](Interpreter &in, CallArgs &args) { return differentiateCall(in, spec, args); });
-  const_cast<Builtin &>(*v.builtin).cacheKey = key;
+  // Only a function whose meaning cannot change is cached; grad of a closure made inside
+  // a function is recomputed on every call.
+  if (trace::Tracer::cacheable(spec.f)) const_cast<Builtin &>(*v.builtin).cacheKey = key;
   return v;
 }
 

@@ -18,6 +18,18 @@ Value *Env::lookup(const std::string &name) {
   return nullptr;
 }
 
+Value *Env::lookupForRebinding(const std::string &name, bool &outside) {
+  outside = false;
+  for (Env *e = this; e; e = e->parent.get()) {
+    if (auto it = e->vars.find(name); it != e->vars.end()) return &it->second;
+    if (e->functionScope) {
+      outside = e->parent && e->parent->lookup(name);
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 Value Value::string(std::string v) {
   Value x;
   x.kind = ValueKind::Str;

@@ -89,6 +89,7 @@ struct Value {
   std::shared_ptr<const InitSpec> init;
   std::string path;   // for records, lists and tensors reached through a params tree
   bool state = false; // a tensor leaf declared with state(...): no gradient, no update
+  bool weak = false;  // a traced f64 scalar standing for a host float (see Tracer.cpp)
 
   static Value none() { return {}; }
   static Value boolean(bool v) { Value x; x.kind = ValueKind::Bool; x.b = v; return x; }
@@ -118,9 +119,19 @@ bool staticEquals(const Value &a, const Value &b);
 struct Env {
   std::unordered_map<std::string, Value> vars;
   std::shared_ptr<Env> parent;
+  /// The scope of a function call's parameters: rebinding (`x = e`) does not reach past
+  /// it, so a closure cannot change its enclosing function's variables (functions stay
+  /// pure, and a traced call means the same as an eager one).
+  bool functionScope = false;
+  /// A module's top level: its functions' traces can be cached, since nothing rebinds
+  /// what they capture.
+  bool moduleScope = false;
 
   explicit Env(std::shared_ptr<Env> p = nullptr) : parent(std::move(p)) {}
   Value *lookup(const std::string &name);
+  /// The binding `x = e` may rebind: the nearest `x` within the current function, or
+  /// null; `outside` is set when `x` exists only beyond it.
+  Value *lookupForRebinding(const std::string &name, bool &outside);
   void define(const std::string &name, Value v) { vars[name] = std::move(v); }
 };
 

@@ -45,21 +45,22 @@ public:
 
   /// A symbolic tensor while a function is traced: node `node` of the graph being built.
   /// It has a dtype and a shape but no elements; get/set/data must not be called on it.
-  static Tensor traced(DType dtype, Shape shape, int node, const void *owner) {
+  static Tensor traced(DType dtype, Shape shape, int node, uint64_t trace) {
     Tensor t;
     t.Dtype = dtype;
     t.Dims = std::move(shape);
     t.Count = 1;
     for (int64_t d : t.Dims) t.Count *= d;
     t.Node = node;
-    t.Owner = owner;
+    t.Trace = trace;
     return t;
   }
   bool isTraced() const { return Node >= 0; }
   int tracedNode() const { return Node; }
-  /// The trace (graph being built) the node belongs to: a loop body traced inside a
-  /// function sees the function's tensors as captures.
-  const void *tracedOwner() const { return Owner; }
+  /// The trace (graph being built) the node belongs to, by its unique id: a loop body
+  /// traced inside a function sees the function's tensors as captures, and a tensor of
+  /// a trace that has finished is caught when it is used (it escaped its function).
+  uint64_t tracedOwner() const { return Trace; }
   /// Identifies the buffer (or the traced node), so a graph bakes each constant in once.
   const void *identity() const { return Bytes.get(); }
 
@@ -86,7 +87,7 @@ private:
   int64_t Count = 1;
   std::shared_ptr<std::vector<uint8_t>> Bytes;
   int Node = -1;               // >= 0: traced (see traced())
-  const void *Owner = nullptr; // the trace it belongs to
+  uint64_t Trace = 0; // the id of the trace it belongs to
 };
 
 } // namespace zy

@@ -13,18 +13,19 @@ using interp::ValueKind;
 namespace {
 
 /// A leaf of the arguments that becomes a graph input: tensors, and host floats.
-bool isRuntimeLeaf(const Value &v) { return v.kind == ValueKind::Tensor || v.kind == ValueKind::Float; }
 
 /// The static part of a value, with tensors as their types: what the cache keys on.
-void describe(const Value &v, std::string &out) {
+/// Functions in it are collected (the cache entry holds them); `cacheable` turns false
+/// for values whose meaning the description cannot capture.
+void describe(const Value &v, std::string &out, bool &cacheable, std::vector<Value> &functions, bool top = true) {
   switch (v.kind) {
   case ValueKind::Tensor: out += typeString(v.tensor->dtype(), v.tensor->shape()); break;
-  case ValueKind::Float: out += "float"; break;
+  case ValueKind::Float: out += top ? "float" : interp::toDisplayString(v); break; // nested floats are static
   case ValueKind::Record:
     out += "{";
     for (size_t i = 0; i < v.record->fields.size(); ++i) {
       out += (i ? ", " : "") + v.record->fields[i].first + ": ";
-      describe(v.record->fields[i].second, out);
+      describe(v.record->fields[i].second, out, cacheable, functions, false);
     }
     out += "}";
     break;
@@ -33,16 +34,37 @@ void describe(const Value &v, std::string &out) {
     out += v.kind == ValueKind::List ? "[" : "(";
     for (size_t i = 0; i < v.items->size(); ++i) {
       if (i) out += ", ";
-      describe((*v.items)[i], out);
+      describe((*v.items)[i], out, cacheable, functions, false);
     }
     out += v.kind == ValueKind::List ? "]" : ")";
     break;
-  case ValueKind::Str: out += "\"" + *v.str + "\""; break;
-  case ValueKind::Function: out += "fn " + v.closure->name + "@" + std::to_string(reinterpret_cast<uintptr_t>(v.closure.get())); break;
-  case ValueKind::Builtin: out += "fn " + v.builtin->name; break;
+  case ValueKind::Str: out += "str(" + std::to_string(v.str->size()) + ")" + *v.str; break; // length-prefixed: no collisions
+  case ValueKind::Function:
+  case ValueKind::Builtin:
+    out += "fn " + (v.kind == ValueKind::Function ? v.closure->name : v.builtin->name) + "#" +
+           std::to_string(functions.size());
+    cacheable = cacheable && Tracer::cacheable(v);
+    functions.push_back(v);
+    break;
+  case ValueKind::BoundMethod:
+  case ValueKind::ParamsView:
+  case ValueKind::Init: cacheable = false; break;
   default: out += interp::toDisplayString(v);
   }
   if (v.state) out += " (state)";
+}
+
+bool returnsFunction(const Value &v) {
+  switch (v.kind) {
+  case ValueKind::Function:
+  case ValueKind::Builtin:
+  case ValueKind::BoundMethod: return true;
+  case ValueKind::Record:
+    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](auto &f) { return returnsFunction(f.second); });
+  case ValueKind::List:
+  case ValueKind::Tuple: return std::any_of(v.items->begin(), v.items->end(), returnsFunction);
+  default: return false;
+  }
 }
 
 bool holdsTensor(const Value &v) {
@@ -55,29 +77,40 @@ bool holdsTensor(const Value &v) {
 
 } // namespace
 
-Value mapRuntimeLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
+/// Tensors anywhere in a tree are runtime leaves; a float only as a whole argument.
+static Value mapTensorLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
   if (v.kind == ValueKind::Record) {
     std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapRuntimeLeaves(value, fn));
+    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapTensorLeaves(value, fn));
     Value out = Value::makeRecord(std::move(fields));
     out.path = v.path;
     return out;
   }
   if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) {
     std::vector<Value> items;
-    for (const Value &x : *v.items) items.push_back(mapRuntimeLeaves(x, fn));
+    for (const Value &x : *v.items) items.push_back(mapTensorLeaves(x, fn));
     Value out = v.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
     out.path = v.path;
     return out;
   }
-  if (isRuntimeLeaf(v) || v.kind == ValueKind::Tensor) return fn(v);
-  return v;
+  return v.kind == ValueKind::Tensor ? fn(v) : v;
+}
+
+Value mapRuntimeLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
+  // LANGUAGE.md: a float passed to a function is a runtime scalar; lists and records
+  // are static, floats in them included.
+  return v.kind == ValueKind::Float ? fn(v) : mapTensorLeaves(v, fn);
 }
 
 Value withLeafInfo(Value leaf, const Value &from) {
   leaf.path = from.path;
   leaf.state = from.state;
   return leaf;
+}
+
+bool Tracer::cacheable(const Value &f) {
+  if (f.kind == ValueKind::Function) return f.closure->env && f.closure->env->moduleScope;
+  return f.kind == ValueKind::Builtin;
 }
 
 bool Tracer::wantsTrace(const interp::CallArgs &args) {
@@ -95,27 +128,39 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
                               : callee.builtin->cacheKey;
   // 1. The signature, one description per argument.
   std::vector<std::string> descriptions;
+  std::vector<Value> functions;
+  bool canCache = cacheable(callee);
   for (const Value &v : args.positional) {
     std::string d;
-    describe(v, d);
+    describe(v, d, canCache, functions);
     descriptions.push_back(std::move(d));
   }
   for (const auto &[name, v] : args.keywords) {
     std::string d = name + " = ";
-    describe(v, d);
+    describe(v, d, canCache, functions);
     descriptions.push_back(std::move(d));
   }
+  // Functions as arguments are keyed by identity: the same object, held by the entry.
   std::string signature;
   for (const std::string &d : descriptions) signature += (signature.empty() ? "" : ", ") + d;
+  for (const Value &f : functions)
+    signature += "; #" + std::to_string(reinterpret_cast<uintptr_t>(
+                             f.kind == ValueKind::Function ? static_cast<const void *>(f.closure.get()) : f.builtin.get()));
 
   // The runtime leaves, in order: these are the graph's inputs on every call.
   std::vector<Tensor> inputs;
   auto collect = [&](const Value &leaf) {
-    inputs.push_back(leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F32, leaf.f) : *leaf.tensor);
+    inputs.push_back(leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F64, leaf.f) : *leaf.tensor);
     return leaf;
   };
   for (const Value &v : args.positional) mapRuntimeLeaves(v, collect);
   for (const auto &kw : args.keywords) mapRuntimeLeaves(kw.second, collect);
+
+  // Host code: the body is interpreted op by op (the functions it calls may be traced).
+  auto runEagerly = [&]() -> Value {
+    return isClosure ? in.callUntraced(*callee.closure, args) : callee.builtin->fn(in, args);
+  };
+  if (!canCache) return runEagerly();
 
   // A program that makes functions without end (lambdas in a loop) must not grow the
   // cache without end either.
@@ -125,10 +170,6 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   CompiledFunction::Entry *entry = nullptr;
   for (auto &e : compiled.entries)
     if (e.signature == signature) entry = &e;
-  // Host code: the body is interpreted op by op (the functions it calls may be traced).
-  auto runEagerly = [&]() -> Value {
-    return isClosure ? in.callUntraced(*callee.closure, args) : callee.builtin->fn(in, args);
-  };
   if (std::find(compiled.eagerSignatures.begin(), compiled.eagerSignatures.end(), signature) !=
       compiled.eagerSignatures.end())
     return runEagerly();
@@ -153,14 +194,18 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       ir::Node input;
       input.op = ir::Op::Input;
       input.attrs.index = next++;
-      input.dtype = leaf.kind == ValueKind::Float ? DType::F32 : leaf.tensor->dtype();
+      // A host float is a weak f64 scalar: full precision, and it takes the dtype of the
+      // tensors it meets, as the host number would (TensorOps.cpp).
+      input.dtype = leaf.kind == ValueKind::Float ? DType::F64 : leaf.tensor->dtype();
       if (leaf.kind == ValueKind::Tensor) input.shape = leaf.tensor->shape();
       input.attrs.dtype = input.dtype; // the op table reads an input's type from its attrs
       input.attrs.shape = input.shape;
       input.span = args.span;
       int id = ctx.graph.add(input);
       ctx.graph.inputs.push_back(id);
-      return withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id, &ctx)), leaf);
+      Value v = withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id, ctx.id)), leaf);
+      v.weak = leaf.kind == ValueKind::Float;
+      return v;
     };
     interp::CallArgs symbolicArgs = args;
     for (Value &v : symbolicArgs.positional) v = mapRuntimeLeaves(v, symbolic);
@@ -187,6 +232,13 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     }
     in.trace = nullptr;
     in.traceOutput = outerOutput;
+    // A function that returns a function (currying, a closure over its arguments) is
+    // host code too: the closure must capture values, not the trace's symbols.
+    if (returnsFunction(result)) {
+      if (options.logCompiles) std::cerr << "zy: `" << name << "` returns a function, so it runs eagerly\n";
+      compiled.eagerSignatures.push_back(signature);
+      return runEagerly();
+    }
     in.write(output);
 
     // The result's tensors become the graph's outputs; concrete ones are baked in.
@@ -208,13 +260,15 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
         ctx.graph.outputs.push_back(id);
         isOutput[id] = true;
       }
-      return withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id, &ctx)), leaf);
+      Value out = withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id, ctx.id)), leaf);
+      out.weak = leaf.weak;
+      return out;
     });
     ++Traces;
     if (options.emitIr) in.write("# fn " + name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
     // Lambdas made anew at every call would fill the cache; keep the newest few.
     if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());
-    compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result});
+    compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result, functions});
     entry = &compiled.entries.back();
   }
 
@@ -229,7 +283,9 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
   return mapRuntimeLeaves(entry->result, [&](const Value &leaf) {
     if (leaf.kind != ValueKind::Tensor) return leaf;
-    return withLeafInfo(Value::fromTensor(outputs[position[leaf.tensor->tracedNode()]]), leaf);
+    const Tensor &out = outputs[position[leaf.tensor->tracedNode()]];
+    if (leaf.weak) return Value::real(out.get(0)); // a host number stays one
+    return withLeafInfo(Value::fromTensor(out), leaf);
   });
 }
 

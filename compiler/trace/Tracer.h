@@ -31,13 +31,28 @@ using interp::Value;
 
 /// The graph being built while a function (or a loop body inside one) is traced.
 struct TraceContext {
+  /// Unique for the life of the process: addresses of finished traces get reused.
+  const uint64_t id = nextId();
   ir::Graph graph;
   std::map<const void *, int> literals; // concrete tensors already baked in, by buffer
   // A loop body sees the tensors of the trace around it as captures: extra inputs,
   // fed by the scan node with the outer tensors in this order.
   TraceContext *parent = nullptr;
   std::vector<Tensor> captures;
-  std::map<std::pair<const void *, int>, int> captureInputs; // (owner, node) -> input node
+  std::map<std::pair<uint64_t, int>, int> captureInputs; // (trace id, node) -> input node
+
+  /// True if tensors of trace `trace` may be used here: this trace or an enclosing one.
+  bool sees(uint64_t trace) const {
+    for (const TraceContext *c = this; c; c = c->parent)
+      if (c->id == trace) return true;
+    return false;
+  }
+
+private:
+  static uint64_t nextId() {
+    static uint64_t counter = 0;
+    return ++counter;
+  }
 };
 
 struct TraceOptions {
@@ -55,6 +70,7 @@ struct CompiledFunction {
     std::vector<std::string> argumentDescriptions; // for recompile reasons
     ir::Graph graph;
     Value result; // the result with traced tensors standing for the graph's outputs
+    std::vector<Value> functions; // function arguments, held so their addresses stay theirs
   };
   std::vector<Entry> entries;
   /// Signatures whose trace needed tensor values: these calls run eagerly.
@@ -74,6 +90,12 @@ public:
 
   /// True if `args` holds a tensor, so a call with them should be traced.
   static bool wantsTrace(const interp::CallArgs &args);
+
+  /// True if a function's traces can be cached: a function defined at the top level of
+  /// a module (nothing can rebind what it captures), a builtin, or a transformation of
+  /// such a function. A closure made inside a function may capture variables that
+  /// change, so its calls run eagerly rather than from a stale trace.
+  static bool cacheable(const Value &f);
 
   /// Traces (or reuses) and runs a call of `callee`: a closure, or a builtin with a
   /// cache key (see interp::Builtin).
