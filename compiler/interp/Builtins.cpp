@@ -114,15 +114,20 @@ Value tensorValue(Tensor t) { return Value::fromTensor(std::move(t)); }
 
 /// Nested lists of numbers to a tensor, checking the nesting is rectangular.
 void flattenNested(Interpreter &in, const Value &v, size_t depth, Shape &shape, std::vector<double> &out, bool &anyFloat,
-                   bool &allBool, Span span) {
+                   bool &allBool, Span span, size_t &leafDepth) {
   if (v.isSequence()) {
     int64_t n = static_cast<int64_t>(v.items->size());
+    if (leafDepth != SIZE_MAX && depth >= leafDepth)
+      in.fail(span, "tensor() needs a rectangular nesting of lists, but their depths differ");
     if (depth == shape.size()) shape.push_back(n);
     else if (shape[depth] != n) in.fail(span, "tensor() needs a rectangular nesting of lists, but their lengths differ");
-    for (const Value &x : *v.items) flattenNested(in, x, depth + 1, shape, out, anyFloat, allBool, span);
+    for (const Value &x : *v.items) flattenNested(in, x, depth + 1, shape, out, anyFloat, allBool, span, leafDepth);
     return;
   }
-  if (depth != shape.size()) in.fail(span, "tensor() needs a rectangular nesting of lists, but their depths differ");
+  // Every number must sit at the same depth: the first one fixes it.
+  if (leafDepth == SIZE_MAX) leafDepth = depth;
+  if (depth != leafDepth || depth != shape.size())
+    in.fail(span, "tensor() needs a rectangular nesting of lists, but their depths differ");
   if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) {
     anyFloat |= isFloat(v.tensor->dtype());
     allBool &= v.tensor->dtype() == DType::Bool;
@@ -187,9 +192,9 @@ void installCore(Env &env) {
     int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
     if (!args.has("stop")) start = 0;
     if (step == 0) in.fail(a.span, "range() step cannot be zero");
-    if ((static_cast<__int128>(stop) - start) / step > 100'000'000) in.fail(a.span, "this range has more than 100,000,000 elements");
+    if ((static_cast<__int128>(stop) - start) / step > 10'000'000) in.fail(a.span, "this range has more than 10,000,000 elements");
     std::vector<Value> items;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value::integer(i));
+    for (__int128 i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value::integer(static_cast<int64_t>(i)));
     return Value::list(std::move(items));
   });
   def(env, "enumerate", [](Interpreter &in, CallArgs &a) {
@@ -290,8 +295,10 @@ void installTensors(Env &env) {
     Shape shape;
     std::vector<double> values;
     bool anyFloat = false, allBool = true;
-    flattenNested(in, args.get("data"), 0, shape, values, anyFloat, allBool, a.span);
-    DType fallback = anyFloat ? DType::F32 : allBool && !values.empty() ? DType::Bool : DType::I32;
+    size_t leafDepth = SIZE_MAX;
+    flattenNested(in, args.get("data"), 0, shape, values, anyFloat, allBool, a.span, leafDepth);
+    // An empty list makes an f32 tensor, as NumPy's default float.
+    DType fallback = anyFloat || values.empty() ? DType::F32 : allBool ? DType::Bool : DType::I32;
     Tensor t(args.dtype("dtype", fallback), shape);
     for (size_t i = 0; i < values.size(); ++i) {
       if (t.dtype() == DType::I32 && (values[i] > 2147483647.0 || values[i] < -2147483648.0))
@@ -414,7 +421,9 @@ void installTensors(Env &env) {
     Tensor x = args.tensor("x");
     ir::Node n;
     n.op = Op::Flip;
-    for (int64_t axis : args.axes("axis").value_or(std::vector<int64_t>{0})) n.attrs.axes.push_back(axis < 0 ? axis + x.rank() : axis);
+    std::vector<int64_t> all(x.rank());
+    for (int64_t i = 0; i < x.rank(); ++i) all[i] = i;
+    for (int64_t axis : args.axes("axis").value_or(all)) n.attrs.axes.push_back(axis < 0 ? axis + x.rank() : axis); // all axes, as NumPy
     return tensorValue(emit(in, n, {x}, a.span));
   });
   def(env, "pad", [](Interpreter &in, CallArgs &a) {
@@ -518,7 +527,11 @@ void installRandom(Env &prelude) {
   });
   auto checkedShape = [](Interpreter &in, const Args &args) {
     Shape s = args.has("shape") ? args.shape("shape") : Shape{};
-    full(in, s, 0, DType::Bool, args.span()); // validates the shape
+    for (int64_t d : s)
+      if (d < 0) in.fail(args.span(), "a shape cannot have a negative dimension: " + shapeString(s));
+    if (!elementCount(s)) in.fail(args.span(), "a tensor of shape " + shapeString(s) + " is too large");
+    if (args.has("dtype") && !isFloat(args.dtype("dtype", DType::F32)))
+      in.fail(args.span(), "random draws are floats (f32 or f64), not " + std::string(dtypeName(args.dtype("dtype", DType::F32))));
     return s;
   };
   def(*env, "normal", [checkedShape](Interpreter &in, CallArgs &a) {

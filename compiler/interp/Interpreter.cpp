@@ -349,6 +349,22 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
   case StmtKind::Declare: declare(s.as<DeclareStmt>(), env); return {};
   case StmtKind::For: {
     const auto &f = s.as<ForStmt>();
+    if (f.iterable->kind == ExprKind::Range) {
+      // `for i in lo..hi` counts without building the list of the range.
+      const auto &r = f.iterable->as<RangeExpr>();
+      Value lo = eval(*r.lo, env), hi = eval(*r.hi, env);
+      if (lo.kind != ValueKind::Int || hi.kind != ValueKind::Int)
+        fail(f.iterable->span, "a range needs ints, got " + typeName(lo) + ".." + typeName(hi));
+      // Zy has no `while`: a loop this long is a mistake, not a plan.
+      if (static_cast<__int128>(hi.i) - lo.i > 1'000'000'000)
+        fail(f.iterable->span, "this loop would run more than 1,000,000,000 times");
+      for (int64_t i = lo.i; i < hi.i; ++i) {
+        auto inner = std::make_shared<Env>(env);
+        bindPattern(*f.pattern, Value::integer(i), inner, true);
+        evalBlock(*f.body, inner);
+      }
+      return {};
+    }
     Value iterable = eval(*f.iterable, env);
     std::vector<Value> items;
     if (iterable.isSequence()) items = *iterable.items;
@@ -462,7 +478,8 @@ Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
     Value lo = eval(*r.lo, env), hi = eval(*r.hi, env);
     if (lo.kind != ValueKind::Int || hi.kind != ValueKind::Int)
       fail(e.span, "a range needs ints, got " + typeName(lo) + ".." + typeName(hi));
-    if (static_cast<__int128>(hi.i) - lo.i > 100'000'000) fail(e.span, "this range has more than 100,000,000 elements");
+    if (static_cast<__int128>(hi.i) - lo.i > 10'000'000)
+      fail(e.span, "this range has more than 10,000,000 elements to make into a list (a `for` over a range needs no list)");
     std::vector<Value> items;
     for (int64_t i = lo.i; i < hi.i; ++i) items.push_back(Value::integer(i));
     return Value::list(std::move(items));
@@ -553,7 +570,7 @@ Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env
     lo = std::clamp<int64_t>(lo, 0, n);
     hi = std::clamp<int64_t>(hi, 0, n);
     std::vector<Value> out;
-    for (int64_t i = lo; i < hi; i += step) out.push_back((*base.items)[i]);
+    for (int64_t i = lo; i < hi; i = hi - i > step ? i + step : hi) out.push_back((*base.items)[i]); // no overflow
     return base.kind == ValueKind::List ? Value::list(std::move(out)) : Value::tuple(std::move(out));
   }
   if (item.kind != IndexItem::Single) fail(item.span, "a value of type " + typeName(base) + " cannot be sliced");

@@ -281,7 +281,9 @@ Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span) {
     return lookupParam(in, child, span);
   }
   if (v.kind == ValueKind::Record) {
-    if (i.kind != ValueKind::Str) in.fail(span, "a record is indexed by a string, got " + typeName(i));
+    // An int reaches a field named by it: `p.layers[2]` where only layer 2 was declared.
+    if (i.kind == ValueKind::Int) return fieldOf(in, v, std::to_string(i.i), span);
+    if (i.kind != ValueKind::Str) in.fail(span, "a record is indexed by a string or an int, got " + typeName(i));
     return fieldOf(in, v, *i.str, span);
   }
   if (v.isSequence() || v.kind == ValueKind::Str) {

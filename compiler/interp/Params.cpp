@@ -122,10 +122,28 @@ struct TreeNode {
     return *children.back().second;
   }
 
-  Value toValue(const std::string &path) const {
+  Value toValue(const std::string &path) {
     if (leaf) return *leaf;
-    bool isList = !children.empty();
-    for (size_t i = 0; i < children.size() && isList; ++i) isList = children[i].first == std::to_string(i);
+    // Parts that are the indices 0..n-1, declared in any order, make a list.
+    std::vector<int64_t> indices;
+    for (auto &[key, node] : children) {
+      char *end = nullptr;
+      long long k = std::strtoll(key.c_str(), &end, 10);
+      if (key.empty() || *end || k < 0 || std::to_string(k) != key) break;
+      indices.push_back(k);
+    }
+    bool isList = !children.empty() && indices.size() == children.size();
+    if (isList) {
+      std::vector<size_t> order(children.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return indices[x] < indices[y]; });
+      for (size_t i = 0; i < order.size() && isList; ++i) isList = indices[order[i]] == static_cast<int64_t>(i);
+      if (isList) {
+        std::vector<std::pair<std::string, std::unique_ptr<TreeNode>>> sorted;
+        for (size_t i : order) sorted.push_back(std::move(children[i]));
+        children = std::move(sorted);
+      }
+    }
     if (isList) {
       std::vector<Value> items;
       for (size_t i = 0; i < children.size(); ++i) items.push_back(children[i].second->toValue(join(path, children[i].first)));

@@ -356,7 +356,7 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
       };
       start = clampBound(s.lo, 0);
       stop = std::max(start, clampBound(s.hi, n));
-      kept.push_back((stop - start + step - 1) / step);
+      kept.push_back(stop > start ? 1 + (stop - start - 1) / step : 0); // no overflow for huge steps
     } else {
       gathers.emplace_back(static_cast<int64_t>(kept.size()), s.indices);
       kept.push_back(n);
