@@ -568,7 +568,7 @@ Error inferSlice(const Rule &, Node &node, const Operands &ops) {
     if (a.stops[i] < 0 || a.stops[i] > x.shape[i])
       return head + "stop " + std::to_string(a.stops[i]) + where + range;
     int64_t span = a.stops[i] - a.starts[i];
-    shape.push_back(span <= 0 ? 0 : (span + a.steps[i] - 1) / a.steps[i]);
+    shape.push_back(span <= 0 ? 0 : 1 + (span - 1) / a.steps[i]); // no overflow for huge steps
   }
   node.dtype = x.dtype;
   node.shape = shape;
