@@ -108,7 +108,6 @@ private:
 
 using Fn = std::function<Value(Interpreter &, CallArgs &)>;
 
-void def(Env &env, const std::string &name, Fn fn) { env.define(name, Value::makeBuiltin(name, std::move(fn))); }
 
 Value tensorValue(Tensor t) { return Value::fromTensor(std::move(t)); }
 
@@ -141,13 +140,13 @@ void flattenNested(Interpreter &in, const Value &v, size_t depth, Shape &shape, 
 }
 
 void installCore(Env &env) {
-  def(env, "print", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("print", [](Interpreter &in, CallArgs &a) {
     std::string line;
     for (size_t i = 0; i < a.positional.size(); ++i) line += (i ? " " : "") + toDisplayString(a.positional[i]);
     in.write(line + "\n");
     return Value::none();
   });
-  def(env, "len", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("len", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x"});
     const Value &v = args.get("x");
     if (v.isSequence()) return Value::integer(static_cast<int64_t>(v.items->size()));
@@ -156,8 +155,8 @@ void installCore(Env &env) {
     if (v.kind == ValueKind::Tensor && v.tensor->rank() > 0) return Value::integer(v.tensor->shape()[0]);
     in.fail(a.span, "len() of a value of type " + typeName(v));
   });
-  def(env, "str", [](Interpreter &in, CallArgs &a) { return Value::string(toDisplayString(Args(in, a, {"x"}).get("x"))); });
-  def(env, "int", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("str", [](Interpreter &in, CallArgs &a) { return Value::string(toDisplayString(Args(in, a, {"x"}).get("x"))); });
+  env.defineBuiltin("int", [](Interpreter &in, CallArgs &a) {
     const Value &v = Args(in, a, {"x"}).get("x");
     if (v.kind == ValueKind::Str) {
       char *end = nullptr;
@@ -173,7 +172,7 @@ void installCore(Env &env) {
     if (std::fabs(x) >= 9.2e18) in.fail(a.span, "int() of a value too large for a 64-bit int", true);
     return Value::integer(static_cast<int64_t>(std::trunc(x)));
   });
-  def(env, "float", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("float", [](Interpreter &in, CallArgs &a) {
     const Value &v = Args(in, a, {"x"}).get("x");
     if (v.kind == ValueKind::Str) {
       char *end = nullptr;
@@ -187,7 +186,7 @@ void installCore(Env &env) {
     if (!v.isNumber()) in.fail(a.span, "float() of a value of type " + typeName(v));
     return Value::real(v.number());
   });
-  def(env, "range", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("range", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"start", "stop", "step"});
     int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
     if (!args.has("stop")) start = 0;
@@ -197,14 +196,14 @@ void installCore(Env &env) {
     for (__int128 i = start; step > 0 ? i < stop : i > stop; i += step) items.push_back(Value::integer(static_cast<int64_t>(i)));
     return Value::list(std::move(items));
   });
-  def(env, "enumerate", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("enumerate", [](Interpreter &in, CallArgs &a) {
     const Value &v = Args(in, a, {"xs"}).get("xs");
     if (!v.isSequence()) in.fail(a.span, "enumerate() needs a list, got " + typeName(v));
     std::vector<Value> out;
     for (size_t i = 0; i < v.items->size(); ++i) out.push_back(Value::tuple({Value::integer(int64_t(i)), (*v.items)[i]}));
     return Value::list(std::move(out));
   });
-  def(env, "zip", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("zip", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"a", "b"});
     const Value &x = args.get("a"), &y = args.get("b");
     if (!x.isSequence() || !y.isSequence()) in.fail(a.span, "zip() needs two lists");
@@ -212,13 +211,13 @@ void installCore(Env &env) {
     for (size_t i = 0; i < std::min(x.items->size(), y.items->size()); ++i) out.push_back(Value::tuple({(*x.items)[i], (*y.items)[i]}));
     return Value::list(std::move(out));
   });
-  def(env, "args", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("args", [](Interpreter &in, CallArgs &a) {
     Args(in, a, {});
     std::vector<Value> out;
     for (const std::string &s : in.programArgs()) out.push_back(Value::string(s));
     return Value::list(std::move(out));
   });
-  def(env, "assert_close", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("assert_close", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"a", "b", "rtol", "atol"});
     double rtol = args.number("rtol", 1e-5), atol = args.number("atol", 1e-6);
     Tensor x = asTensor(in, args.get("a"), a.span, DType::F64), y = asTensor(in, args.get("b"), a.span, DType::F64);
@@ -257,14 +256,14 @@ void installTensors(Env &env) {
       return tensorValue(full(in, args.shape("shape"), value, args.dtype("dtype", DType::F32), a.span));
     };
   };
-  def(env, "zeros", filled(0));
-  def(env, "ones", filled(1));
-  def(env, "full", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("zeros", filled(0));
+  env.defineBuiltin("ones", filled(1));
+  env.defineBuiltin("full", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"shape", "value", "dtype"});
     DType fallback = args.get("value").kind == ValueKind::Int ? DType::I32 : args.get("value").kind == ValueKind::Bool ? DType::Bool : DType::F32;
     return tensorValue(full(in, args.shape("shape"), args.number("value"), args.dtype("dtype", fallback), a.span));
   });
-  def(env, "arange", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("arange", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"start", "stop", "step", "dtype"});
     int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
     if (!args.has("stop")) start = 0;
@@ -282,7 +281,7 @@ void installTensors(Env &env) {
     Tensor scaled = binary(in, Op::Mul, tensorValue(t), Value::integer(step), a.span);
     return tensorValue(binary(in, Op::Add, tensorValue(scaled), Value::integer(start), a.span));
   });
-  def(env, "eye", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("eye", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"n", "dtype"});
     int64_t n = args.integer("n");
     Tensor t = full(in, {n, n}, 0, args.dtype("dtype", DType::F32), a.span);
@@ -290,7 +289,7 @@ void installTensors(Env &env) {
     for (int64_t i = 0; i < n; ++i) out.set(i * n + i, 1);
     return tensorValue(out);
   });
-  def(env, "tensor", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("tensor", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"data", "dtype"});
     Shape shape;
     std::vector<double> values;
@@ -320,7 +319,7 @@ void installTensors(Env &env) {
       {"stop_gradient", Op::StopGradient}};
   for (auto [name, op] : unaries) {
     Op o = op;
-    def(env, name, [o](Interpreter &in, CallArgs &a) {
+    env.defineBuiltin(name, [o](Interpreter &in, CallArgs &a) {
       Args args(in, a, {"x"});
       Tensor x = args.tensor("x");
       // Math on integers computes in f32, as NumPy and JAX do.
@@ -331,12 +330,12 @@ void installTensors(Env &env) {
   static const std::pair<const char *, Op> binaries[] = {{"maximum", Op::Max}, {"minimum", Op::Min}, {"pow", Op::Pow}};
   for (auto [name, op] : binaries) {
     Op o = op;
-    def(env, name, [o](Interpreter &in, CallArgs &a) {
+    env.defineBuiltin(name, [o](Interpreter &in, CallArgs &a) {
       Args args(in, a, {"a", "b"});
       return tensorValue(binary(in, o, args.get("a"), args.get("b"), a.span));
     });
   }
-  def(env, "where", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("where", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"cond", "a", "b"});
     return tensorValue(where(in, args.get("cond"), args.get("a"), args.get("b"), a.span));
   });
@@ -351,10 +350,10 @@ void installTensors(Env &env) {
       return tensorValue(negate ? unary(in, Op::Neg, r, a.span) : r);
     };
   };
-  def(env, "sum", reduction(Op::ReduceSum, false));
-  def(env, "max", reduction(Op::ReduceMax, false));
-  def(env, "min", reduction(Op::ReduceMax, true)); // min(x) = -max(-x)
-  def(env, "argmax", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("sum", reduction(Op::ReduceSum, false));
+  env.defineBuiltin("max", reduction(Op::ReduceMax, false));
+  env.defineBuiltin("min", reduction(Op::ReduceMax, true)); // min(x) = -max(-x)
+  env.defineBuiltin("argmax", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "axis", "keepdims"});
     Tensor x = args.tensor("x");
     std::optional<std::vector<int64_t>> axes = args.axes("axis");
@@ -367,11 +366,11 @@ void installTensors(Env &env) {
   });
 
   // Movement.
-  def(env, "reshape", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("reshape", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "shape"});
     return tensorValue(reshape(in, args.tensor("x"), args.shape("shape"), a.span));
   });
-  def(env, "transpose", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("transpose", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "perm"});
     Tensor x = args.tensor("x");
     std::vector<int64_t> perm;
@@ -380,11 +379,11 @@ void installTensors(Env &env) {
       for (int64_t i = x.rank() - 1; i >= 0; --i) perm.push_back(i);
     return tensorValue(transpose(in, x, perm, a.span));
   });
-  def(env, "broadcast_to", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("broadcast_to", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "shape"});
     return tensorValue(broadcastTo(in, args.tensor("x"), args.shape("shape"), a.span));
   });
-  def(env, "astype", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("astype", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "dtype"});
     return tensorValue(cast(in, args.tensor("x"), args.dtype("dtype", DType::F32), a.span));
   });
@@ -394,11 +393,11 @@ void installTensors(Env &env) {
     for (const Value &x : *v.items) out.push_back(asTensor(in, x, span));
     return out;
   };
-  def(env, "concat", [tensorList](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("concat", [tensorList](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"xs", "axis"});
     return tensorValue(concat(in, tensorList(in, args.get("xs"), a.span), args.integer("axis", 0), a.span));
   });
-  def(env, "stack", [tensorList](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("stack", [tensorList](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"xs", "axis"});
     std::vector<Tensor> parts = tensorList(in, args.get("xs"), a.span);
     if (parts.empty()) in.fail(a.span, "stack needs at least one tensor");
@@ -416,7 +415,7 @@ void installTensors(Env &env) {
     }
     return tensorValue(concat(in, parts, axis, a.span));
   });
-  def(env, "flip", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("flip", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "axis"});
     Tensor x = args.tensor("x");
     ir::Node n;
@@ -426,7 +425,7 @@ void installTensors(Env &env) {
     for (int64_t axis : args.axes("axis").value_or(all)) n.attrs.axes.push_back(axis < 0 ? axis + x.rank() : axis); // all axes, as NumPy
     return tensorValue(emit(in, n, {x}, a.span));
   });
-  def(env, "pad", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("pad", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "widths", "value"});
     Tensor x = args.tensor("x");
     const Value &w = args.get("widths");
@@ -443,7 +442,7 @@ void installTensors(Env &env) {
     }
     return tensorValue(emit(in, n, {x}, a.span));
   });
-  def(env, "take", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("take", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "indices", "axis"});
     Tensor x = args.tensor("x"), idx = args.tensor("indices");
     if (idx.dtype() != DType::I32) in.fail(a.span, "take needs i32 indices, got " + typeString(idx.dtype(), idx.shape()));
@@ -456,9 +455,9 @@ void installTensors(Env &env) {
 }
 
 void installParams(Env &env) {
-  def(env, "scan", scanBuiltin);
-  def(env, "init", initBuiltin);
-  def(env, "state", [](Interpreter &in, CallArgs &a) {
+  env.defineBuiltin("scan", scanBuiltin);
+  env.defineBuiltin("init", initBuiltin);
+  env.defineBuiltin("state", [](Interpreter &in, CallArgs &a) {
     const Value &v = Args(in, a, {"init"}).get("init");
     InitSpec spec;
     if (v.kind == ValueKind::Init) spec = *v.init;
@@ -488,7 +487,7 @@ void installParams(Env &env) {
     std::vector<const char *> params = {"shape"};
     params.insert(params.end(), init.options.begin(), init.options.end());
     params.push_back("dtype");
-    def(env, name, [name, params, options = init.options](Interpreter &in, CallArgs &a) {
+    env.defineBuiltin(name, [name, params, options = init.options](Interpreter &in, CallArgs &a) {
       Args args(in, a, params);
       InitSpec spec;
       spec.name = name;
@@ -504,12 +503,12 @@ void installParams(Env &env) {
 
 void installRandom(Env &prelude) {
   auto env = std::make_shared<Env>();
-  def(*env, "key", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("key", [](Interpreter &in, CallArgs &a) {
     Key k;
     zy_rt_random_key(Args(in, a, {"seed"}).integer("seed"), k.data());
     return Value::randomKey(k[0], k[1]);
   });
-  def(*env, "split", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("split", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "n"});
     Key k = args.key("key");
     int64_t n = args.integer("n", 2);
@@ -520,7 +519,7 @@ void installRandom(Env &prelude) {
     for (int64_t i = 0; i < n; ++i) keys.push_back(Value::randomKey(words[2 * i], words[2 * i + 1]));
     return Value::list(std::move(keys));
   });
-  def(*env, "fold_in", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("fold_in", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "data"});
     Key k = foldIn(args.key("key"), static_cast<uint32_t>(args.integer("data")));
     return Value::randomKey(k[0], k[1]);
@@ -534,21 +533,21 @@ void installRandom(Env &prelude) {
       in.fail(args.span(), "random draws are floats (f32 or f64), not " + std::string(dtypeName(args.dtype("dtype", DType::F32))));
     return s;
   };
-  def(*env, "normal", [checkedShape](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("normal", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "shape", "dtype"});
     return tensorValue(normalTensor(args.key("key"), checkedShape(in, args), args.dtype("dtype", DType::F32), 1.0));
   });
-  def(*env, "uniform", [checkedShape](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("uniform", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "shape", "lo", "hi", "dtype"});
     return tensorValue(uniformTensor(args.key("key"), checkedShape(in, args), args.dtype("dtype", DType::F32),
                                      args.number("lo", 0), args.number("hi", 1)));
   });
-  def(*env, "bernoulli", [checkedShape](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("bernoulli", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "p", "shape"});
     Tensor u = uniformTensor(args.key("key"), checkedShape(in, args), DType::F64, 0, 1);
     return tensorValue(binary(in, Op::Lt, tensorValue(u), Value::real(args.number("p", 0.5)), a.span));
   });
-  def(*env, "permutation", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("permutation", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "n"});
     int64_t n = args.integer("n");
     if (n < 0 || n > (int64_t(1) << 31)) in.fail(a.span, "random.permutation of " + std::to_string(n) + " elements");
@@ -561,7 +560,7 @@ void installRandom(Env &prelude) {
     for (int64_t i = 0; i < n; ++i) out.set(i, double(order[i]));
     return tensorValue(out);
   });
-  def(*env, "categorical", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("categorical", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "logits", "axis"});
     Tensor logits = cast(in, args.tensor("logits"), DType::F64, a.span);
     // The Gumbel-max trick: argmax(logits + Gumbel noise) samples softmax(logits).

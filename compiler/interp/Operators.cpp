@@ -19,13 +19,6 @@ bool isTree(const Value &v) {
   return v.kind == ValueKind::Record || v.kind == ValueKind::List || v.kind == ValueKind::Tuple;
 }
 
-bool holdsTensor(const Value &v) {
-  if (v.kind == ValueKind::Tensor) return true;
-  if (v.kind == ValueKind::Record)
-    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](auto &f) { return holdsTensor(f.second); });
-  if (v.isSequence()) return std::any_of(v.items->begin(), v.items->end(), holdsTensor);
-  return false;
-}
 
 /// Applies `fn` leaf by leaf to a tree and a tree of the same structure (or a scalar).
 Value zipTrees(Interpreter &in, const Value &a, const Value &b, Span span,
@@ -222,12 +215,11 @@ static Value withPath(Value v, const std::string &path) {
   return v;
 }
 
-static std::string join(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
 
 Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span span) {
   switch (v.kind) {
   case ValueKind::Record: {
-    if (const Value *f = v.record->find(name)) return withPath(*f, join(v.path, name));
+    if (const Value *f = v.record->find(name)) return withPath(*f, joinPath(v.path, name));
     std::string known;
     for (const auto &[key, value] : v.record->fields) known += (known.empty() ? "" : ", ") + key;
     in.fail(span, (v.path.empty() ? std::string("this record") : "`" + v.path + "`") + " has no field `" + name + "`" +
@@ -239,7 +231,7 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
   }
   case ValueKind::ParamsView: {
     Value child = v;
-    child.path = join(v.path, name);
+    child.path = joinPath(v.path, name);
     return lookupParam(in, child, span);
   }
   case ValueKind::Tensor: {
@@ -275,8 +267,8 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
 Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span) {
   if (v.kind == ValueKind::ParamsView) {
     Value child = v;
-    if (i.kind == ValueKind::Int) child.path = join(v.path, std::to_string(i.i));
-    else if (i.kind == ValueKind::Str) child.path = join(v.path, *i.str);
+    if (i.kind == ValueKind::Int) child.path = joinPath(v.path, std::to_string(i.i));
+    else if (i.kind == ValueKind::Str) child.path = joinPath(v.path, *i.str);
     else in.fail(span, "a params path is indexed by an int or a string, got " + typeName(i));
     return lookupParam(in, child, span);
   }
@@ -293,7 +285,7 @@ Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span) {
     if (k < 0 || k >= n)
       in.fail(span, "index " + std::to_string(i.i) + " is out of range for a " + typeName(v) + " of length " + std::to_string(n));
     if (v.kind == ValueKind::Str) return Value::string(std::string(1, (*v.str)[k]));
-    return withPath((*v.items)[k], join(v.path, std::to_string(k)));
+    return withPath((*v.items)[k], joinPath(v.path, std::to_string(k)));
   }
   in.fail(span, "a value of type " + typeName(v) + " cannot be indexed");
 }

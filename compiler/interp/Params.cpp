@@ -23,7 +23,6 @@ struct Interpreter::ParamContext {
 
 namespace {
 
-std::string join(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
 
 std::string keyText(Interpreter &in, const Value &key, Span span) {
   if (key.kind == ValueKind::Str) return *key.str;
@@ -146,13 +145,13 @@ struct TreeNode {
     }
     if (isList) {
       std::vector<Value> items;
-      for (size_t i = 0; i < children.size(); ++i) items.push_back(children[i].second->toValue(join(path, children[i].first)));
+      for (size_t i = 0; i < children.size(); ++i) items.push_back(children[i].second->toValue(joinPath(path, children[i].first)));
       Value v = Value::list(std::move(items));
       v.path = path;
       return v;
     }
     std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[key, node] : children) fields.emplace_back(key, node->toValue(join(path, key)));
+    for (const auto &[key, node] : children) fields.emplace_back(key, node->toValue(joinPath(path, key)));
     Value v = Value::makeRecord(std::move(fields));
     v.path = path;
     return v;
@@ -228,7 +227,7 @@ void declareParam(Interpreter &in, const Value &parent, const Value &keyValue, c
   if (parent.kind == ValueKind::ParamsView) {
     auto *ctx = in.params;
     if (!ctx) in.fail(span, "these params are from an init() that has finished; declare parameters during init()");
-    std::string path = join(parent.path, key);
+    std::string path = joinPath(parent.path, key);
     if (auto it = ctx->byPath.find(path); it != ctx->byPath.end()) {
       // A second declaration of the same path shares the leaf; the shapes must agree.
       const auto &leaf = ctx->leaves[it->second];
@@ -264,7 +263,7 @@ void declareParam(Interpreter &in, const Value &parent, const Value &keyValue, c
   }
 
   if (parent.kind == ValueKind::Record || parent.kind == ValueKind::List || parent.kind == ValueKind::Tuple) {
-    std::string path = join(parent.path, key);
+    std::string path = joinPath(parent.path, key);
     const Value *leaf = nullptr;
     if (parent.kind == ValueKind::Record) leaf = parent.record->find(key);
     else if (keyValue.kind == ValueKind::Int && keyValue.i >= 0 && keyValue.i < static_cast<int64_t>(parent.items->size()))

@@ -1,6 +1,7 @@
 // RandomValues.cpp: uniform and normal tensors from keys.
 #include "interp/RandomValues.h"
 
+#include "ir/OpTable.h"
 #include "runtime/Random.h"
 
 #include <cmath>
@@ -36,29 +37,6 @@ Tensor uniformTensor(Key key, const Shape &shape, DType dtype, double lo, double
   return t;
 }
 
-double erfInv(double x) {
-  if (x <= -1) return -INFINITY;
-  if (x >= 1) return INFINITY;
-  // Giles' approximation, then two Newton steps on erf for full double precision.
-  double w = -std::log((1.0 - x) * (1.0 + x)), p;
-  if (w < 5.0) {
-    w -= 2.5;
-    p = 2.81022636e-08;
-    for (double c : {3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-                     -0.00417768164, 0.246640727, 1.50140941})
-      p = c + p * w;
-  } else {
-    w = std::sqrt(w) - 3.0;
-    p = -0.000200214257;
-    for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
-                     1.00167406, 2.83297682})
-      p = c + p * w;
-  }
-  double y = p * x;
-  for (int k = 0; k < 2; ++k) y -= (std::erf(y) - x) / (2.0 / std::sqrt(M_PI) * std::exp(-y * y));
-  return y;
-}
-
 Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate) {
   Tensor t(dtype, shape);
   std::vector<double> u = uniformDraws(key, t.size());
@@ -73,7 +51,7 @@ Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double
   for (int64_t i = 0; i < t.size(); ++i) {
     double v = lo + (hi - lo) * u[i];
     v = std::fmin(std::fmax(v, -1 + tiny), 1 - tiny);
-    t.set(i, std * std::sqrt(2.0) * erfInv(v));
+    t.set(i, std * std::sqrt(2.0) * ir::erfInv(v));
   }
   return t;
 }

@@ -19,6 +19,4 @@ Tensor uniformTensor(Key key, const Shape &shape, DType dtype, double lo, double
 /// Standard normal draws scaled by `std`; `truncate` > 0 keeps |z| < truncate (in stds).
 Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate = 0);
 
-double erfInv(double x);
-
 } // namespace zy::interp

@@ -11,7 +11,6 @@ bool isNode(const Value &v) {
   return v.kind == ValueKind::Record || v.kind == ValueKind::List || v.kind == ValueKind::Tuple;
 }
 
-std::string join(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
 
 } // namespace
 
@@ -19,12 +18,12 @@ Value mapTreeLeaves(const Value &tree, const std::function<Value(const std::stri
                     const std::string &path) {
   if (tree.kind == ValueKind::Record) {
     std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[name, value] : tree.record->fields) fields.emplace_back(name, mapTreeLeaves(value, fn, join(path, name)));
+    for (const auto &[name, value] : tree.record->fields) fields.emplace_back(name, mapTreeLeaves(value, fn, joinPath(path, name)));
     return Value::makeRecord(std::move(fields));
   }
   if (tree.kind == ValueKind::List || tree.kind == ValueKind::Tuple) {
     std::vector<Value> items;
-    for (size_t i = 0; i < tree.items->size(); ++i) items.push_back(mapTreeLeaves((*tree.items)[i], fn, join(path, std::to_string(i))));
+    for (size_t i = 0; i < tree.items->size(); ++i) items.push_back(mapTreeLeaves((*tree.items)[i], fn, joinPath(path, std::to_string(i))));
     return tree.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
   }
   return fn(path, tree);
@@ -81,9 +80,6 @@ std::string withCommas(int64_t n) {
   return s;
 }
 
-void def(Env &env, const std::string &name, std::function<Value(Interpreter &, CallArgs &)> fn) {
-  env.define(name, Value::makeBuiltin(name, std::move(fn)));
-}
 
 const Value &arg(Interpreter &in, CallArgs &a, size_t i, const char *what) {
   if (i >= a.positional.size()) in.fail(a.span, "`" + (a.name ? *a.name : std::string("tree function")) + "` needs " + what);
@@ -95,9 +91,9 @@ const Value &arg(Interpreter &in, CallArgs &a, size_t i, const char *what) {
 void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
                  const std::string &path) {
   if (tree.kind == ValueKind::Record) {
-    for (const auto &[name, value] : tree.record->fields) forEachLeaf(value, visit, join(path, name));
+    for (const auto &[name, value] : tree.record->fields) forEachLeaf(value, visit, joinPath(path, name));
   } else if (isNode(tree)) {
-    for (size_t i = 0; i < tree.items->size(); ++i) forEachLeaf((*tree.items)[i], visit, join(path, std::to_string(i)));
+    for (size_t i = 0; i < tree.items->size(); ++i) forEachLeaf((*tree.items)[i], visit, joinPath(path, std::to_string(i)));
   } else {
     visit(path, tree);
   }
@@ -105,29 +101,25 @@ void forEachLeaf(const Value &tree, const std::function<void(const std::string &
 
 void installTrees(Env &prelude) {
   auto env = std::make_shared<Env>();
-  def(*env, "leaves", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("leaves", [](Interpreter &in, CallArgs &a) {
     std::vector<Value> out;
     forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &, const Value &v) { out.push_back(v); });
     return Value::list(std::move(out));
   });
-  def(*env, "flatten", [](Interpreter &in, CallArgs &a) {
-    std::vector<Value> out;
-    forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &, const Value &v) { out.push_back(v); });
-    return Value::list(std::move(out));
-  });
-  def(*env, "paths", [](Interpreter &in, CallArgs &a) {
+  env->define("flatten", *env->lookup("leaves")); // the same list of leaves, by the name JAX users know
+  env->defineBuiltin("paths", [](Interpreter &in, CallArgs &a) {
     std::vector<Value> out;
     forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &p, const Value &) { out.push_back(Value::string(p)); });
     return Value::list(std::move(out));
   });
-  def(*env, "count", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("count", [](Interpreter &in, CallArgs &a) {
     int64_t n = 0;
     forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &, const Value &v) {
       if (v.kind == ValueKind::Tensor) n += v.tensor->size();
     });
     return Value::integer(n);
   });
-  def(*env, "shapes", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("shapes", [](Interpreter &in, CallArgs &a) {
     return mapTreeLeaves(arg(in, a, 0, "a tree"), [](const std::string &, const Value &v) {
       if (v.kind != ValueKind::Tensor) return v;
       std::vector<Value> dims;
@@ -135,7 +127,7 @@ void installTrees(Env &prelude) {
       return Value::list(std::move(dims));
     });
   });
-  def(*env, "summary", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("summary", [](Interpreter &in, CallArgs &a) {
     std::vector<std::array<std::string, 3>> rows;
     int64_t total = 0, state = 0;
     forEachLeaf(arg(in, a, 0, "a tree"), [&](const std::string &p, const Value &v) {
@@ -157,7 +149,7 @@ void installTrees(Env &prelude) {
     if (state) out += " (" + withCommas(total - state) + " trainable, " + withCommas(state) + " state)";
     return Value::string(out);
   });
-  def(*env, "map", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("map", [](Interpreter &in, CallArgs &a) {
     const Value &fn = arg(in, a, 0, "a function");
     const Value &tree = arg(in, a, 1, "a tree");
     std::vector<std::vector<Value>> others;
@@ -182,7 +174,7 @@ void installTrees(Env &prelude) {
       return out;
     });
   });
-  def(*env, "unflatten", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("unflatten", [](Interpreter &in, CallArgs &a) {
     const Value &like = arg(in, a, 0, "a tree to copy the structure of");
     const Value &leaves = arg(in, a, 1, "a list of leaves");
     if (!leaves.isSequence()) in.fail(a.span, "tree.unflatten needs a list of leaves, got " + typeName(leaves));
@@ -194,13 +186,13 @@ void installTrees(Env &prelude) {
     if (index != leaves.items->size()) in.fail(a.span, "tree.unflatten: too many leaves for this tree");
     return out;
   });
-  def(*env, "merge", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("merge", [](Interpreter &in, CallArgs &a) {
     return merge(in, arg(in, a, 0, "two trees"), arg(in, a, 1, "two trees"), a.span);
   });
-  def(*env, "trainable", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("trainable", [](Interpreter &in, CallArgs &a) {
     return filterTree(arg(in, a, 0, "a tree"), [](const Value &v) { return !v.state; }).value_or(Value::makeRecord({}));
   });
-  def(*env, "state", [](Interpreter &in, CallArgs &a) {
+  env->defineBuiltin("state", [](Interpreter &in, CallArgs &a) {
     return filterTree(arg(in, a, 0, "a tree"), [](const Value &v) { return v.state; }).value_or(Value::makeRecord({}));
   });
   Value m;

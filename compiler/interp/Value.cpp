@@ -1,6 +1,7 @@
 // Value.cpp: making values, naming their types, showing them, comparing them.
 #include "interp/Value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -16,6 +17,18 @@ Value *Env::lookup(const std::string &name) {
   for (Env *e = this; e; e = e->parent.get())
     if (auto it = e->vars.find(name); it != e->vars.end()) return &it->second;
   return nullptr;
+}
+
+void Env::defineBuiltin(const std::string &name, std::function<Value(Interpreter &, CallArgs &)> fn) {
+  define(name, Value::makeBuiltin(name, std::move(fn)));
+}
+
+bool holdsTensor(const Value &v) {
+  if (v.kind == ValueKind::Tensor) return true;
+  if (v.kind == ValueKind::Record)
+    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](auto &f) { return holdsTensor(f.second); });
+  if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) return std::any_of(v.items->begin(), v.items->end(), holdsTensor);
+  return false;
 }
 
 Value *Env::lookupForRebinding(const std::string &name, bool &outside) {

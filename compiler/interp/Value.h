@@ -108,6 +108,11 @@ struct Value {
   double number() const { return kind == ValueKind::Float ? f : kind == ValueKind::Int ? double(i) : double(b); }
 };
 
+/// True if a tensor sits anywhere in `v` (records, lists and tuples included).
+bool holdsTensor(const Value &v);
+/// A tree path one level down: joinPath("encoder", "w") == "encoder.w".
+inline std::string joinPath(const std::string &path, const std::string &key) { return path.empty() ? key : path + "." + key; }
+
 /// The name of a value's type for messages: "int", "list", "f32[2, 3]".
 std::string typeName(const Value &v);
 /// The text `print` and `str` show.
@@ -133,6 +138,8 @@ struct Env {
   /// null; `outside` is set when `x` exists only beyond it.
   Value *lookupForRebinding(const std::string &name, bool &outside);
   void define(const std::string &name, Value v) { vars[name] = std::move(v); }
+  /// Defines a builtin function under its own name.
+  void defineBuiltin(const std::string &name, std::function<Value(Interpreter &, CallArgs &)> fn);
 };
 
 /// The arguments of a call, as a builtin receives them.

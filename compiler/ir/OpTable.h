@@ -26,6 +26,9 @@ std::optional<std::string> inferType(Node &node, const std::vector<OperandType> 
 /// Runs the reference kernel of a well-formed node on concrete operands.
 Tensor evaluate(const Node &node, const std::vector<const Tensor *> &operands);
 
+/// The inverse of erf: the ErfInv kernel, also used to draw normal numbers on the host.
+double erfInv(double y);
+
 /// NumPy broadcasting of two shapes, or an error naming both types.
 std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b, std::string &error);
 

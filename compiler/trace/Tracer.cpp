@@ -67,13 +67,6 @@ bool returnsFunction(const Value &v) {
   }
 }
 
-bool holdsTensor(const Value &v) {
-  if (v.kind == ValueKind::Tensor) return true;
-  if (v.kind == ValueKind::Record)
-    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](auto &f) { return holdsTensor(f.second); });
-  if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) return std::any_of(v.items->begin(), v.items->end(), holdsTensor);
-  return false;
-}
 
 } // namespace
 
@@ -115,9 +108,9 @@ bool Tracer::cacheable(const Value &f) {
 
 bool Tracer::wantsTrace(const interp::CallArgs &args) {
   for (const Value &v : args.positional)
-    if (holdsTensor(v)) return true;
+    if (interp::holdsTensor(v)) return true;
   for (const auto &kw : args.keywords)
-    if (holdsTensor(kw.second)) return true;
+    if (interp::holdsTensor(kw.second)) return true;
   return false;
 }
 
