@@ -84,13 +84,8 @@ Graph vjpGraph(const Graph &f) {
   Builder b(g);
   std::vector<int> seeds(f.nodes.size(), -1);
   for (int out : f.outputs) {
-    Attrs a;
-    a.dtype = f.nodes[out].dtype;
-    a.shape = f.nodes[out].shape;
-    a.index = static_cast<int64_t>(g.inputs.size());
-    int cot = b.add(Op::Input, {}, a);
-    g.inputs.push_back(cot);
-    if (!isFloat(a.dtype)) continue;
+    int cot = b.input(f.nodes[out].dtype, f.nodes[out].shape);
+    if (!isFloat(f.nodes[out].dtype)) continue;
     seeds[out] = seeds[out] < 0 ? cot : b.binary(Op::Add, seeds[out], cot);
   }
   std::vector<bool> all(f.inputs.size(), true);
@@ -165,15 +160,7 @@ std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangent
   Graph vjpBody = vjpGraph(body);
   auto backwardBody = std::make_shared<Graph>();
   Builder bb(*backwardBody);
-  auto input = [&](std::pair<DType, Shape> type) {
-    Attrs a;
-    a.dtype = type.first;
-    a.shape = type.second;
-    a.index = static_cast<int64_t>(backwardBody->inputs.size());
-    int id = bb.add(Op::Input, {}, a);
-    backwardBody->inputs.push_back(id);
-    return id;
-  };
+  auto input = [&](std::pair<DType, Shape> type) { return bb.input(type.first, type.second); };
   std::vector<int> gc, gk, ct, xt, gy, k;
   for (size_t i = 0; i < nc; ++i) gc.push_back(input(bodyType(body.inputs[i])));
   for (size_t m = 0; m < ncap; ++m) gk.push_back(input(bodyType(body.inputs[nc + nx + m])));

@@ -9,6 +9,7 @@
 
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
+#include "ir/Builder.h"
 #include "ir/OpTable.h"
 
 namespace zy::interp {
@@ -112,16 +113,9 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
   std::vector<Tensor> carryLeaves = tensorLeaves(in, carry0, span, "carry");
   std::vector<Tensor> xLeaves = tensorLeaves(in, xs, span, "sequences");
 
+  ir::Builder builder(body.graph);
   auto input = [&](DType dtype, const Shape &shape) {
-    Node n;
-    n.op = Op::Input;
-    n.dtype = n.attrs.dtype = dtype;
-    n.shape = n.attrs.shape = shape;
-    n.attrs.index = static_cast<int64_t>(body.graph.inputs.size());
-    n.span = span;
-    int id = body.graph.add(n);
-    body.graph.inputs.push_back(id);
-    return Tensor::traced(dtype, shape, id, body.id);
+    return Tensor::traced(dtype, shape, builder.input(dtype, shape, span), body.id);
   };
   std::vector<Tensor> carryIn, xIn;
   for (const Tensor &c : carryLeaves) carryIn.push_back(input(c.dtype(), c.shape()));

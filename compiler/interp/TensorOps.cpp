@@ -1,6 +1,7 @@
 // TensorOps.cpp: from what users write to checked primitive nodes (see TensorOps.h).
 #include "interp/TensorOps.h"
 
+#include "ir/Builder.h"
 #include "ir/OpTable.h"
 
 #include <algorithm>
@@ -37,13 +38,7 @@ int nodeOf(trace::TraceContext &ctx, const Tensor &t) {
   // A tensor of an enclosing trace, used inside a loop body: capture it as an input.
   auto key = std::make_pair(t.tracedOwner(), t.tracedNode());
   if (auto it = ctx.captureInputs.find(key); it != ctx.captureInputs.end()) return it->second;
-  Node input;
-  input.op = Op::Input;
-  input.dtype = input.attrs.dtype = t.dtype();
-  input.shape = input.attrs.shape = t.shape();
-  input.attrs.index = static_cast<int64_t>(ctx.graph.inputs.size());
-  int id = ctx.graph.add(input);
-  ctx.graph.inputs.push_back(id);
+  int id = ir::Builder(ctx.graph).input(t.dtype(), t.shape());
   ctx.captures.push_back(t);
   ctx.captureInputs[key] = id;
   return id;

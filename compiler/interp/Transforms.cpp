@@ -10,6 +10,7 @@
 #include "autodiff/Grad.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
+#include "ir/Builder.h"
 #include "ir/Executor.h"
 #include "passes/Simplify.h"
 #include "trace/Tracer.h"
@@ -65,13 +66,7 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   auto symbolize = [&](bool differentiated) {
     return [&, differentiated](const Value &leaf) {
       Tensor t = leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F32, leaf.f) : *leaf.tensor;
-      Node input;
-      input.op = Op::Input;
-      input.dtype = input.attrs.dtype = t.dtype();
-      input.shape = input.attrs.shape = t.shape();
-      input.attrs.index = static_cast<int64_t>(ctx.graph.inputs.size());
-      int id = ctx.graph.add(input);
-      ctx.graph.inputs.push_back(id);
+      int id = ir::Builder(ctx.graph).input(t.dtype(), t.shape(), args.span);
       argLeaves.push_back(t);
       // Integer and boolean leaves are constants; state leaves get no gradient.
       wrt.push_back(differentiated && isFloat(t.dtype()) && !leaf.state);

@@ -20,6 +20,16 @@ int Builder::add(Op op, std::vector<int> operands, Attrs attrs, Span span) {
   return G.add(std::move(node));
 }
 
+int Builder::input(DType dtype, const Shape &shape, Span span) {
+  Attrs a;
+  a.dtype = dtype;
+  a.shape = shape;
+  a.index = static_cast<int64_t>(G.inputs.size());
+  int id = add(Op::Input, {}, a, span);
+  G.inputs.push_back(id);
+  return id;
+}
+
 int Builder::constant(DType dtype, const Shape &shape, double value) {
   Attrs a;
   a.dtype = dtype;

@@ -22,6 +22,8 @@ public:
   /// Adds op(operands) with `attrs`; throws std::logic_error if the op table rejects it.
   int add(Op op, std::vector<int> operands, Attrs attrs = {}, Span span = {});
 
+  /// A new argument of the graph (the next index), of the given type.
+  int input(DType dtype, const Shape &shape, Span span = {});
   int constant(DType dtype, const Shape &shape, double value);
   int zerosLike(int x) { return constant(dtype(x), shape(x), 0); }
   int cast(int x, DType to);

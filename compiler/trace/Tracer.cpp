@@ -2,6 +2,7 @@
 #include "trace/Tracer.h"
 
 #include "interp/Interpreter.h"
+#include "ir/Builder.h"
 #include "ir/Executor.h"
 
 #include <iostream>
@@ -182,21 +183,14 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       std::cerr << "zy: tracing `" << name << "`" << reason << "\n";
     }
     TraceContext ctx;
-    int next = 0;
+    ir::Builder builder(ctx.graph);
     auto symbolic = [&](const Value &leaf) {
-      ir::Node input;
-      input.op = ir::Op::Input;
-      input.attrs.index = next++;
       // A host float is a weak f64 scalar: full precision, and it takes the dtype of the
       // tensors it meets, as the host number would (TensorOps.cpp).
-      input.dtype = leaf.kind == ValueKind::Float ? DType::F64 : leaf.tensor->dtype();
-      if (leaf.kind == ValueKind::Tensor) input.shape = leaf.tensor->shape();
-      input.attrs.dtype = input.dtype; // the op table reads an input's type from its attrs
-      input.attrs.shape = input.shape;
-      input.span = args.span;
-      int id = ctx.graph.add(input);
-      ctx.graph.inputs.push_back(id);
-      Value v = withLeafInfo(Value::fromTensor(Tensor::traced(input.dtype, input.shape, id, ctx.id)), leaf);
+      DType dtype = leaf.kind == ValueKind::Float ? DType::F64 : leaf.tensor->dtype();
+      Shape shape = leaf.kind == ValueKind::Float ? Shape{} : leaf.tensor->shape();
+      int id = builder.input(dtype, shape, args.span);
+      Value v = withLeafInfo(Value::fromTensor(Tensor::traced(dtype, shape, id, ctx.id)), leaf);
       v.weak = leaf.kind == ValueKind::Float;
       return v;
     };
