@@ -258,6 +258,12 @@ Value checkGrad(Interpreter &in, CallArgs &a) {
 } // namespace
 
 void installTransforms(Env &env) {
+  // callable(x): true for functions, so an argument can be a number or a schedule.
+  env.defineBuiltin("callable", [](Interpreter &in, CallArgs &a) {
+    if (a.positional.size() != 1) in.fail(a.span, "callable takes one argument");
+    ValueKind k = a.positional[0].kind;
+    return Value::boolean(k == ValueKind::Function || k == ValueKind::Builtin || k == ValueKind::BoundMethod);
+  });
   env.define("check_grad", Value::makeBuiltin("check_grad", checkGrad));
   env.define("grad", Value::makeBuiltin("grad", [](Interpreter &in, CallArgs &a) { return makeTransform(in, a, Mode::Grad); }));
   env.define("value_and_grad", Value::makeBuiltin("value_and_grad", [](Interpreter &in, CallArgs &a) {

@@ -174,6 +174,49 @@ void installTrees(Env &prelude) {
       return out;
     });
   });
+  // map_with_path(f, tree, others...): f(path, leaf, other leaves...), for rules that
+  // depend on where a leaf is (frozen subtrees, weight decay only on weights).
+  env->defineBuiltin("map_with_path", [](Interpreter &in, CallArgs &a) {
+    const Value &fn = arg(in, a, 0, "a function");
+    const Value &tree = arg(in, a, 1, "a tree");
+    std::vector<std::vector<Value>> others;
+    for (size_t k = 2; k < a.positional.size(); ++k) {
+      std::vector<Value> leaves;
+      forEachLeaf(a.positional[k], [&](const std::string &, const Value &v) { leaves.push_back(v); });
+      others.push_back(std::move(leaves));
+    }
+    size_t index = 0;
+    Span span = a.span;
+    return mapTreeLeaves(tree, [&](const std::string &path, const Value &leaf) {
+      CallArgs call;
+      call.span = span;
+      call.positional = {Value::string(path), leaf};
+      for (auto &leaves : others) {
+        if (index >= leaves.size()) in.fail(span, "tree.map_with_path: the trees have different numbers of leaves");
+        call.positional.push_back(leaves[index]);
+      }
+      ++index;
+      Value out = in.call(fn, call);
+      out.state = leaf.state;
+      return out;
+    });
+  });
+  // is_state(leaf): declared with state(...), so optimizers leave it alone.
+  env->defineBuiltin("is_state", [](Interpreter &in, CallArgs &a) { return Value::boolean(arg(in, a, 0, "a leaf").state); });
+  // under(path, prefixes): the path is one of the prefixes or below one ("encoder.w" is under "encoder").
+  env->defineBuiltin("under", [](Interpreter &in, CallArgs &a) {
+    const Value &path = arg(in, a, 0, "a path and a list of prefixes");
+    const Value &prefixes = arg(in, a, 1, "a path and a list of prefixes");
+    if (path.kind != ValueKind::Str || !prefixes.isSequence())
+      in.fail(a.span, "tree.under(path, prefixes) takes a string and a list of strings");
+    for (const Value &p : *prefixes.items) {
+      if (p.kind != ValueKind::Str) in.fail(a.span, "tree.under: the prefixes must be strings, got " + typeName(p));
+      const std::string &s = *path.str, &prefix = *p.str;
+      if (s == prefix || (s.size() > prefix.size() && s.compare(0, prefix.size(), prefix) == 0 && s[prefix.size()] == '.'))
+        return Value::boolean(true);
+    }
+    return Value::boolean(false);
+  });
   env->defineBuiltin("unflatten", [](Interpreter &in, CallArgs &a) {
     const Value &like = arg(in, a, 0, "a tree to copy the structure of");
     const Value &leaves = arg(in, a, 1, "a list of leaves");
