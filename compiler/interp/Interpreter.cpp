@@ -55,7 +55,15 @@ Interpreter::Interpreter() {
   }
 }
 
-Interpreter::~Interpreter() = default;
+Interpreter::~Interpreter() {
+  // Functions and the scopes they close over refer to each other; breaking the cycles
+  // at the top level lets them be freed. (Closures made inside function calls can form
+  // such cycles too; those are reclaimed only when the process ends.)
+  for (auto &[path, module] : Modules) module->globals->vars.clear();
+  for (auto &[name, value] : Prelude->vars)
+    if (value.kind == ValueKind::Module && value.module->globals) value.module->globals->vars.clear();
+  Prelude->vars.clear();
+}
 
 void Interpreter::write(const std::string &text) {
   if (traceOutput) *traceOutput += text;

@@ -352,6 +352,7 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
       start = clampBound(s.lo, 0);
       stop = std::max(start, clampBound(s.hi, n));
       kept.push_back(stop > start ? 1 + (stop - start - 1) / step : 0); // no overflow for huge steps
+      step = std::min(step, std::max<int64_t>(stop - start, 1)); // same elements; kernels need no huge strides
     } else {
       gathers.emplace_back(static_cast<int64_t>(kept.size()), s.indices);
       kept.push_back(n);
