@@ -469,17 +469,27 @@ Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
     const auto &b = e.as<BinaryExpr>();
     if (b.op == BinaryOp::And || b.op == BinaryOp::Or) {
       Value l = eval(*b.lhs, env);
-      if (l.kind == ValueKind::Bool) {
-        if (b.op == BinaryOp::And && !l.b) return l; // short-circuit on host bools
-        if (b.op == BinaryOp::Or && l.b) return l;
+      // A host bool short-circuits; so does a one-element bool tensor standing for one
+      // (its value is needed, so a traced function falls back to eager here).
+      auto scalarBool = [&](const Value &v) {
+        return v.kind == ValueKind::Bool ||
+               (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1);
+      };
+      if (scalarBool(l)) {
+        std::string what = std::string("`") + spelling(b.op) + "`";
+        bool lv = truthy(*this, l, b.lhs->span, what.c_str());
+        if (b.op == BinaryOp::And && !lv) return Value::boolean(false);
+        if (b.op == BinaryOp::Or && lv) return Value::boolean(true);
         Value r = eval(*b.rhs, env);
-        if (r.kind != ValueKind::Bool)
+        if (!scalarBool(r))
           fail(b.rhs->span, std::string("`") + spelling(b.op) + "` needs bools, got " + typeName(r));
-        return r;
+        return Value::boolean(truthy(*this, r, b.rhs->span, what.c_str()));
       }
       return binaryValue(*this, b.op, l, eval(*b.rhs, env), b.opSpan);
     }
-    return binaryValue(*this, b.op, eval(*b.lhs, env), eval(*b.rhs, env), b.opSpan);
+    Value lhs = eval(*b.lhs, env); // left to right: C++ leaves argument order open
+    Value rhs = eval(*b.rhs, env);
+    return binaryValue(*this, b.op, lhs, rhs, b.opSpan);
   }
   case ExprKind::Range: {
     const auto &r = e.as<RangeExpr>();
