@@ -86,6 +86,35 @@ const Value &arg(Interpreter &in, CallArgs &a, size_t i, const char *what) {
   return a.positional[i];
 }
 
+/// tree.map and tree.map_with_path: calls f on each leaf of the tree (a.positional[1])
+/// with the matching leaves of the other trees, and (withPath) the leaf's path first.
+Value mapCalling(Interpreter &in, CallArgs &a, bool withPath) {
+  const Value &fn = arg(in, a, 0, "a function");
+  const Value &tree = arg(in, a, 1, "a tree");
+  std::vector<std::vector<Value>> others;
+  for (size_t k = 2; k < a.positional.size(); ++k) {
+    std::vector<Value> leaves;
+    forEachLeaf(a.positional[k], [&](const std::string &, const Value &v) { leaves.push_back(v); });
+    others.push_back(std::move(leaves));
+  }
+  size_t index = 0;
+  Span span = a.span;
+  return mapTreeLeaves(tree, [&](const std::string &path, const Value &leaf) {
+    CallArgs call;
+    call.span = span;
+    if (withPath) call.positional.push_back(Value::string(path));
+    call.positional.push_back(leaf);
+    for (auto &leaves : others) {
+      if (index >= leaves.size()) in.fail(span, "the trees given to " + *a.name + " have different numbers of leaves");
+      call.positional.push_back(leaves[index]);
+    }
+    ++index;
+    Value out = in.call(fn, call);
+    out.state = leaf.state;
+    return out;
+  });
+}
+
 } // namespace
 
 void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
@@ -149,58 +178,10 @@ void installTrees(Env &prelude) {
     if (state) out += " (" + withCommas(total - state) + " trainable, " + withCommas(state) + " state)";
     return Value::string(out);
   });
-  env->defineBuiltin("map", [](Interpreter &in, CallArgs &a) {
-    const Value &fn = arg(in, a, 0, "a function");
-    const Value &tree = arg(in, a, 1, "a tree");
-    std::vector<std::vector<Value>> others;
-    for (size_t k = 2; k < a.positional.size(); ++k) {
-      std::vector<Value> leaves;
-      forEachLeaf(a.positional[k], [&](const std::string &, const Value &v) { leaves.push_back(v); });
-      others.push_back(std::move(leaves));
-    }
-    size_t index = 0;
-    Span span = a.span;
-    return mapTreeLeaves(tree, [&](const std::string &, const Value &leaf) {
-      CallArgs call;
-      call.span = span;
-      call.positional.push_back(leaf);
-      for (auto &leaves : others) {
-        if (index >= leaves.size()) in.fail(span, "tree.map: the trees have different numbers of leaves");
-        call.positional.push_back(leaves[index]);
-      }
-      ++index;
-      Value out = in.call(fn, call);
-      out.state = leaf.state;
-      return out;
-    });
-  });
+  env->defineBuiltin("map", [](Interpreter &in, CallArgs &a) { return mapCalling(in, a, false); });
   // map_with_path(f, tree, others...): f(path, leaf, other leaves...), for rules that
   // depend on where a leaf is (frozen subtrees, weight decay only on weights).
-  env->defineBuiltin("map_with_path", [](Interpreter &in, CallArgs &a) {
-    const Value &fn = arg(in, a, 0, "a function");
-    const Value &tree = arg(in, a, 1, "a tree");
-    std::vector<std::vector<Value>> others;
-    for (size_t k = 2; k < a.positional.size(); ++k) {
-      std::vector<Value> leaves;
-      forEachLeaf(a.positional[k], [&](const std::string &, const Value &v) { leaves.push_back(v); });
-      others.push_back(std::move(leaves));
-    }
-    size_t index = 0;
-    Span span = a.span;
-    return mapTreeLeaves(tree, [&](const std::string &path, const Value &leaf) {
-      CallArgs call;
-      call.span = span;
-      call.positional = {Value::string(path), leaf};
-      for (auto &leaves : others) {
-        if (index >= leaves.size()) in.fail(span, "tree.map_with_path: the trees have different numbers of leaves");
-        call.positional.push_back(leaves[index]);
-      }
-      ++index;
-      Value out = in.call(fn, call);
-      out.state = leaf.state;
-      return out;
-    });
-  });
+  env->defineBuiltin("map_with_path", [](Interpreter &in, CallArgs &a) { return mapCalling(in, a, true); });
   // is_state(leaf): declared with state(...), so optimizers leave it alone.
   env->defineBuiltin("is_state", [](Interpreter &in, CallArgs &a) { return Value::boolean(arg(in, a, 0, "a leaf").state); });
   // under(path, prefixes): the path is one of the prefixes or below one ("encoder.w" is under "encoder").
