@@ -5,6 +5,8 @@
 // and random.*. Composite functions (relu, softmax, mean, one_hot...) are written in Zy
 // in stdlib/prelude.zy; tree.* is in Trees.cpp.
 #include "interp/Interpreter.h"
+#include "interp/Data.h"
+#include "interp/Io.h"
 #include "interp/Params.h"
 #include "interp/Scan.h"
 #include "interp/Transforms.h"
@@ -585,6 +587,8 @@ void installBuiltins(Env &env) {
   installRandom(env);
   installTrees(env);
   installTransforms(env);
+  installData(env);
+  installIo(env);
 }
 
 } // namespace zy::interp

@@ -3,6 +3,7 @@
 
 #include "interp/RandomValues.h"
 #include "interp/TensorOps.h"
+#include "interp/Trees.h"
 
 #include <cmath>
 #include <map>
@@ -108,55 +109,6 @@ const Value *findPath(const Value &tree, const std::string &path) {
   }
   return at;
 }
-
-/// Builds the nested tree from dotted leaf paths: numeric parts make lists.
-struct TreeNode {
-  std::vector<std::pair<std::string, std::unique_ptr<TreeNode>>> children;
-  std::optional<Value> leaf;
-
-  TreeNode &child(const std::string &name) {
-    for (auto &[key, node] : children)
-      if (key == name) return *node;
-    children.emplace_back(name, std::make_unique<TreeNode>());
-    return *children.back().second;
-  }
-
-  Value toValue(const std::string &path) {
-    if (leaf) return *leaf;
-    // Parts that are the indices 0..n-1, declared in any order, make a list.
-    std::vector<int64_t> indices;
-    for (auto &[key, node] : children) {
-      char *end = nullptr;
-      long long k = std::strtoll(key.c_str(), &end, 10);
-      if (key.empty() || *end || k < 0 || std::to_string(k) != key) break;
-      indices.push_back(k);
-    }
-    bool isList = !children.empty() && indices.size() == children.size();
-    if (isList) {
-      std::vector<size_t> order(children.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return indices[x] < indices[y]; });
-      for (size_t i = 0; i < order.size() && isList; ++i) isList = indices[order[i]] == static_cast<int64_t>(i);
-      if (isList) {
-        std::vector<std::pair<std::string, std::unique_ptr<TreeNode>>> sorted;
-        for (size_t i : order) sorted.push_back(std::move(children[i]));
-        children = std::move(sorted);
-      }
-    }
-    if (isList) {
-      std::vector<Value> items;
-      for (size_t i = 0; i < children.size(); ++i) items.push_back(children[i].second->toValue(joinPath(path, children[i].first)));
-      Value v = Value::list(std::move(items));
-      v.path = path;
-      return v;
-    }
-    std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[key, node] : children) fields.emplace_back(key, node->toValue(joinPath(path, key)));
-    Value v = Value::makeRecord(std::move(fields));
-    v.path = path;
-    return v;
-  }
-};
 
 } // namespace
 
@@ -308,19 +260,10 @@ Value initBuiltin(Interpreter &in, CallArgs &args) {
     throw;
   }
   in.params = saved;
-  TreeNode root;
-  for (const auto &leaf : ctx.leaves) {
-    TreeNode *at = &root;
-    size_t start = 0;
-    while (true) {
-      size_t dot = leaf.path.find('.', start);
-      at = &at->child(leaf.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    at->leaf = leaf.value;
-  }
-  return root.toValue("");
+  std::vector<std::pair<std::string, Value>> leaves;
+  for (const auto &leaf : ctx.leaves) leaves.emplace_back(leaf.path, leaf.value);
+  std::string conflict; // cannot happen: declareParam refuses a path that is both
+  return treeFromPaths(leaves, conflict);
 }
 
 } // namespace zy::interp

@@ -2,6 +2,8 @@
 #include "interp/Trees.h"
 
 #include <cstdio>
+#include <map>
+#include <optional>
 
 namespace zy::interp {
 
@@ -105,7 +107,7 @@ Value mapCalling(Interpreter &in, CallArgs &a, bool withPath) {
     if (withPath) call.positional.push_back(Value::string(path));
     call.positional.push_back(leaf);
     for (auto &leaves : others) {
-      if (index >= leaves.size()) in.fail(span, "the trees given to " + *a.name + " have different numbers of leaves");
+      if (index >= leaves.size()) in.fail(span, "the trees given to tree." + *a.name + " have different numbers of leaves");
       call.positional.push_back(leaves[index]);
     }
     ++index;
@@ -116,6 +118,77 @@ Value mapCalling(Interpreter &in, CallArgs &a, bool withPath) {
 }
 
 } // namespace
+
+namespace {
+/// A tree being rebuilt from dotted names.
+struct PathNode {
+  std::vector<std::pair<std::string, std::unique_ptr<PathNode>>> children;
+  std::map<std::string, size_t> index;
+  std::optional<Value> leaf;
+
+  PathNode &child(const std::string &name) {
+    if (auto it = index.find(name); it != index.end()) return *children[it->second].second;
+    index[name] = children.size();
+    children.emplace_back(name, std::make_unique<PathNode>());
+    return *children.back().second;
+  }
+
+  Value toValue(const std::string &path) {
+    if (leaf) return *leaf;
+    // Parts that are the indices 0..n-1, in any order, make a list.
+    std::vector<size_t> order(children.size(), SIZE_MAX);
+    bool isList = !children.empty();
+    for (size_t i = 0; i < children.size() && isList; ++i) {
+      const std::string &k = children[i].first;
+      bool digits = !k.empty() && k.size() < 10 && std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                    (k == "0" || k[0] != '0');
+      size_t n = digits ? std::stoul(k) : SIZE_MAX;
+      if (n >= children.size() || order[n] != SIZE_MAX) isList = false;
+      else order[n] = i;
+    }
+    if (isList) {
+      std::vector<Value> items;
+      for (size_t n = 0; n < order.size(); ++n) items.push_back(children[order[n]].second->toValue(joinPath(path, children[order[n]].first)));
+      Value v = Value::list(std::move(items));
+      v.path = path;
+      return v;
+    }
+    std::vector<std::pair<std::string, Value>> fields;
+    for (const auto &[key, node] : children) fields.emplace_back(key, node->toValue(joinPath(path, key)));
+    Value v = Value::makeRecord(std::move(fields));
+    v.path = path;
+    return v;
+  }
+};
+
+} // namespace
+
+Value treeFromPaths(const std::vector<std::pair<std::string, Value>> &leaves, std::string &conflict) {
+  PathNode root;
+  for (const auto &[name, value] : leaves) {
+    PathNode *at = &root;
+    std::string prefix;
+    size_t start = 0;
+    while (!name.empty()) {
+      if (at->leaf) {
+        conflict = prefix;
+        return Value::none();
+      }
+      size_t dot = name.find('.', start);
+      std::string part = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      prefix = joinPath(prefix, part);
+      at = &at->child(part);
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (at->leaf || !at->children.empty()) {
+      conflict = name;
+      return Value::none();
+    }
+    at->leaf = value;
+  }
+  return root.toValue("");
+}
 
 void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
                  const std::string &path) {

@@ -14,6 +14,11 @@ void installTrees(Env &env);
 Value mapTreeLeaves(const Value &tree, const std::function<Value(const std::string &, const Value &)> &fn,
                     const std::string &path = "");
 
+/// Rebuilds a tree from (dotted path, leaf) pairs, in their order: records, and lists
+/// where the parts are the indices 0..n-1 (declared in any order). A path that is both a
+/// leaf and a group sets `conflict` to it (and the result is none).
+Value treeFromPaths(const std::vector<std::pair<std::string, Value>> &leaves, std::string &conflict);
+
 /// Calls `visit(path, leaf)` for every leaf of a tree, in order.
 void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,
                  const std::string &path = "");
