@@ -17,14 +17,11 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# The demo trains a classifier with grad and SGD, then runs zephyr's autoencoder. (The
-# Fashion-MNIST example waits for the JIT: on the reference executor it would take hours.)
+# The main example: an MLP trained on Fashion-MNIST for 5 epochs (about two minutes on
+# the reference executor), reporting test accuracy and saving mlp.safetensors.
 demo: build
-	@echo "== zy run examples/blobs.zy"
-	@$(BUILD)/zy run examples/blobs.zy
-	@echo
-	@echo "== zy run examples/autoencoder.zy"
-	@$(BUILD)/zy run examples/autoencoder.zy
+	@echo "== zy run examples/fashion_mlp.zy"
+	@cd $(BUILD) && ./zy run $(CURDIR)/examples/fashion_mlp.zy
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --label-exclude slow

@@ -3,6 +3,7 @@
 
 #include "interp/Operators.h"
 #include "interp/Params.h"
+#include "interp/Progress.h"
 #include "interp/Stdlib.h"
 #include "interp/TensorOps.h"
 #include "support/Format.h"
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 namespace zy::interp {
 
@@ -388,11 +390,15 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
     } else {
       fail(f.iterable->span, "cannot iterate over a value of type " + typeName(iterable));
     }
-    for (const Value &item : items) {
+    std::optional<ProgressBar> bar;
+    if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), *iterable.progress);
+    for (size_t i = 0; i < items.size(); ++i) {
       auto inner = std::make_shared<Env>(env);
-      bindPattern(*f.pattern, item, inner, true);
+      bindPattern(*f.pattern, items[i], inner, true);
       evalBlock(*f.body, inner);
+      if (bar) bar->update(static_cast<int64_t>(i + 1));
     }
+    if (bar) bar->finish();
     return {};
   }
   case StmtKind::Assert: {

@@ -90,6 +90,7 @@ struct Value {
   std::string path;   // for records, lists and tensors reached through a params tree
   bool state = false; // a tensor leaf declared with state(...): no gradient, no update
   bool weak = false;  // a traced f64 scalar standing for a host float (see Tracer.cpp)
+  std::shared_ptr<const std::string> progress; // a list from progress(xs): its label (Progress.h)
 
   static Value none() { return {}; }
   static Value boolean(bool v) { Value x; x.kind = ValueKind::Bool; x.b = v; return x; }
