@@ -160,7 +160,8 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
     Shape kept = keptShape(b.shape(x[0]), node.attrs.axes);
     return {b.broadcast(b.reshape(g, kept), b.shape(x[0]))};
   }
-  case Op::ReduceMax: {                                                      // to the maxima, split among ties
+  case Op::ReduceMax:
+  case Op::ReduceMin: {                                                      // to the extrema, split among ties
     const Shape &in = b.shape(x[0]);
     Shape kept = keptShape(in, node.attrs.axes);
     int top = b.broadcast(b.reshape(y, kept), in);

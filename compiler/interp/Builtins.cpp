@@ -352,18 +352,15 @@ void installTensors(Env &env) {
   });
 
   // Reductions.
-  auto reduction = [](Op op, bool negate) {
-    return [op, negate](Interpreter &in, CallArgs &a) {
+  auto reduction = [](Op op) {
+    return [op](Interpreter &in, CallArgs &a) {
       Args args(in, a, {"x", "axis", "keepdims"});
-      Tensor x = args.tensor("x");
-      if (negate) x = unary(in, Op::Neg, x, a.span);
-      Tensor r = reduce(in, op, x, args.axes("axis"), args.flag("keepdims", false), a.span);
-      return tensorValue(negate ? unary(in, Op::Neg, r, a.span) : r);
+      return tensorValue(reduce(in, op, args.tensor("x"), args.axes("axis"), args.flag("keepdims", false), a.span));
     };
   };
-  env.defineBuiltin("sum", reduction(Op::ReduceSum, false));
-  env.defineBuiltin("max", reduction(Op::ReduceMax, false));
-  env.defineBuiltin("min", reduction(Op::ReduceMax, true)); // min(x) = -max(-x)
+  env.defineBuiltin("sum", reduction(Op::ReduceSum));
+  env.defineBuiltin("max", reduction(Op::ReduceMax));
+  env.defineBuiltin("min", reduction(Op::ReduceMin));
   env.defineBuiltin("argmax", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "axis", "keepdims"});
     Tensor x = args.tensor("x");

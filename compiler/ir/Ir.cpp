@@ -41,6 +41,7 @@ std::string attrsString(const Node &node) {
   case Op::Cast: parts.push_back(std::string("dtype=") + dtypeName(a.dtype)); break;
   case Op::ReduceSum:
   case Op::ReduceMax:
+  case Op::ReduceMin:
   case Op::ArgMax:
     parts.push_back("axes=" + listString(a.axes));
     parts.push_back(std::string("keepdims=") + (a.keepdims ? "true" : "false"));

@@ -406,6 +406,15 @@ Tensor evalReduceMax(const Rule &, const Node &node, const Args &args) {
   return fromDoubles(node.dtype, node.shape, maxima);
 }
 
+// NaN is the minimum of anything it appears in, as in jnp.min.
+Tensor evalReduceMin(const Rule &, const Node &node, const Args &args) {
+  std::vector<double> minima(countOf(node.shape), std::numeric_limits<double>::infinity());
+  forEachReduced(*args[0], node.attrs.axes, [&](int64_t o, int64_t, double v) {
+    if (std::isnan(v) || v < minima[o]) minima[o] = v;
+  });
+  return fromDoubles(node.dtype, node.shape, minima);
+}
+
 Error inferArgMax(const Rule &rule, Node &node, const Operands &ops) {
   if (node.attrs.axes.size() != 1)
     return "argmax needs exactly one axis, got " + std::to_string(node.attrs.axes.size());
@@ -433,6 +442,7 @@ Tensor evalArgMax(const Rule &, const Node &node, const Args &args) {
 constexpr Rule ReduceRules[] = {
     {Op::ReduceSum, inferReduceSum, evalReduceSum, Domain::Numeric},
     {Op::ReduceMax, inferReduceMax, evalReduceMax, Domain::Any},
+    {Op::ReduceMin, inferReduceMax, evalReduceMin, Domain::Any},
     {Op::ArgMax, inferArgMax, evalArgMax, Domain::Any},
 };
 

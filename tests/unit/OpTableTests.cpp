@@ -369,6 +369,9 @@ TEST_CASE("reduce_max: NaN wins; no maximum of nothing") {
   CHECK(valuesOf(run(Op::ReduceMax, {x}, Attrs{.axes = {1}})) == V{5, 6});
   CHECK(valuesOf(run(Op::ReduceMax, {x}, Attrs{.axes = {0}})) == V{4, 5, 6});
   checkClose(run(Op::ReduceMax, {f32({2, 2}, {1, NaN, -Inf, -Inf})}, Attrs{.axes = {1}}), {NaN, -Inf});
+  CHECK(valuesOf(run(Op::ReduceMin, {x}, Attrs{.axes = {1}})) == V{1, 2});
+  CHECK(valuesOf(run(Op::ReduceMin, {x}, Attrs{.axes = {0}})) == V{1, 2, 3});
+  checkClose(run(Op::ReduceMin, {f32({2, 2}, {1, NaN, Inf, Inf})}, Attrs{.axes = {1}}), {NaN, Inf});
   CHECK(errorOf(Op::ReduceMax, {type(DType::F32, {0, 3})}, Attrs{.axes = {0}}) ==
         "reduce_max over axis 0 of f32[0, 3], which is empty");
   CHECK(typed(Op::ReduceMax, {type(DType::F32, {0, 3})}, Attrs{.axes = {1}}).shape == Shape{0});
