@@ -65,12 +65,16 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   std::vector<bool> wrt;
   auto symbolize = [&](bool differentiated) {
     return [&, differentiated](const Value &leaf) {
-      Tensor t = leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F32, leaf.f) : *leaf.tensor;
+      // A host float is a weak f64 scalar, as in the tracer: full precision, and the
+      // dtype of the tensors it meets.
+      Tensor t = leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F64, leaf.f) : *leaf.tensor;
       int id = ir::Builder(ctx.graph).input(t.dtype(), t.shape(), args.span);
       argLeaves.push_back(t);
       // Integer and boolean leaves are constants; state leaves get no gradient.
       wrt.push_back(differentiated && isFloat(t.dtype()) && !leaf.state);
-      return trace::withLeafInfo(Value::fromTensor(Tensor::traced(t.dtype(), t.shape(), id, ctx.id)), leaf);
+      Value v = trace::withLeafInfo(Value::fromTensor(Tensor::traced(t.dtype(), t.shape(), id, ctx.id)), leaf);
+      v.weak = leaf.kind == ValueKind::Float || leaf.weak;
+      return v;
     };
   };
   CallArgs symbolic = args;
@@ -149,7 +153,12 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
       ++firstLeaf;
       return leaf;
     });
-  Value grads = trace::mapRuntimeLeaves(args.positional[spec.argnum], [&](const Value &leaf) {
+  // Runtime leaves (tensors; the argument itself if it is a float) get their gradient,
+  // zeros where they are constants; host numbers inside the tree get a host zero.
+  const Value &argument = args.positional[spec.argnum];
+  Value grads = mapTreeLeaves(argument, [&](const std::string &, const Value &leaf) {
+    bool runtime = leaf.kind == ValueKind::Tensor || (leaf.kind == ValueKind::Float && argument.kind == ValueKind::Float);
+    if (!runtime) return leaf.kind == ValueKind::Int ? Value::integer(0) : leaf.kind == ValueKind::Float ? Value::real(0) : leaf;
     size_t k = firstLeaf + leafIndex++;
     Tensor gradient = wrt[k] ? outputs[gradNext++] : full(in, argLeaves[k].shape(), 0, argLeaves[k].dtype(), args.span);
     return trace::withLeafInfo(Value::fromTensor(gradient), leaf);
@@ -183,7 +192,9 @@ Value makeTransform(Interpreter &in, CallArgs &a, Mode mode) {
   Value v = Value::makeBuiltin(label, [spec](Interpreter &in, CallArgs &args) { return differentiateCall(in, spec, args); });
   // Only a function whose meaning cannot change is cached; grad of a closure made inside
   // a function is recomputed on every call.
-  if (trace::Tracer::cacheable(spec.f)) const_cast<Builtin &>(*v.builtin).cacheKey = key;
+  bool pure = trace::Tracer::cacheable(spec.f);
+  if (pure) const_cast<Builtin &>(*v.builtin).cacheKey = key;
+  const_cast<Builtin &>(*v.builtin).pure = pure;
   return v;
 }
 
@@ -213,10 +224,16 @@ Value checkGrad(Interpreter &in, CallArgs &a) {
   Value analytic = differentiateCall(in, spec, args);
 
   std::vector<std::pair<std::string, Tensor>> leaves, grads;
+  // Tensor leaves only (host numbers are constants), in the same order in both trees.
+  std::vector<bool> stateLeaf;
   forEachLeaf(args.positional[0], [&](const std::string &path, const Value &leaf) {
-    if (leaf.kind == ValueKind::Tensor) leaves.emplace_back(path, *leaf.tensor);
+    if (leaf.kind != ValueKind::Tensor) return;
+    leaves.emplace_back(path, *leaf.tensor);
+    stateLeaf.push_back(leaf.state);
   });
-  forEachLeaf(analytic, [&](const std::string &path, const Value &leaf) { grads.emplace_back(path, *leaf.tensor); });
+  forEachLeaf(analytic, [&](const std::string &path, const Value &leaf) {
+    if (leaf.kind == ValueKind::Tensor) grads.emplace_back(path, *leaf.tensor);
+  });
   auto evaluateAt = [&](size_t which, int64_t element, double delta) {
     size_t k = 0;
     CallArgs call = args;
@@ -234,7 +251,7 @@ Value checkGrad(Interpreter &in, CallArgs &a) {
   std::string worstAt;
   for (size_t which = 0; which < leaves.size(); ++which) {
     const Tensor &x = leaves[which].second;
-    if (!isFloat(x.dtype()) || x.isTraced()) continue;
+    if (!isFloat(x.dtype()) || x.isTraced() || stateLeaf[which]) continue; // state: no gradient by definition
     for (int64_t i = 0; i < x.size(); ++i) {
       double numeric = (evaluateAt(which, i, eps) - evaluateAt(which, i, -eps)) / (2 * eps);
       double exact = grads[which].second.get(i);

@@ -68,7 +68,10 @@ Value merge(Interpreter &in, const Value &a, const Value &b, Span span) {
     for (size_t i = 0; i < a.items->size(); ++i) items.push_back(merge(in, (*a.items)[i], (*b.items)[i], span));
     return Value::list(std::move(items));
   }
-  return b; // b's leaf (or subtree) replaces a's
+  // b's leaf (or subtree) replaces a's; a state leaf stays one (merging running statistics).
+  Value out = b;
+  if (a.state && b.kind == ValueKind::Tensor) out.state = true;
+  return out;
 }
 
 std::string shapeText(const Value &leaf) {
@@ -255,6 +258,11 @@ void installTrees(Env &prelude) {
   // map_with_path(f, tree, others...): f(path, leaf, other leaves...), for rules that
   // depend on where a leaf is (frozen subtrees, weight decay only on weights).
   env->defineBuiltin("map_with_path", [](Interpreter &in, CallArgs &a) { return mapCalling(in, a, true); });
+  // trainable_leaf(leaf): a float tensor not declared with state(...): what optimizers update.
+  env->defineBuiltin("trainable_leaf", [](Interpreter &in, CallArgs &a) {
+    const Value &v = arg(in, a, 0, "a leaf");
+    return Value::boolean(v.kind == ValueKind::Tensor && isFloat(v.tensor->dtype()) && !v.state);
+  });
   // is_state(leaf): declared with state(...), so optimizers leave it alone.
   env->defineBuiltin("is_state", [](Interpreter &in, CallArgs &a) { return Value::boolean(arg(in, a, 0, "a leaf").state); });
   // under(path, prefixes): the path is one of the prefixes or below one ("encoder.w" is under "encoder").

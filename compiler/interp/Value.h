@@ -54,6 +54,9 @@ struct Builtin {
   /// Non-empty for builtins whose calls are traced and cached like user functions
   /// (grad(f) and friends); equal keys mean the same computation.
   std::string cacheKey;
+  /// False for a builtin made from a closure (grad of a lambda): what it computes can
+  /// change with the closure's variables, so calls involving it are not cached.
+  bool pure = true;
 };
 
 /// A module: a file's (or a stdlib namespace's) top-level names.

@@ -104,7 +104,7 @@ Value withLeafInfo(Value leaf, const Value &from) {
 
 bool Tracer::cacheable(const Value &f) {
   if (f.kind == ValueKind::Function) return f.closure->env && f.closure->env->moduleScope;
-  return f.kind == ValueKind::Builtin;
+  return f.kind == ValueKind::Builtin && f.builtin->pure;
 }
 
 bool Tracer::wantsTrace(const interp::CallArgs &args) {
