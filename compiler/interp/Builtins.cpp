@@ -4,6 +4,7 @@
 // creation, the primitives users call by name (exp, sum, reshape...), initialisers, init,
 // and random.*. Composite functions (relu, softmax, mean, one_hot...) are written in Zy
 // in stdlib/prelude.zy; tree.* is in Trees.cpp.
+#include "interp/Args.h"
 #include "interp/Interpreter.h"
 #include "interp/Data.h"
 #include "interp/Io.h"
@@ -24,89 +25,6 @@ using ir::Op;
 
 namespace {
 
-/// Reads a builtin's arguments by position or keyword, with defaults and clear errors.
-class Args {
-public:
-  Args(Interpreter &in, CallArgs &a, std::vector<const char *> names) : In(in), A(a), Names(std::move(names)) {
-    if (A.positional.size() > Names.size())
-      In.fail(A.span, "`" + fn() + "` takes at most " + std::to_string(Names.size()) + " arguments, got " +
-                          std::to_string(A.positional.size()));
-    for (auto &[name, value] : A.keywords) {
-      auto it = std::find_if(Names.begin(), Names.end(), [&](const char *n) { return name == n; });
-      if (it == Names.end()) In.fail(A.span, "`" + fn() + "` has no parameter named `" + name + "`");
-      if (static_cast<size_t>(it - Names.begin()) < A.positional.size())
-        In.fail(A.span, "argument `" + name + "` of `" + fn() + "` is given twice (by position and by name)");
-    }
-  }
-
-  const Value *find(const char *name) const {
-    for (size_t i = 0; i < Names.size(); ++i)
-      if (std::string(Names[i]) == name) {
-        if (i < A.positional.size()) return &A.positional[i];
-        break;
-      }
-    for (auto &[key, value] : A.keywords)
-      if (key == name) return &value;
-    return nullptr;
-  }
-  bool has(const char *name) const { return find(name) != nullptr; }
-  const Value &get(const char *name) const {
-    if (const Value *v = find(name)) return *v;
-    In.fail(A.span, "`" + fn() + "` needs the argument `" + name + "`");
-  }
-  Tensor tensor(const char *name) const { return asTensor(In, get(name), A.span); }
-  int64_t integer(const char *name, std::optional<int64_t> fallback = std::nullopt) const {
-    const Value *v = find(name);
-    if (!v || v->kind == ValueKind::None) {
-      if (fallback) return *fallback;
-      get(name);
-    }
-    if (v->kind != ValueKind::Int) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be an int, got " + typeName(*v));
-    return v->i;
-  }
-  double number(const char *name, std::optional<double> fallback = std::nullopt) const {
-    const Value *v = find(name);
-    if (!v) {
-      if (fallback) return *fallback;
-      get(name);
-    }
-    if (v->kind == ValueKind::Tensor && v->tensor->size() == 1) return concrete(In, *v->tensor, A.span, "this argument").get(0);
-    if (!v->isNumber()) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be a number, got " + typeName(*v));
-    return v->number();
-  }
-  bool flag(const char *name, bool fallback) const {
-    const Value *v = find(name);
-    if (!v) return fallback;
-    if (v->kind != ValueKind::Bool) In.fail(A.span, "`" + std::string(name) + "` of `" + fn() + "` must be a bool, got " + typeName(*v));
-    return v->b;
-  }
-  Shape shape(const char *name) const { return toShape(In, get(name), A.span); }
-  DType dtype(const char *name, DType fallback) const {
-    const Value *v = find(name);
-    if (!v || v->kind == ValueKind::None) return fallback;
-    if (v->kind == ValueKind::Str)
-      if (auto d = dtypeFromName(*v->str)) return *d;
-    In.fail(A.span, "`" + std::string(name) + "` must be a dtype (f32, f64, i32 or bool), got " + toDisplayString(*v));
-  }
-  Key key(const char *name) const {
-    const Value &v = get(name);
-    if (v.kind != ValueKind::Key) In.fail(A.span, "`" + fn() + "` needs a key (from random.key), got " + typeName(v));
-    return v.key;
-  }
-  std::optional<std::vector<int64_t>> axes(const char *name) const {
-    const Value *v = find(name);
-    if (!v || v->kind == ValueKind::None) return std::nullopt;
-    if (v->kind == ValueKind::Int) return std::vector<int64_t>{v->i};
-    return toShape(In, *v, A.span);
-  }
-  Span span() const { return A.span; }
-  std::string fn() const { return A.name ? *A.name : "function"; }
-
-private:
-  Interpreter &In;
-  CallArgs &A;
-  std::vector<const char *> Names;
-};
 
 using Fn = std::function<Value(Interpreter &, CallArgs &)>;
 

@@ -7,6 +7,8 @@
 // limit and against the bytes actually there before anything is allocated.
 // data.normalize is written in Zy (stdlib/data.zy).
 #include "interp/Data.h"
+
+#include "interp/Args.h"
 #include "interp/RandomValues.h"
 #include "interp/TensorOps.h"
 
@@ -23,56 +25,6 @@ namespace zy::interp {
 
 namespace {
 
-/// The arguments of a data.* builtin, by position or keyword.
-struct DataArgs {
-  Interpreter &in;
-  CallArgs &a;
-  std::vector<const char *> names;
-
-  DataArgs(Interpreter &i, CallArgs &c, std::vector<const char *> n) : in(i), a(c), names(std::move(n)) {
-    if (a.positional.size() > names.size())
-      in.fail(a.span, "`" + fn() + "` takes at most " + std::to_string(names.size()) + " arguments, got " +
-                          std::to_string(a.positional.size()));
-    for (auto &[key, value] : a.keywords) {
-      auto it = std::find_if(names.begin(), names.end(), [&](const char *x) { return key == x; });
-      if (it == names.end()) in.fail(a.span, "`" + fn() + "` has no parameter named `" + key + "`");
-      if (static_cast<size_t>(it - names.begin()) < a.positional.size())
-        in.fail(a.span, "argument `" + key + "` of `" + fn() + "` is given twice (by position and by name)");
-    }
-  }
-  std::string fn() const { return a.name ? *a.name : "function"; }
-  const Value *find(const char *name) const {
-    for (size_t i = 0; i < names.size(); ++i)
-      if (std::string(names[i]) == name) {
-        if (i < a.positional.size()) return &a.positional[i];
-        break;
-      }
-    for (auto &[key, value] : a.keywords)
-      if (key == name) return &value;
-    return nullptr;
-  }
-  const Value &get(const char *name) const {
-    if (const Value *v = find(name)) return *v;
-    in.fail(a.span, "`" + fn() + "` needs the argument `" + name + "`");
-  }
-  std::string str(const char *name) const {
-    const Value &v = get(name);
-    if (v.kind != ValueKind::Str) in.fail(a.span, "`" + std::string(name) + "` of `" + fn() + "` must be a str, got " + typeName(v));
-    return *v.str;
-  }
-  int64_t integer(const char *name) const {
-    const Value &v = get(name);
-    if (v.kind != ValueKind::Int) in.fail(a.span, "`" + std::string(name) + "` of `" + fn() + "` must be an int, got " + typeName(v));
-    return v.i;
-  }
-  bool flag(const char *name, bool fallback) const {
-    const Value *v = find(name);
-    if (!v) return fallback;
-    if (v->kind != ValueKind::Bool) in.fail(a.span, "`" + std::string(name) + "` of `" + fn() + "` must be a bool, got " + typeName(*v));
-    return v->b;
-  }
-  Tensor tensor(const char *name) const { return concrete(in, asTensor(in, get(name), a.span), a.span, name); }
-};
 
 /// No dataset file may hold more than this many bytes of data (16 GiB).
 constexpr uint64_t MaxDataBytes = uint64_t(1) << 34;
@@ -428,10 +380,10 @@ Tensor gatherRows(const Tensor &t, const std::vector<int64_t> &order, size_t beg
 }
 
 Value batches(Interpreter &in, CallArgs &a) {
-  DataArgs args(in, a, {"key", "xs", "ys", "batch_size", "drop_last"});
+  Args args(in, a, {"key", "xs", "ys", "batch_size", "drop_last"});
   const Value &key = args.get("key");
   if (key.kind != ValueKind::Key) in.fail(a.span, "`data.batches` needs a key (from random.key), got " + typeName(key));
-  Tensor xs = args.tensor("xs"), ys = args.tensor("ys");
+  Tensor xs = concrete(in, args.tensor("xs"), a.span, "data.batches"), ys = concrete(in, args.tensor("ys"), a.span, "data.batches");
   int64_t size = args.integer("batch_size");
   bool dropLast = args.flag("drop_last", true);
   if (xs.rank() == 0 || ys.rank() == 0) in.fail(a.span, "`data.batches` needs xs and ys with a leading (row) dimension, not scalars");
@@ -460,15 +412,15 @@ Value batches(Interpreter &in, CallArgs &a) {
 void installData(Env &prelude) {
   auto env = std::make_shared<Env>();
   env->defineBuiltin("idx", [](Interpreter &in, CallArgs &a) {
-    DataArgs args(in, a, {"path"});
+    Args args(in, a, {"path"});
     return readIdx(in, a.span, args.str("path"));
   });
   env->defineBuiltin("csv", [](Interpreter &in, CallArgs &a) {
-    DataArgs args(in, a, {"path", "header"});
+    Args args(in, a, {"path", "header"});
     return readCsv(in, a.span, args.str("path"), args.flag("header", true));
   });
   env->defineBuiltin("npy", [](Interpreter &in, CallArgs &a) {
-    DataArgs args(in, a, {"path"});
+    Args args(in, a, {"path"});
     return readNpy(in, a.span, args.str("path"));
   });
   env->defineBuiltin("batches", batches);
