@@ -262,7 +262,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   // 3. Run the graph and put its outputs where the traced result had them.
   std::vector<Tensor> outputs;
   try {
-    outputs = ir::execute(entry->graph, inputs);
+    outputs = jit::run(entry->graph, inputs, &entry->executable);
   } catch (const std::exception &e) {
     in.fail(args.span, std::string("internal error running the traced graph: ") + e.what());
   }

@@ -7,7 +7,7 @@
 //   2. on a cache miss, interprets the function once with symbolic tensors: every tensor
 //      operation appends a checked node to a Graph instead of computing (TensorOps.cpp),
 //      while static values are folded as usual;
-//   3. runs the cached Graph on the call's tensors with the reference executor.
+//   3. runs the cached Graph on the call's tensors, compiled by the JIT (jit/Jit.h).
 // A function that needs a tensor's value while it is traced (an `if` on it, int(x),
 // formatting it) is host code: its calls with that signature run eagerly instead, and
 // what it printed during the attempt is dropped (the eager run prints it).
@@ -17,6 +17,7 @@
 
 #include "interp/Value.h"
 #include "ir/Ir.h"
+#include "jit/Jit.h"
 
 #include <functional>
 #include <map>
@@ -71,6 +72,7 @@ struct CompiledFunction {
     ir::Graph graph;
     Value result; // the result with traced tensors standing for the graph's outputs
     std::vector<Value> functions; // function arguments, held so their addresses stay theirs
+    std::shared_ptr<const jit::Executable> executable; // compiled on its first run
   };
   std::vector<Entry> entries;
   /// Signatures whose trace needed tensor values: these calls run eagerly.

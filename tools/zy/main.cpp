@@ -4,6 +4,7 @@
 // once, and maps outcomes to exit statuses (0 ok, 1 compile error, 2 runtime error,
 // 64 bad command line). All work runs on a large stack (support/LargeStack.h).
 #include "interp/Interpreter.h"
+#include "jit/Jit.h"
 #include "support/Diagnostics.h"
 #include "support/LargeStack.h"
 #include "syntax/AstPrinter.h"
@@ -48,6 +49,33 @@ struct Subcommand {
   int (*run)(const std::vector<std::string> &args);
 };
 
+// The options of `run` and `test` that choose how traced graphs execute.
+#define BACKEND_HELP                                                                                  \
+  "  --executor=jit    compile traced graphs to native code with LLVM (the default)\n"                \
+  "  --executor=reference\n"                                                                          \
+  "                    run traced graphs on the reference executor (slow, simple, the oracle)\n"      \
+  "  --check-jit       run every graph both ways and stop if they disagree (f32: 1e-4 relative\n"     \
+  "                    to the output's largest magnitude; f64: 1e-9)\n"                               \
+  "  --threads=N       threads for large loops (default: every core)\n"                              \
+  "  --log-jit         report each graph's compile time on stderr\n"
+
+/// Consumes one backend option (see BACKEND_HELP); false if `a` is not one.
+bool backendOption(const std::string &a, std::string &error) {
+  jit::Options &o = jit::options();
+  if (a == "--executor=jit") o.enabled = true;
+  else if (a == "--executor=reference") o.enabled = false;
+  else if (a.rfind("--executor=", 0) == 0) error = "unknown executor `" + a.substr(11) + "`; it is jit or reference";
+  else if (a == "--check-jit") o.check = true;
+  else if (a == "--log-jit") o.reportCompileTime = true;
+  else if (a.rfind("--threads=", 0) == 0) {
+    std::string n = a.substr(10);
+    if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) < 1)
+      error = "`--threads` needs a positive number, got `" + n + "`";
+    else o.threads = std::stoi(n);
+  } else return false;
+  return true;
+}
+
 int cmdRun(const std::vector<std::string> &args);
 int cmdTest(const std::vector<std::string> &args);
 int cmdRepl(const std::vector<std::string> &args);
@@ -65,17 +93,22 @@ const Subcommand Subcommands[] = {
      "  --emit=ast-tree   print the AST as an S-expression with line:col of every node\n"
      "  --emit=ir         run, and print the IR of each function as it is traced\n"
      "  --emit=ir-grad    run, and print each gradient graph after autodiff and simplification\n"
-     "  --emit=llvm       the LLVM IR (not built yet)\n"
+     "  --emit=llvm       run, and print the optimised LLVM IR of each compiled graph\n"
      "  --eager           run every tensor op at once instead of tracing functions\n"
-     "  --log-compiles    report each trace on stderr, and which argument caused a retrace\n",
+     "  --log-compiles    report each trace on stderr, and which argument caused a retrace\n"
+     BACKEND_HELP,
      cmdRun},
     {"test", "run test blocks and expected-error files",
-     "usage: zy test [--eager] [PATHS...]\n"
+     "usage: zy test [--eager] [BACKEND OPTIONS] [PATHS...]\n"
      "\n"
      "Runs every `.zy` file under PATHS (default: the current directory). A file with\n"
      "`# expect error: LINE:COL: MESSAGE` comments passes when compiling it reports exactly\n"
      "those errors, each at LINE:COL with a message containing MESSAGE. Prints\n"
-     "`N passed, N failed` and exits 1 if any failed.\n",
+     "`N passed, N failed` and exits 1 if any failed.\n"
+     "\n"
+     "options:\n"
+     "  --eager           run every tensor op at once instead of tracing functions\n"
+     BACKEND_HELP,
      cmdTest},
     {"repl", "an interactive session", "usage: zy repl\n", cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
@@ -138,6 +171,9 @@ int cmdRun(const std::vector<std::string> &args) {
     else if (a == "--help" || a == "-h") return cmdHelp({"run"});
     else if (a == "--eager") eager = true;
     else if (a == "--log-compiles") logCompiles = true;
+    else if (std::string error; backendOption(a, error)) {
+      if (!error.empty()) return usageError(error, "run");
+    }
     else if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy run`", "run");
     else if (file.empty()) file = a;
     else return usageError("`zy run` takes one FILE; put program arguments after `--`", "run");
@@ -159,13 +195,14 @@ int cmdRun(const std::vector<std::string> &args) {
     std::cout << ast::dumpModule(*module, true);
     return ExitOk;
   }
-  if (!emit.empty() && emit != "ir" && emit != "ir-grad") return notBuiltYet(("the `" + emit + "` stage").c_str());
+  jit::options().emitLlvm = emit == "llvm";
 
   std::vector<std::string> programArgs;
   if (i < args.size()) programArgs.assign(args.begin() + i + 1, args.end());
   interp::Interpreter interpreter;
   interpreter.setArgs(programArgs);
   interpreter.tracer.options.enabled = !eager;
+  if (eager) jit::options().enabled = false; // op by op, and gradients on the reference executor
   interpreter.tracer.options.logCompiles = logCompiles;
   interpreter.tracer.options.emitIr = emit == "ir";
   interpreter.tracer.options.emitGradIr = emit == "ir-grad";
@@ -221,9 +258,14 @@ int cmdTest(const std::vector<std::string> &args) {
       eager = true;
       continue;
     }
+    if (std::string error; backendOption(a, error)) {
+      if (!error.empty()) return usageError(error, "test");
+      continue;
+    }
     if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy test`", "test");
     collectZyFiles(a, files, missing);
   }
+  if (eager) jit::options().enabled = false; // op by op, and gradients on the reference executor
   if (files.empty() && missing.empty()) collectZyFiles(".", files, missing);
   for (const std::string &m : missing) std::cerr << "zy: error: no such file or directory `" << m << "`\n";
   if (!missing.empty()) return ExitUsage;

@@ -1,0 +1,24 @@
+// Codegen.h: the LLVM IR of a plan's kernels, one function per Kernel step.
+//
+// Each kernel is `void PREFIX_kN(ptr slots, i64 begin, i64 end)`: slots is the run's
+// table of buffer addresses (Plan::slots order); [begin, end) bounds the outermost loop
+// when the step's parallelExtent is not 0, so threads can share it.
+#pragma once
+
+#include "jit/Plan.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <memory>
+#include <string>
+
+namespace zy::jit {
+
+/// The name of kernel `index`'s function in its module.
+std::string kernelName(const std::string &prefix, int index);
+
+/// Adds the functions of every kernel of `plan` to `module`.
+void generateKernels(const Plan &plan, llvm::Module &module, const std::string &prefix);
+
+} // namespace zy::jit

@@ -1,0 +1,151 @@
+// Engine.cpp: one LLJIT for the process, built on first use (see Engine.h).
+//
+// Generated code calls three kinds of outside functions: libm (tanhf, erff, log1pf),
+// glibc's vector math library libmvec (_ZGVdN8v_expf and friends, which the loop
+// vectoriser substitutes for exp, log, sin, ... when it widens a loop), and the runtime's
+// zy_rt_* functions linked into this binary. A generator over the process's symbols finds
+// them all, so libmvec is loaded into the process here.
+#include "jit/Engine.h"
+
+#include "runtime/Math.h"
+
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/Mangling.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/DynamicLibrary.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include <mutex>
+#include <stdexcept>
+
+namespace zy::jit {
+
+namespace {
+
+std::string message(llvm::Error error) {
+  std::string text;
+  llvm::raw_string_ostream out(text);
+  out << error;
+  return text;
+}
+
+template <typename T> T check(llvm::Expected<T> value, const char *what) {
+  if (!value) throw std::runtime_error(std::string(what) + ": " + message(value.takeError()));
+  return std::move(*value);
+}
+
+struct Jit {
+  std::unique_ptr<llvm::orc::LLJIT> lljit;
+  std::unique_ptr<llvm::TargetMachine> machine; // for the optimiser's cost model
+  std::mutex mutex;                             // LLJIT is thread-safe; the optimiser setup is not shared
+
+  Jit() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    std::string error;
+    llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &error); // vector math, if present
+    auto builder = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host CPU");
+    builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    machine = check(builder.createTargetMachine(), "creating the target machine");
+    lljit = check(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder).create(), "starting the JIT");
+    const llvm::DataLayout &layout = lljit->getDataLayout();
+    llvm::orc::JITDylib &dylib = lljit->getMainJITDylib();
+    dylib.addGenerator(check(
+        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(layout.getGlobalPrefix()), "finding symbols"));
+    // The runtime is linked statically, so its symbols are not in the process's dynamic
+    // table: name them here.
+    llvm::orc::MangleAndInterner mangle(lljit->getExecutionSession(), layout);
+    llvm::orc::SymbolMap runtime;
+    auto add = [&](const char *name, auto *fn) {
+      runtime[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported};
+    };
+    add("zy_rt_erf_inv", &zy_rt_erf_inv);
+    if (auto error = dylib.define(llvm::orc::absoluteSymbols(std::move(runtime))))
+      throw std::runtime_error("defining the runtime's symbols: " + message(std::move(error)));
+  }
+};
+
+// Never destroyed: compiled graphs held by static caches release their code at exit,
+// after any static Jit would be gone.
+Jit &jit() {
+  static Jit *instance = new Jit;
+  return *instance;
+}
+
+class Linked : public LinkedModule {
+public:
+  llvm::orc::ResourceTrackerSP tracker;
+  ~Linked() override {
+    if (tracker) llvm::consumeError(tracker->remove());
+  }
+};
+
+void optimise(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder passes(&machine, tuning);
+  llvm::TargetLibraryInfoImpl library(llvm::Triple(module.getTargetTriple()));
+  library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
+                                             llvm::Triple(module.getTargetTriple()));
+  fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
+  passes.registerModuleAnalyses(mam);
+  passes.registerCGSCCAnalyses(cgam);
+  passes.registerFunctionAnalyses(fam);
+  passes.registerLoopAnalyses(lam);
+  passes.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager pipeline = passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  pipeline.run(module, mam);
+}
+
+} // namespace
+
+std::unique_ptr<llvm::Module> newModule(llvm::LLVMContext &context, const std::string &name) {
+  Jit &j = jit();
+  auto module = std::make_unique<llvm::Module>(name, context);
+  module->setDataLayout(j.lljit->getDataLayout());
+  module->setTargetTriple(j.lljit->getTargetTriple().str());
+  return module;
+}
+
+std::unique_ptr<LinkedModule> link(std::unique_ptr<llvm::LLVMContext> context, std::unique_ptr<llvm::Module> module,
+                                   const std::vector<std::string> &names, bool keepIr) {
+  Jit &j = jit();
+  std::string problems;
+  llvm::raw_string_ostream problemStream(problems);
+  if (llvm::verifyModule(*module, &problemStream))
+    throw std::runtime_error("the generated LLVM IR is invalid: " + problems);
+  {
+    std::lock_guard<std::mutex> lock(j.mutex);
+    optimise(*module, *j.machine);
+  }
+  auto linked = std::make_unique<Linked>();
+  if (keepIr) {
+    llvm::raw_string_ostream out(linked->llvmIr);
+    module->print(out, nullptr);
+  }
+  llvm::orc::JITDylib &dylib = j.lljit->getMainJITDylib();
+  linked->tracker = dylib.createResourceTracker();
+  llvm::orc::ThreadSafeModule tsm(std::move(module), std::move(context));
+  if (auto error = j.lljit->addIRModule(linked->tracker, std::move(tsm)))
+    throw std::runtime_error("adding a module to the JIT: " + message(std::move(error)));
+  for (const std::string &name : names) {
+    auto address = check(j.lljit->lookup(dylib, name), "linking generated code");
+    linked->symbols.push_back(address.toPtr<void *>());
+  }
+  return linked;
+}
+
+} // namespace zy::jit

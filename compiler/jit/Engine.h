@@ -1,0 +1,29 @@
+// Engine.h: the process's one LLJIT: optimises modules for the host CPU and links them.
+#pragma once
+
+#include <llvm/IR/Module.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zy::jit {
+
+/// A module linked into the process: the addresses of its named functions. Destroying
+/// it removes its code.
+class LinkedModule {
+public:
+  virtual ~LinkedModule() = default;
+  std::vector<void *> symbols;
+  std::string llvmIr; // the optimised IR, when asked for
+};
+
+/// Prepares a new module for the host (triple, data layout).
+std::unique_ptr<llvm::Module> newModule(llvm::LLVMContext &context, const std::string &name);
+
+/// Optimises `module` (O2 for the host CPU, vector math from glibc's libmvec), links it,
+/// and looks up `names`. Throws std::runtime_error if LLVM fails.
+std::unique_ptr<LinkedModule> link(std::unique_ptr<llvm::LLVMContext> context, std::unique_ptr<llvm::Module> module,
+                                   const std::vector<std::string> &names, bool keepIr);
+
+} // namespace zy::jit

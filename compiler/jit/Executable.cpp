@@ -1,0 +1,480 @@
+// Executable.cpp: compiling a plan and running its steps (see Jit.h).
+//
+// A run fills the slot table (inputs, outputs, arena offsets, literals), then runs the
+// steps in order: generated kernels (large ones split over the cores), BLAS calls for
+// matmul, scans as loops over their compiled bodies, and the runtime's random numbers
+// and scatter-add.
+#include "jit/Jit.h"
+
+#include "ir/Executor.h"
+#include "ir/OpTable.h"
+#include "jit/Codegen.h"
+#include "jit/Engine.h"
+#include "jit/Plan.h"
+#include "jit/ThreadPool.h"
+#include "runtime/Random.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace zy::jit {
+
+using ir::Graph;
+using ir::Node;
+using ir::Op;
+
+Options &options() {
+  static Options instance;
+  return instance;
+}
+
+namespace {
+
+std::atomic<int64_t> CompileMicros{0};
+
+using KernelFn = void (*)(void **slots, int64_t begin, int64_t end);
+
+/// Loops smaller than this many elements run on one thread: waking a worker costs more.
+constexpr int64_t ParallelThreshold = 1 << 16;
+
+int threadCount() {
+  int n = options().threads;
+  return n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+struct FreeDeleter {
+  void operator()(void *p) const { std::free(p); }
+};
+using ArenaBuffer = std::unique_ptr<char, FreeDeleter>;
+
+class Compiled final : public Executable {
+public:
+  explicit Compiled(const Graph &graph) : G(withoutLiterals(graph)) {
+    auto start = std::chrono::steady_clock::now();
+    P = makePlan(G);
+    P.graph = &G;
+    for (const Step &step : P.steps)
+      if (step.kind == Step::Scan) Bodies[step.node] = std::static_pointer_cast<const Compiled>(compile(*G.nodes[step.node].attrs.body));
+    if (!P.kernels.empty()) {
+      static std::atomic<int> counter{0};
+      std::string prefix = "zy_g" + std::to_string(counter++);
+      auto context = std::make_unique<llvm::LLVMContext>();
+      auto module = newModule(*context, prefix);
+      generateKernels(P, *module, prefix);
+      std::vector<std::string> names;
+      for (size_t k = 0; k < P.kernels.size(); ++k) names.push_back(kernelName(prefix, static_cast<int>(k)));
+      Code = link(std::move(context), std::move(module), names, true);
+      for (void *symbol : Code->symbols) Kernels.push_back(reinterpret_cast<KernelFn>(symbol));
+    }
+    Millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    CompileMicros += static_cast<int64_t>(Millis * 1000);
+    if (options().emitLlvm && Code) std::cout << Code->llvmIr;
+    if (options().reportCompileTime)
+      std::cerr << "zy: compiled a graph of " << G.nodes.size() << " nodes (" << P.kernels.size() << " kernels) in "
+                << Millis << " ms\n";
+  }
+
+  std::vector<Tensor> run(const Graph &source, const std::vector<Tensor> &inputs) const override {
+    if (source.nodes.size() != G.nodes.size()) throw std::invalid_argument("running compiled code on another graph");
+    if (inputs.size() != G.inputs.size())
+      throw std::invalid_argument("the graph takes " + std::to_string(G.inputs.size()) + " inputs, got " +
+                                  std::to_string(inputs.size()));
+    std::vector<const void *> in;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const Node &node = G.nodes[G.inputs[i]];
+      const Tensor &t = inputs[i];
+      if (t.isTraced() || t.dtype() != node.dtype || t.shape() != node.shape)
+        throw std::invalid_argument("input " + std::to_string(i) + " should be " + typeString(node.dtype, node.shape) +
+                                    ", got " + typeString(t.dtype(), t.shape()));
+      in.push_back(t.size() ? t.data<uint8_t>() : nullptr);
+    }
+    std::vector<Tensor> outputs;
+    std::vector<void *> out;
+    for (int id : G.outputs) {
+      outputs.emplace_back(G.nodes[id].dtype, G.nodes[id].shape);
+      out.push_back(outputs.back().size() ? outputs.back().mutableData<uint8_t>() : nullptr);
+    }
+    runRaw(source, in.data(), out.data());
+    return outputs;
+  }
+
+  /// Runs on raw buffers, row-major and typed as the graph's inputs and outputs, with
+  /// the literals of `source`.
+  void runRaw(const Graph &source, const void *const *inputs, void *const *outputs) const {
+    ArenaBuffer arena = takeArena();
+    std::vector<void *> slots(P.slots.size());
+    for (size_t s = 0; s < P.slots.size(); ++s) {
+      const Slot &slot = P.slots[s];
+      switch (slot.kind) {
+      case Slot::Input: slots[s] = const_cast<void *>(inputs[slot.index]); break;
+      case Slot::Output: slots[s] = outputs[slot.index]; break;
+      case Slot::Arena: slots[s] = arena.get() + slot.index; break;
+      case Slot::Literal: {
+        const Tensor &t = *source.nodes[slot.node].attrs.literal;
+        slots[s] = t.size() ? const_cast<uint8_t *>(t.data<uint8_t>()) : nullptr;
+        break;
+      }
+      }
+    }
+    for (const Step &step : P.steps) runStep(source, step, slots.data(), outputs);
+    giveArena(std::move(arena));
+  }
+
+  const std::string &llvmIr() const override {
+    static const std::string none;
+    return Code ? Code->llvmIr : none;
+  }
+  size_t arenaBytes() const override { return P.arenaBytes; }
+  double compileMillis() const override { return Millis; }
+
+private:
+  Graph G;
+  Plan P;
+  std::unique_ptr<LinkedModule> Code;
+  std::vector<KernelFn> Kernels;
+  std::map<int, std::shared_ptr<const Compiled>> Bodies;
+  double Millis = 0;
+  mutable std::mutex ArenaMutex;
+  mutable std::vector<ArenaBuffer> Arenas; // reused between runs, one per concurrent run
+
+  ArenaBuffer takeArena() const {
+    {
+      std::lock_guard<std::mutex> lock(ArenaMutex);
+      if (!Arenas.empty()) {
+        ArenaBuffer a = std::move(Arenas.back());
+        Arenas.pop_back();
+        return a;
+      }
+    }
+    void *p = std::aligned_alloc(64, std::max<size_t>(64, (P.arenaBytes + 63) / 64 * 64));
+    if (!p) throw std::runtime_error("out of memory: a run needs " + std::to_string(P.arenaBytes) + " bytes of scratch");
+    return ArenaBuffer(static_cast<char *>(p));
+  }
+  void giveArena(ArenaBuffer a) const {
+    std::lock_guard<std::mutex> lock(ArenaMutex);
+    if (Arenas.size() < 8) Arenas.push_back(std::move(a));
+  }
+
+  void *slotOf(void **slots, int node) const { return slots[P.slotOf[node]]; }
+
+  /// The graph with its literals' tensors dropped (their types stay): code reads them
+  /// from the graph it runs, and a cache must not keep large tensors alive.
+  static Graph withoutLiterals(Graph g) {
+    for (Node &node : g.nodes) {
+      if (node.op == Op::Literal) node.attrs.literal = nullptr;
+      if (node.attrs.body) node.attrs.body = std::make_shared<const Graph>(withoutLiterals(*node.attrs.body));
+    }
+    return g;
+  }
+
+  void runStep(const Graph &source, const Step &step, void **slots, void *const *outputs) const {
+    const Node &node = G.nodes[step.node];
+    switch (step.kind) {
+    case Step::Kernel: {
+      KernelFn fn = Kernels[step.kernel];
+      int64_t count = elementCount(node.shape).value_or(0);
+      if (node.op == Op::ReduceSum || node.op == Op::ReduceMax || node.op == Op::ReduceMin || node.op == Op::ArgMax)
+        count = elementCount(G.nodes[node.operands[0]].shape).value_or(0);
+      if (step.parallelExtent > 1 && count >= ParallelThreshold)
+        parallelFor(step.parallelExtent, threadCount(), [&](int64_t b, int64_t e) { fn(slots, b, e); });
+      else
+        fn(slots, 0, step.parallelExtent);
+      return;
+    }
+    case Step::MatMul: return matmul(step, slots);
+    case Step::Scan: return scan(*source.nodes[step.node].attrs.body, step, slots);
+    case Step::Random: {
+      const int32_t *words = static_cast<const int32_t *>(slotOf(slots, node.operands[0]));
+      uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
+      int64_t n = elementCount(node.shape).value_or(0);
+      if (node.dtype == DType::F32) zy_rt_random_uniform_f32(key, n, static_cast<float *>(slotOf(slots, step.node)));
+      else zy_rt_random_uniform_f64(key, n, static_cast<double *>(slotOf(slots, step.node)));
+      return;
+    }
+    case Step::ScatterAdd: return scatterAdd(step, slots);
+    case Step::Copy: {
+      size_t bytes = bytesOf(node);
+      if (bytes) std::memcpy(outputs[step.output], slotOf(slots, step.node), bytes);
+      return;
+    }
+    }
+  }
+
+  void matmul(const Step &step, void **slots) const {
+    const Node &node = G.nodes[step.node];
+    const Node &an = G.nodes[node.operands[0]], &bn = G.nodes[node.operands[1]];
+    size_t rank = node.shape.size();
+    int64_t n = an.shape[rank - 2], k = an.shape[rank - 1], m = bn.shape[rank - 1];
+    int64_t batches = 1;
+    for (size_t i = 0; i + 2 < rank; ++i) batches *= node.shape[i];
+    void *a = slotOf(slots, step.a.node), *b = slotOf(slots, step.b.node), *c = slotOf(slots, step.node);
+    if (n * m == 0) return;
+    if (k == 0) {
+      std::memset(c, 0, bytesOf(node));
+      return;
+    }
+    switch (node.dtype) {
+    case DType::F32: return gemm<float>(static_cast<float *>(a), static_cast<float *>(b), static_cast<float *>(c), batches, n, k, m, step);
+    case DType::F64: return gemm<double>(static_cast<double *>(a), static_cast<double *>(b), static_cast<double *>(c), batches, n, k, m, step);
+    case DType::I32: return integerMatmul(static_cast<int32_t *>(a), static_cast<int32_t *>(b), static_cast<int32_t *>(c), batches, n, k, m, step);
+    default: throw std::invalid_argument("matmul of bool tensors");
+    }
+  }
+
+  template <typename T>
+  static void gemm(const T *a, const T *b, T *c, int64_t batches, int64_t n, int64_t k, int64_t m, const Step &step) {
+    // Row-major: A is n×k (stored k×n when transposed), B is k×m (stored m×k).
+    CBLAS_TRANSPOSE ta = step.a.transposed ? CblasTrans : CblasNoTrans;
+    CBLAS_TRANSPOSE tb = step.b.transposed ? CblasTrans : CblasNoTrans;
+    int lda = static_cast<int>(step.a.transposed ? n : k), ldb = static_cast<int>(step.b.transposed ? k : m);
+    for (int64_t batch = 0; batch < batches; ++batch) {
+      const T *ab = a + batch * n * k, *bb = b + batch * k * m;
+      T *cb = c + batch * n * m;
+      if (n == 1) {
+        // A row times B: y = op(B)ᵀ x with GEMV, much faster than GEMM at one row.
+        if constexpr (std::is_same_v<T, float>)
+          cblas_sgemv(CblasRowMajor, step.b.transposed ? CblasNoTrans : CblasTrans, step.b.transposed ? m : k,
+                      step.b.transposed ? k : m, 1.0f, bb, ldb, ab, 1, 0.0f, cb, 1);
+        else
+          cblas_dgemv(CblasRowMajor, step.b.transposed ? CblasNoTrans : CblasTrans, step.b.transposed ? m : k,
+                      step.b.transposed ? k : m, 1.0, bb, ldb, ab, 1, 0.0, cb, 1);
+        continue;
+      }
+      if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, ta, tb, n, m, k, 1.0f, ab, lda, bb, ldb, 0.0f, cb, m);
+      else
+        cblas_dgemm(CblasRowMajor, ta, tb, n, m, k, 1.0, ab, lda, bb, ldb, 0.0, cb, m);
+    }
+  }
+
+  // i32 products accumulate in int64 and saturate, as the reference kernel's doubles do
+  // for every sum that fits 2^53.
+  static void integerMatmul(const int32_t *a, const int32_t *b, int32_t *c, int64_t batches, int64_t n, int64_t k,
+                            int64_t m, const Step &step) {
+    for (int64_t batch = 0; batch < batches; ++batch)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < m; ++j) {
+          int64_t sum = 0;
+          for (int64_t p = 0; p < k; ++p) {
+            int64_t x = step.a.transposed ? a[batch * n * k + p * n + i] : a[batch * n * k + i * k + p];
+            int64_t y = step.b.transposed ? b[batch * k * m + j * k + p] : b[batch * k * m + p * m + j];
+            sum += x * y;
+          }
+          sum = std::clamp<int64_t>(sum, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+          c[batch * n * m + i * m + j] = static_cast<int32_t>(sum);
+        }
+  }
+
+  void scan(const Graph &sourceBody, const Step &step, void **slots) const {
+    const Node &node = G.nodes[step.node];
+    const Graph &body = *node.attrs.body;
+    const Compiled &compiled = *Bodies.at(step.node);
+    size_t nc = static_cast<size_t>(node.attrs.carries), nx = static_cast<size_t>(node.attrs.sequences);
+    const std::vector<int> &results = P.scanResultSlots[step.node];
+    int64_t steps = G.nodes[node.operands[nc]].shape[0];
+    // Carries ping-pong between two buffers each; the final ones are copied out.
+    std::vector<std::vector<char>> current(nc), next(nc);
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
+      current[i].resize(std::max<size_t>(bytes, 1));
+      next[i].resize(std::max<size_t>(bytes, 1));
+      if (bytes) std::memcpy(current[i].data(), slotOf(slots, node.operands[i]), bytes);
+    }
+    std::vector<const void *> in(node.operands.size());
+    std::vector<void *> out(body.outputs.size());
+    for (size_t i = nc + nx; i < node.operands.size(); ++i) in[i] = slotOf(slots, node.operands[i]);
+    for (int64_t t = 0; t < steps; ++t) {
+      for (size_t i = 0; i < nc; ++i) {
+        in[i] = current[i].data();
+        out[i] = next[i].data();
+      }
+      for (size_t j = 0; j < nx; ++j) {
+        size_t stepBytes = bytesOf(body.nodes[body.inputs[nc + j]]);
+        in[nc + j] = static_cast<const char *>(slotOf(slots, node.operands[nc + j])) + t * stepBytes;
+      }
+      for (size_t k = nc; k < body.outputs.size(); ++k) {
+        size_t yBytes = bytesOf(body.nodes[body.outputs[k]]);
+        out[k] = static_cast<char *>(slots[results[k]]) + t * yBytes;
+      }
+      compiled.runRaw(sourceBody, in.data(), out.data());
+      std::swap(current, next);
+    }
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
+      if (bytes) std::memcpy(slots[results[i]], current[i].data(), bytes);
+    }
+  }
+
+  template <typename T>
+  static void scatterAddTyped(const T *base, const int32_t *idx, const T *updates, T *out, int64_t outer,
+                              int64_t length, int64_t inner, int64_t count) {
+    std::memcpy(out, base, sizeof(T) * outer * length * inner);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < count; ++j) {
+        int64_t at = idx[j];
+        if (at < 0 || at >= length) continue; // dropped, as the reference kernel does
+        T *dst = out + (o * length + at) * inner;
+        const T *src = updates + (o * count + j) * inner;
+        for (int64_t i = 0; i < inner; ++i) {
+          if constexpr (std::is_same_v<T, int32_t>)
+            dst[i] = static_cast<int32_t>(std::clamp<int64_t>(int64_t(dst[i]) + src[i], std::numeric_limits<int32_t>::min(),
+                                                              std::numeric_limits<int32_t>::max()));
+          else
+            dst[i] += src[i];
+        }
+      }
+  }
+
+  void scatterAdd(const Step &step, void **slots) const {
+    const Node &node = G.nodes[step.node];
+    const Shape &shape = node.shape;
+    int64_t axis = node.attrs.axis;
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= shape[i];
+    for (size_t i = axis + 1; i < shape.size(); ++i) inner *= shape[i];
+    int64_t count = elementCount(G.nodes[node.operands[1]].shape).value_or(0);
+    const void *base = slotOf(slots, node.operands[0]), *updates = slotOf(slots, node.operands[2]);
+    const int32_t *idx = static_cast<const int32_t *>(slotOf(slots, node.operands[1]));
+    void *out = slotOf(slots, step.node);
+    if (bytesOf(node) == 0) return;
+    switch (node.dtype) {
+    case DType::F32: return scatterAddTyped(static_cast<const float *>(base), idx, static_cast<const float *>(updates), static_cast<float *>(out), outer, shape[axis], inner, count);
+    case DType::F64: return scatterAddTyped(static_cast<const double *>(base), idx, static_cast<const double *>(updates), static_cast<double *>(out), outer, shape[axis], inner, count);
+    case DType::I32: return scatterAddTyped(static_cast<const int32_t *>(base), idx, static_cast<const int32_t *>(updates), static_cast<int32_t *>(out), outer, shape[axis], inner, count);
+    default: throw std::invalid_argument("scatter_add of bool tensors");
+    }
+  }
+};
+
+/// A graph's structure as text: equal for graphs that compile to the same code (a
+/// literal's values are read at run time, so only its type counts).
+void describe(const Graph &g, std::string &out) {
+  auto list = [&](const std::vector<int64_t> &v) {
+    for (int64_t x : v) out += std::to_string(x) + ",";
+    out += ';';
+  };
+  for (const Node &n : g.nodes) {
+    out += std::to_string(static_cast<int>(n.op)) + ":" + typeString(n.dtype, n.shape) + "(";
+    for (int o : n.operands) out += std::to_string(o) + ",";
+    out += ")";
+    const ir::Attrs &a = n.attrs;
+    out += std::to_string(static_cast<int>(a.dtype)) + (a.keepdims ? "k" : "") + ";";
+    for (const auto *v : {&a.axes, &a.shape, &a.perm, &a.starts, &a.stops, &a.steps, &a.lo, &a.hi}) list(*v);
+    out += std::to_string(a.axis) + ";" + std::to_string(a.index) + ";" + std::to_string(a.carries) + ";" +
+           std::to_string(a.sequences) + ";";
+    char value[32];
+    std::snprintf(value, sizeof value, "%a;", a.value);
+    out += value;
+    if (a.body) {
+      out += "{";
+      describe(*a.body, out);
+      out += "}";
+    }
+    out += "\n";
+  }
+  out += "in:";
+  for (int i : g.inputs) out += std::to_string(i) + ",";
+  out += "out:";
+  for (int o : g.outputs) out += std::to_string(o) + ",";
+}
+
+/// Roughly the element operations a graph does (a matmul counts its multiply-adds; a
+/// scan its body's work once per step), to tell the graphs worth compiling at once.
+double work(const Graph &g) {
+  double total = 0;
+  for (const Node &n : g.nodes) {
+    double count = static_cast<double>(elementCount(n.shape).value_or(0));
+    if (n.op == Op::MatMul) count *= static_cast<double>(g.nodes[n.operands[0]].shape.back());
+    if (n.op == Op::Scan) count = work(*n.attrs.body) * static_cast<double>(g.nodes[n.operands[n.attrs.carries]].shape[0]);
+    total += count;
+  }
+  return total;
+}
+
+/// About what the reference executor does in the time a compile takes.
+constexpr double CompileWorthWork = 2e6;
+
+/// Compares the JIT's outputs with the reference executor's (Options::check).
+void compareWithReference(const Graph &graph, const std::vector<Tensor> &inputs, const std::vector<Tensor> &got) {
+  std::vector<Tensor> want = ir::execute(graph, inputs);
+  for (size_t k = 0; k < want.size(); ++k) {
+    const Tensor &w = want[k], &g = got[k];
+    double scale = 1;
+    for (int64_t i = 0; i < w.size(); ++i)
+      if (std::isfinite(w.get(i))) scale = std::max(scale, std::fabs(w.get(i)));
+    double tolerance = w.dtype() == DType::F64 ? 1e-9 : options().checkTolerance;
+    for (int64_t i = 0; i < w.size(); ++i) {
+      double a = w.get(i), b = g.get(i);
+      bool same = (std::isnan(a) && std::isnan(b)) || a == b ||
+                  (isFloat(w.dtype()) && std::fabs(a - b) <= tolerance * scale);
+      if (!same) {
+        std::string nodeText = ir::printGraph(graph);
+        throw std::runtime_error("the JIT and the reference executor disagree on output " + std::to_string(k) +
+                                 " (" + typeString(w.dtype(), w.shape()) + "), element " + std::to_string(i) + ": " +
+                                 std::to_string(b) + " vs " + std::to_string(a) + "\n" + nodeText);
+      }
+    }
+  }
+}
+
+} // namespace
+
+std::shared_ptr<const Executable> compile(const Graph &graph) { return std::make_shared<Compiled>(graph); }
+
+double totalCompileMillis() { return static_cast<double>(CompileMicros.load()) / 1000.0; }
+
+std::vector<Tensor> run(const Graph &graph, const std::vector<Tensor> &inputs, std::shared_ptr<const Executable> *cache) {
+  if (!options().enabled) return ir::execute(graph, inputs);
+  std::shared_ptr<const Executable> exe = cache ? *cache : nullptr;
+  if (!exe) {
+    // Graphs from call sites without a cache of their own (a gradient taken in host
+    // code, say) are looked up by structure, so a loop does not recompile each time.
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<const Executable>> byStructure;
+    static std::map<std::string, bool> unsupported;
+    static std::map<std::string, int> seen;
+    std::string key;
+    describe(graph, key);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (unsupported.count(key)) return ir::execute(graph, inputs);
+      auto found = byStructure.find(key);
+      if (found != byStructure.end()) exe = found->second;
+      else if (!options().check && seen[key]++ == 0 && work(graph) < CompileWorthWork) {
+        if (seen.size() > 4096) seen.clear();
+        return ir::execute(graph, inputs);
+      }
+    }
+    if (!exe) {
+      try {
+        exe = compile(graph);
+      } catch (const Unsupported &e) {
+        if (options().reportCompileTime) std::cerr << "zy: runs on the reference executor: " << e.what() << "\n";
+        std::lock_guard<std::mutex> lock(mutex);
+        unsupported[key] = true;
+        return ir::execute(graph, inputs);
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      if (byStructure.size() >= 256) byStructure.erase(byStructure.begin());
+      byStructure[key] = exe;
+    }
+    if (cache) *cache = exe;
+  }
+  std::vector<Tensor> outputs = exe->run(graph, inputs);
+  if (options().check) compareWithReference(graph, inputs, outputs);
+  return outputs;
+}
+
+} // namespace zy::jit
