@@ -17,6 +17,7 @@
 #include "interp/Trees.h"
 #include "runtime/Random.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace zy::interp {
@@ -65,6 +66,12 @@ void installCore(Env &env) {
     for (size_t i = 0; i < a.positional.size(); ++i) line += (i ? " " : "") + toDisplayString(a.positional[i]);
     in.write(line + "\n");
     return Value::none();
+  });
+  // Seconds on a monotonic clock from an arbitrary start: differences time things.
+  env.defineBuiltin("clock", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {});
+    auto now = std::chrono::steady_clock::now().time_since_epoch();
+    return Value::real(std::chrono::duration<double>(now).count());
   });
   env.defineBuiltin("len", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x"});

@@ -286,6 +286,7 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
   }
   Value result = c.body->kind == ExprKind::Block ? evalBlock(c.body->as<BlockExpr>(), env) : eval(*c.body, env);
   if (c.returnType) checkAnnotation(*this, result, *c.returnType, c.body->span, &shapeVars);
+  env->finished = true;
   return result;
 }
 
@@ -372,6 +373,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
         auto inner = std::make_shared<Env>(env);
         bindPattern(*f.pattern, Value::integer(i), inner, true);
         evalBlock(*f.body, inner);
+        inner->finished = true;
       }
       return {};
     }
@@ -396,6 +398,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
       auto inner = std::make_shared<Env>(env);
       bindPattern(*f.pattern, items[i], inner, true);
       evalBlock(*f.body, inner);
+      inner->finished = true;
       if (bar) bar->update(static_cast<int64_t>(i + 1));
     }
     if (bar) bar->finish();
@@ -429,6 +432,7 @@ Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &out
   Value last;
   bool lastIsValue = false;
   for (const StmtPtr &s : b.stmts) last = exec(*s, env, lastIsValue);
+  env->finished = true;
   return lastIsValue ? last : Value::none();
 }
 

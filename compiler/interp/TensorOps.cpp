@@ -272,6 +272,17 @@ Tensor matmul(Interpreter &in, const Tensor &a0, const Tensor &b0, Span span) {
   bool vecA = a.rank() == 1, vecB = b.rank() == 1;
   if (vecA) a = reshape(in, a, {1, a.shape()[0]}, span);
   if (vecB) b = reshape(in, b, {b.shape()[0], 1}, span);
+  // A stack of matrices times one matrix is one product of the stacked rows: a single
+  // GEMM rather than one per matrix of the stack with the right side copied to each.
+  if (a.rank() > 2 && b.rank() == 2 && a.shape().back() == b.shape()[0]) {
+    Shape rows = a.shape();
+    int64_t k = rows.back(), count = 1;
+    for (size_t i = 0; i + 1 < rows.size(); ++i) count *= rows[i];
+    Tensor flat = emit(in, makeNode(Op::MatMul), {reshape(in, a, {count, k}, span), b}, span);
+    rows.back() = b.shape()[1];
+    Tensor out = reshape(in, flat, rows, span);
+    return vecB ? reshape(in, out, Shape(rows.begin(), rows.end() - 1), span) : out;
+  }
   // Batch dims broadcast; the two matrix dims stay.
   Shape batchA(a.shape().begin(), a.shape().end() - 2), batchB(b.shape().begin(), b.shape().end() - 2);
   std::string error;

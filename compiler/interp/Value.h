@@ -135,6 +135,10 @@ struct Env {
   /// A module's top level: its functions' traces can be cached, since nothing rebinds
   /// what they capture.
   bool moduleScope = false;
+  /// The block or call that made this scope has ended, so nothing can rebind its
+  /// variables any more: a closure whose scopes up to the module's have all ended
+  /// (an optimizer's update, say) means the same at every call, and can be traced.
+  bool finished = false;
 
   explicit Env(std::shared_ptr<Env> p = nullptr) : parent(std::move(p)) {}
   Value *lookup(const std::string &name);

@@ -103,7 +103,13 @@ Value withLeafInfo(Value leaf, const Value &from) {
 }
 
 bool Tracer::cacheable(const Value &f) {
-  if (f.kind == ValueKind::Function) return f.closure->env && f.closure->env->moduleScope;
+  if (f.kind == ValueKind::Function) {
+    for (const interp::Env *e = f.closure->env.get(); e; e = e->parent.get()) {
+      if (e->moduleScope) return true;
+      if (!e->finished) return false;
+    }
+    return false;
+  }
   return f.kind == ValueKind::Builtin && f.builtin->pure;
 }
 

@@ -94,9 +94,10 @@ public:
   static bool wantsTrace(const interp::CallArgs &args);
 
   /// True if a function's traces can be cached: a function defined at the top level of
-  /// a module (nothing can rebind what it captures), a builtin, or a transformation of
-  /// such a function. A closure made inside a function may capture variables that
-  /// change, so its calls run eagerly rather than from a stale trace.
+  /// a module (nothing can rebind what it captures), a closure made by a call that has
+  /// returned (its scopes are finished: an optimizer's update), a builtin, or a
+  /// transformation of such a function. A closure whose defining function is still
+  /// running may capture variables that change, so its calls run eagerly instead.
   static bool cacheable(const Value &f);
 
   /// Traces (or reuses) and runs a call of `callee`: a closure, or a builtin with a
