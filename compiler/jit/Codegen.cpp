@@ -545,9 +545,11 @@ private:
     if (d == DType::Bool) return max ? B.CreateOr(acc, v) : B.CreateAnd(acc, v);
     if (d == DType::I32)
       return B.CreateBinaryIntrinsic(max ? llvm::Intrinsic::smax : llvm::Intrinsic::smin, acc, v);
-    // NaN wins: it is the maximum (and minimum) of anything it appears in.
-    llvm::Value *better = max ? B.CreateFCmpUGT(v, acc) : B.CreateFCmpULT(v, acc);
-    return B.CreateSelect(B.CreateOr(better, isNan(v)), v, acc);
+    // NaN wins: it is the maximum (and minimum) of anything it appears in, so once the
+    // accumulator is NaN it stays so.
+    llvm::Value *better = max ? B.CreateFCmpOGT(v, acc) : B.CreateFCmpOLT(v, acc);
+    better = B.CreateAnd(B.CreateNot(isNan(acc)), B.CreateOr(better, isNan(v)));
+    return B.CreateSelect(better, v, acc);
   }
 
   llvm::Value *finish(Op op, DType d, llvm::Value *acc) {
