@@ -564,20 +564,16 @@ private:
     DType d = node.dtype;
     Op op = node.op;
     bool innerReduced = in.empty() || std::find(axes.begin(), axes.end(), int64_t(in.size()) - 1) != axes.end();
-    if (!innerReduced) {
+    // An i32 sum saturates once, at the end, so it needs the wide register accumulator.
+    bool wideSum = d == DType::I32 && op == Op::ReduceSum;
+    if (!innerReduced && !wideSum) {
       // The innermost axis is kept: walk the input in order, accumulating into the
       // output, whose inner loop is then contiguous (a bias gradient's sum over rows).
       llvm::Value *init = identity(op, d);
-      if (d == DType::I32 && op == Op::ReduceSum) init = B.getInt32(0);
       loops(node.shape, split, [&](const Index &idx) { store(id, idx, init); });
       loops(in, split, [&](const Index &idx) {
         Index out = reducedIndex(node, idx);
-        llvm::Value *acc = load(id, out);
-        if (d == DType::I32 && op == Op::ReduceSum) {
-          store(id, out, saturate(B.CreateAdd(wide(acc), wide(value(x, idx)))));
-          return;
-        }
-        store(id, out, combine(op, d, acc, value(x, idx)));
+        store(id, out, combine(op, d, load(id, out), value(x, idx)));
       });
       return;
     }

@@ -320,21 +320,30 @@ private:
   template <typename T>
   static void scatterAddTyped(const T *base, const int32_t *idx, const T *updates, T *out, int64_t outer,
                               int64_t length, int64_t inner, int64_t count) {
-    std::memcpy(out, base, sizeof(T) * outer * length * inner);
+    // i32 sums are kept in int64 and saturate once, on store, as the reference's doubles do.
+    using Sum = std::conditional_t<std::is_same_v<T, int32_t>, int64_t, T>;
+    int64_t total = outer * length * inner;
+    std::vector<Sum> wide;
+    Sum *sums;
+    if constexpr (std::is_same_v<T, int32_t>) {
+      wide.assign(base, base + total);
+      sums = wide.data();
+    } else {
+      std::memcpy(out, base, sizeof(T) * total);
+      sums = out;
+    }
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t j = 0; j < count; ++j) {
         int64_t at = idx[j];
         if (at < 0 || at >= length) continue; // dropped, as the reference kernel does
-        T *dst = out + (o * length + at) * inner;
+        Sum *dst = sums + (o * length + at) * inner;
         const T *src = updates + (o * count + j) * inner;
-        for (int64_t i = 0; i < inner; ++i) {
-          if constexpr (std::is_same_v<T, int32_t>)
-            dst[i] = static_cast<int32_t>(std::clamp<int64_t>(int64_t(dst[i]) + src[i], std::numeric_limits<int32_t>::min(),
-                                                              std::numeric_limits<int32_t>::max()));
-          else
-            dst[i] += src[i];
-        }
+        for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
       }
+    if constexpr (std::is_same_v<T, int32_t>)
+      for (int64_t i = 0; i < total; ++i)
+        out[i] = static_cast<int32_t>(std::clamp<int64_t>(wide[i], std::numeric_limits<int32_t>::min(),
+                                                          std::numeric_limits<int32_t>::max()));
   }
 
   void scatterAdd(const Step &step, void **slots) const {
