@@ -3,6 +3,7 @@
 
 #include "ir/Builder.h"
 #include "ir/OpTable.h"
+#include "jit/Jit.h"
 
 #include <algorithm>
 #include <numeric>
@@ -97,7 +98,7 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   // Constants fold: an op on concrete tensors runs at once, even inside a trace.
   std::vector<const Tensor *> ptrs;
   for (const Tensor &t : operands) ptrs.push_back(&t);
-  return ir::evaluate(node, ptrs);
+  return jit::evaluateEager(node, ptrs);
 }
 
 

@@ -75,7 +75,7 @@ public:
       generateKernels(P, *module, prefix);
       std::vector<std::string> names;
       for (size_t k = 0; k < P.kernels.size(); ++k) names.push_back(kernelName(prefix, static_cast<int>(k)));
-      Code = link(std::move(context), std::move(module), names, true);
+      Code = link(std::move(context), std::move(module), names, options().emitLlvm);
       for (void *symbol : Code->symbols) Kernels.push_back(reinterpret_cast<KernelFn>(symbol));
     }
     Millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -233,6 +233,7 @@ private:
     }
   }
 
+public:
   template <typename T>
   static void gemm(const T *a, const T *b, T *c, int64_t batches, int64_t n, int64_t k, int64_t m, const Step &step) {
     // Row-major: A is n×k (stored k×n when transposed), B is k×m (stored m×k).
@@ -259,6 +260,7 @@ private:
     }
   }
 
+private:
   // i32 products accumulate in int64 and saturate, as the reference kernel's doubles do
   // for every sum that fits 2^53.
   static void integerMatmul(const int32_t *a, const int32_t *b, int32_t *c, int64_t batches, int64_t n, int64_t k,
@@ -441,6 +443,23 @@ void compareWithReference(const Graph &graph, const std::vector<Tensor> &inputs,
 } // namespace
 
 std::shared_ptr<const Executable> compile(const Graph &graph) { return std::make_shared<Compiled>(graph); }
+
+Tensor evaluateEager(const Node &node, const std::vector<const Tensor *> &operands) {
+  if (!options().enabled || node.op != Op::MatMul || !isFloat(node.dtype)) return ir::evaluate(node, operands);
+  const Tensor &a = *operands[0], &b = *operands[1];
+  size_t rank = node.shape.size();
+  int64_t n = a.shape()[rank - 2], k = a.shape()[rank - 1], m = b.shape()[rank - 1];
+  int64_t batches = 1;
+  for (size_t i = 0; i + 2 < rank; ++i) batches *= node.shape[i];
+  Tensor out(node.dtype, node.shape);
+  if (n * m == 0 || k == 0) return out;
+  Step plain{Step::MatMul};
+  if (node.dtype == DType::F32)
+    Compiled::gemm(a.data<float>(), b.data<float>(), out.mutableData<float>(), batches, n, k, m, plain);
+  else
+    Compiled::gemm(a.data<double>(), b.data<double>(), out.mutableData<double>(), batches, n, k, m, plain);
+  return out;
+}
 
 double totalCompileMillis() { return static_cast<double>(CompileMicros.load()) / 1000.0; }
 
