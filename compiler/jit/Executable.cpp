@@ -75,7 +75,7 @@ public:
       generateKernels(P, *module, prefix);
       std::vector<std::string> names;
       for (size_t k = 0; k < P.kernels.size(); ++k) names.push_back(kernelName(prefix, static_cast<int>(k)));
-      Code = link(std::move(context), std::move(module), names, options().emitLlvm);
+      Code = link(std::move(context), std::move(module), names, options().emitLlvm || options().keepLlvmIr);
       for (void *symbol : Code->symbols) Kernels.push_back(reinterpret_cast<KernelFn>(symbol));
     }
     Millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

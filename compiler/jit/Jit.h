@@ -30,6 +30,7 @@ struct Options {
   bool check = false;          // run every graph on both and compare (tests)
   double checkTolerance = 1e-4; // relative to the largest magnitude of the reference value
   bool emitLlvm = false;       // print each new module's optimised LLVM IR
+  bool keepLlvmIr = false;     // keep it for Executable::llvmIr (set by emitLlvm too)
   bool reportCompileTime = false;
   int threads = 0;             // threads for large loops; 0: the number of cores
 };
@@ -44,7 +45,8 @@ public:
   /// `graph` is the graph compiled, or one of the same structure: literals are read from
   /// it at run time, so graphs that differ only in their literals share code.
   virtual std::vector<Tensor> run(const ir::Graph &graph, const std::vector<Tensor> &inputs) const = 0;
-  /// The optimised LLVM IR of its kernels.
+  /// The optimised LLVM IR of its kernels, if Options::keepLlvmIr or emitLlvm was set
+  /// when it was compiled (keeping it costs a copy of the module as text).
   virtual const std::string &llvmIr() const = 0;
   /// Bytes of scratch memory one run needs (the arena), beside inputs and outputs.
   virtual size_t arenaBytes() const = 0;

@@ -476,7 +476,9 @@ TEST_CASE("jit: iota, constants and literals, as outputs and fused") {
   g.outputs.push_back(lit);
   g.outputs.push_back(b.add(Op::Add, {b.add(Op::Exp, {lit}), lin}));
   std::vector<Tensor> inputs = {sample(F32, {3, 4, 5}, 60), sample(F64, {4, 5}, 61)};
+  jit::options().keepLlvmIr = true;
   auto exe = jit::compile(g);
+  jit::options().keepLlvmIr = false;
   compareRun(g, *exe, inputs, "iota, constants, literals");
   // A graph that differs only in a literal's values runs on the same code.
   Graph other = g;
