@@ -398,6 +398,20 @@ private:
     throw Unsupported(std::string("no code for ") + ir::opInfo(node.op).name);
   }
 
+  /// x ** c for a constant c of 0, 1 or 2 without a call of pow: exactly what pow
+  /// gives (x * x is correctly rounded, as powf(x, 2) is), and a square is common
+  /// (losses, variances, their gradients). Null for any other exponent.
+  llvm::Value *constantPower(int base, int exponent, const Index &idx) {
+    const Node &e = G.nodes[exponent];
+    if (P.materialised[exponent] || e.op != Op::Constant) return nullptr;
+    double c = e.attrs.value;
+    if (c == 0) return constant(e.dtype, 1); // pow(x, 0) is 1, even for NaN
+    if (c == 1) return value(base, idx);
+    if (c != 2) return nullptr;
+    llvm::Value *x = value(base, idx);
+    return B.CreateFMul(x, x);
+  }
+
   /// The value of node `id` at `idx`, computed from its operands (never loaded).
   llvm::Value *compute(int id, const Index &idx) {
     const Node &node = G.nodes[id];
@@ -409,7 +423,10 @@ private:
     case OpKind::Unary:
       if (node.op == Op::Cast) return cast(value(operand(0), idx), dtypeOf(0), node.dtype);
       return unary(node, node.dtype, value(operand(0), idx));
-    case OpKind::Binary: return binary(node, node.dtype, value(operand(0), idx), value(operand(1), idx));
+    case OpKind::Binary:
+      if (node.op == Op::Pow && isFloat(node.dtype))
+        if (auto *power = constantPower(operand(0), operand(1), idx)) return power;
+      return binary(node, node.dtype, value(operand(0), idx), value(operand(1), idx));
     case OpKind::Compare: return comparison(node, dtypeOf(0), value(operand(0), idx), value(operand(1), idx));
     case OpKind::Ternary:
       return B.CreateSelect(value(operand(0), idx), value(operand(1), idx), value(operand(2), idx));
