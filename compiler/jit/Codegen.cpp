@@ -662,9 +662,9 @@ private:
 
 } // namespace
 
-void generateKernels(const Plan &plan, llvm::Module &module, const std::string &prefix) {
+void generateKernels(const Plan &plan, llvm::Module &module, const std::string &prefix, const std::vector<int> &kernels) {
   KernelEmitter emitter(plan, module, prefix);
-  for (size_t k = 0; k < plan.kernels.size(); ++k) emitter.emit(static_cast<int>(k));
+  for (int k : kernels) emitter.emit(k);
 }
 
 } // namespace zy::jit

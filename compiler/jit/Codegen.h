@@ -12,13 +12,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace zy::jit {
 
 /// The name of kernel `index`'s function in its module.
 std::string kernelName(const std::string &prefix, int index);
 
-/// Adds the functions of every kernel of `plan` to `module`.
-void generateKernels(const Plan &plan, llvm::Module &module, const std::string &prefix);
+/// Adds the functions of kernels `kernels` (indices into plan.kernels) to `module`.
+void generateKernels(const Plan &plan, llvm::Module &module, const std::string &prefix, const std::vector<int> &kernels);
 
 } // namespace zy::jit

@@ -24,6 +24,7 @@
 #include <llvm/TargetParser/Host.h>
 
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 namespace zy::jit {
@@ -44,8 +45,7 @@ template <typename T> T check(llvm::Expected<T> value, const char *what) {
 
 struct Jit {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
-  std::unique_ptr<llvm::TargetMachine> machine; // for the optimiser's cost model
-  std::mutex mutex;                             // LLJIT is thread-safe; the optimiser setup is not shared
+  std::optional<llvm::orc::JITTargetMachineBuilder> host; // a target machine per optimiser run
 
   Jit() {
     llvm::InitializeNativeTarget();
@@ -54,8 +54,10 @@ struct Jit {
     llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &error); // vector math, if present
     auto builder = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host CPU");
     builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
-    machine = check(builder.createTargetMachine(), "creating the target machine");
-    lljit = check(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder).create(), "starting the JIT");
+    host = builder;
+    // Two compile threads: a graph's kernels come in two modules, compiled at once.
+    lljit = check(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder).setNumCompileThreads(2).create(),
+                  "starting the JIT");
     const llvm::DataLayout &layout = lljit->getDataLayout();
     llvm::orc::JITDylib &dylib = lljit->getMainJITDylib();
     dylib.addGenerator(check(
@@ -95,7 +97,7 @@ public:
 constexpr const char *Pipeline = "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(loop-rotate,licm),"
                                  "loop(indvars),loop-vectorize,instcombine,simplifycfg),always-inline";
 
-void optimise(llvm::Module &module, llvm::TargetMachine &machine) {
+void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -130,32 +132,40 @@ std::unique_ptr<llvm::Module> newModule(llvm::LLVMContext &context, const std::s
   return module;
 }
 
-std::unique_ptr<LinkedModule> link(std::unique_ptr<llvm::LLVMContext> context, std::unique_ptr<llvm::Module> module,
-                                   const std::vector<std::string> &names, bool keepIr) {
-  Jit &j = jit();
+void optimise(llvm::Module &module) {
   std::string problems;
   llvm::raw_string_ostream problemStream(problems);
-  if (llvm::verifyModule(*module, &problemStream))
-    throw std::runtime_error("the generated LLVM IR is invalid: " + problems);
-  {
-    std::lock_guard<std::mutex> lock(j.mutex);
-    optimise(*module, *j.machine);
-  }
+  if (llvm::verifyModule(module, &problemStream)) throw std::runtime_error("the generated LLVM IR is invalid: " + problems);
+  auto machine = check(jit().host->createTargetMachine(), "creating the target machine");
+  optimiseFor(module, *machine);
+}
 
+std::unique_ptr<LinkedModule> link(std::vector<ModuleInContext> modules, const std::vector<std::string> &names,
+                                   bool keepIr) {
+  Jit &j = jit();
   auto linked = std::make_unique<Linked>();
-  if (keepIr) {
-    llvm::raw_string_ostream out(linked->llvmIr);
-    module->print(out, nullptr);
-  }
   llvm::orc::JITDylib &dylib = j.lljit->getMainJITDylib();
   linked->tracker = dylib.createResourceTracker();
-  llvm::orc::ThreadSafeModule tsm(std::move(module), std::move(context));
-  if (auto error = j.lljit->addIRModule(linked->tracker, std::move(tsm)))
-    throw std::runtime_error("adding a module to the JIT: " + message(std::move(error)));
-  for (const std::string &name : names) {
-    auto address = check(j.lljit->lookup(dylib, name), "linking generated code");
-    linked->symbols.push_back(address.toPtr<void *>());
+  for (ModuleInContext &m : modules) {
+    if (keepIr) {
+      llvm::raw_string_ostream out(linked->llvmIr);
+      m.module->print(out, nullptr);
+    }
+    llvm::orc::ThreadSafeModule tsm(std::move(m.module), std::move(m.context));
+    if (auto error = j.lljit->addIRModule(linked->tracker, std::move(tsm)))
+      throw std::runtime_error("adding a module to the JIT: " + message(std::move(error)));
   }
+  // One lookup of every name, so the modules are compiled concurrently.
+  llvm::orc::ExecutionSession &session = j.lljit->getExecutionSession();
+  llvm::orc::SymbolLookupSet wanted;
+  std::vector<llvm::orc::SymbolStringPtr> interned;
+  for (const std::string &name : names) {
+    interned.push_back(j.lljit->mangleAndIntern(name));
+    wanted.add(interned.back());
+  }
+  auto found = check(session.lookup(llvm::orc::makeJITDylibSearchOrder(&dylib), std::move(wanted)),
+                     "linking generated code");
+  for (const auto &symbol : interned) linked->symbols.push_back(found[symbol].getAddress().toPtr<void *>());
   return linked;
 }
 

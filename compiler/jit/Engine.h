@@ -21,9 +21,20 @@ public:
 /// Prepares a new module for the host (triple, data layout).
 std::unique_ptr<llvm::Module> newModule(llvm::LLVMContext &context, const std::string &name);
 
-/// Optimises `module` (O2 for the host CPU, vector math from glibc's libmvec), links it,
-/// and looks up `names`. Throws std::runtime_error if LLVM fails.
-std::unique_ptr<LinkedModule> link(std::unique_ptr<llvm::LLVMContext> context, std::unique_ptr<llvm::Module> module,
-                                   const std::vector<std::string> &names, bool keepIr);
+/// A module and the context that owns it.
+struct ModuleInContext {
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+};
+
+/// Checks and optimises `module` for the host CPU (vector math from glibc's libmvec).
+/// Thread-safe: modules in different contexts can be optimised at once.
+void optimise(llvm::Module &module);
+
+/// Links optimised modules into the process and looks up `names` (the modules are
+/// compiled to machine code on the JIT's threads, concurrently). Throws
+/// std::runtime_error if LLVM fails.
+std::unique_ptr<LinkedModule> link(std::vector<ModuleInContext> modules, const std::vector<std::string> &names,
+                                   bool keepIr);
 
 } // namespace zy::jit

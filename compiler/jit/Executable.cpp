@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -67,17 +68,7 @@ public:
     P.graph = &G;
     for (const Step &step : P.steps)
       if (step.kind == Step::Scan) Bodies[step.node] = std::static_pointer_cast<const Compiled>(compile(*G.nodes[step.node].attrs.body));
-    if (!P.kernels.empty()) {
-      static std::atomic<int> counter{0};
-      std::string prefix = "zy_g" + std::to_string(counter++);
-      auto context = std::make_unique<llvm::LLVMContext>();
-      auto module = newModule(*context, prefix);
-      generateKernels(P, *module, prefix);
-      std::vector<std::string> names;
-      for (size_t k = 0; k < P.kernels.size(); ++k) names.push_back(kernelName(prefix, static_cast<int>(k)));
-      Code = link(std::move(context), std::move(module), names, options().emitLlvm || options().keepLlvmIr);
-      for (void *symbol : Code->symbols) Kernels.push_back(reinterpret_cast<KernelFn>(symbol));
-    }
+    if (!P.kernels.empty()) generateCode();
     Millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     CompileMicros += static_cast<int64_t>(Millis * 1000);
     if (options().emitLlvm && Code) std::cout << Code->llvmIr;
@@ -168,6 +159,43 @@ private:
   }
 
   void *slotOf(void **slots, int node) const { return slots[P.slotOf[node]]; }
+
+  /// The kernels' code: two modules (kernels alternating between them) generated and
+  /// optimised on two threads, then compiled to machine code on the JIT's two threads.
+  void generateCode() {
+    static std::atomic<int> counter{0};
+    std::string prefix = "zy_g" + std::to_string(counter++);
+    int count = static_cast<int>(P.kernels.size());
+    int parts = count >= 8 ? 2 : 1;
+    std::vector<ModuleInContext> modules(parts);
+    std::vector<std::exception_ptr> errors(parts);
+    auto build = [&](int part) {
+      try {
+        ModuleInContext &m = modules[part];
+        m.context = std::make_unique<llvm::LLVMContext>();
+        m.module = newModule(*m.context, prefix + "_" + std::to_string(part));
+        std::vector<int> mine;
+        for (int k = part; k < count; k += parts) mine.push_back(k);
+        generateKernels(P, *m.module, prefix, mine);
+        optimise(*m.module);
+      } catch (...) {
+        errors[part] = std::current_exception(); // rethrown as it is (Unsupported falls back)
+      }
+    };
+    if (parts == 2) {
+      std::thread other(build, 1);
+      build(0);
+      other.join();
+    } else {
+      build(0);
+    }
+    for (const std::exception_ptr &error : errors)
+      if (error) std::rethrow_exception(error);
+    std::vector<std::string> names;
+    for (int k = 0; k < count; ++k) names.push_back(kernelName(prefix, k));
+    Code = link(std::move(modules), names, options().emitLlvm || options().keepLlvmIr);
+    for (void *symbol : Code->symbols) Kernels.push_back(reinterpret_cast<KernelFn>(symbol));
+  }
 
   /// The graph with its literals' tensors dropped (their types stay): code reads them
   /// from the graph it runs, and a cache must not keep large tensors alive.
