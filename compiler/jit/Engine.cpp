@@ -10,6 +10,7 @@
 #include "runtime/Math.h"
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/CodeGen/ReplaceWithVeclib.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/Mangling.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -93,7 +94,7 @@ public:
 // Kernels are plain loop nests, so a short pipeline does what O2 would for them at a
 // quarter of the cost: clean up each kernel (its noalias buffers intact), canonicalise
 // its loops, vectorise the innermost ones for the host's vector width, then inline the
-// kernel into its exported wrapper.
+// kernel into its exported wrapper; then vector math goes to libmvec.
 constexpr const char *Pipeline = "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(loop-rotate,licm),"
                                  "loop(indvars),loop-vectorize,instcombine,simplifycfg),always-inline";
 
@@ -119,6 +120,9 @@ void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::ModulePassManager pipeline;
   if (auto error = passes.parsePassPipeline(pipeline, Pipeline))
     throw std::runtime_error("the JIT's pass pipeline: " + message(std::move(error)));
+  // Vector math intrinsics (llvm.exp.v8f32) become libmvec calls here: the code
+  // generator would otherwise split them into one scalar call per lane.
+  pipeline.addPass(llvm::createModuleToFunctionPassAdaptor(llvm::ReplaceWithVeclib()));
   pipeline.run(module, mam);
 }
 

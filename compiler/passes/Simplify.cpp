@@ -2,7 +2,10 @@
 // forward pass plus one backward sweep (see Simplify.h).
 #include "passes/Simplify.h"
 
+#include "ir/OpTable.h"
+
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace zy::passes {
@@ -33,6 +36,32 @@ std::string keyOf(const Node &n) {
 
 bool isFill(const Node &n, double value) { return n.op == Op::Constant && n.attrs.value == value; }
 
+/// An elementwise op of fills is a fill: its value is the reference kernel's on one
+/// element of each (so 2 - 1 is the constant 1, and pow(x, 2 - 1) can be simplified).
+std::optional<Node> foldFills(const Node &n, const Graph &g) {
+  OpKind kind = opInfo(n.op).kind;
+  if (kind != OpKind::Unary && kind != OpKind::Binary && kind != OpKind::Compare && kind != OpKind::Ternary)
+    return std::nullopt;
+  if (n.op == Op::StopGradient) return std::nullopt; // kept: autodiff reads it
+  std::vector<Tensor> scalars;
+  for (int o : n.operands) {
+    const Node &x = g.nodes[o];
+    if (x.op != Op::Constant) return std::nullopt;
+    scalars.push_back(Tensor::scalar(x.dtype, x.attrs.value));
+  }
+  std::vector<const Tensor *> args;
+  for (const Tensor &t : scalars) args.push_back(&t);
+  Node one = n;
+  one.shape = {};
+  Node fill;
+  fill.op = Op::Constant;
+  fill.dtype = fill.attrs.dtype = n.dtype;
+  fill.shape = fill.attrs.shape = n.shape;
+  fill.attrs.value = evaluate(one, args).get(0);
+  fill.span = n.span;
+  return fill;
+}
+
 } // namespace
 
 Graph simplify(const Graph &graph) {
@@ -56,6 +85,10 @@ Graph simplify(const Graph &graph) {
     for (int &o : n.operands) o = remap[o];
     auto operand = [&](size_t k) -> const Node & { return out.nodes[n.operands[k]]; };
     int replacement = -1;
+    if (auto folded = foldFills(n, out)) {
+      remap[id] = emit(std::move(*folded));
+      continue;
+    }
     switch (n.op) {
     case Op::Add:
       if (isFill(operand(1), 0)) replacement = n.operands[0];
@@ -69,6 +102,7 @@ Graph simplify(const Graph &graph) {
       else if (isFill(operand(0), 1)) replacement = n.operands[1];
       break;
     case Op::Div:
+    case Op::Pow:
       if (isFill(operand(1), 1)) replacement = n.operands[0];
       break;
     case Op::Neg:
