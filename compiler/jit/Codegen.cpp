@@ -49,8 +49,12 @@ public:
     const Node &node = G.nodes[id];
 
     // The inner function takes each buffer as a noalias pointer (its output never
-    // overlaps what it reads); the exported wrapper loads them from the slot table.
-    std::vector<int> buffers = step->reads;
+    // overlaps what else it reads); the exported wrapper loads them from the slot table.
+    // In place, the donor and the result are one pointer: the same base and index, so
+    // LLVM sees each element read before it is written.
+    std::vector<int> buffers;
+    for (int r : step->reads)
+      if (r != step->donor) buffers.push_back(r);
     buffers.push_back(id);
     std::vector<llvm::Type *> params(buffers.size(), B.getPtrTy());
     params.push_back(I64);
@@ -71,6 +75,7 @@ public:
     B.setFastMathFlags(contract);
     Buffer.clear();
     for (size_t i = 0; i < buffers.size(); ++i) Buffer[buffers[i]] = inner->getArg(static_cast<unsigned>(i));
+    if (step->donor >= 0) Buffer[step->donor] = Buffer[id];
     Begin = inner->getArg(static_cast<unsigned>(buffers.size()));
     End = inner->getArg(static_cast<unsigned>(buffers.size() + 1));
     bool split = step->parallelExtent > 0;

@@ -212,6 +212,41 @@ private:
     return node.shape[0];
   }
 
+  /// Whether an elementwise kernel reads `x` only at the index it writes: through
+  /// elementwise ops alone, never through a broadcast, movement or gather.
+  bool readsOnlyInPlace(int id, int x, bool identity) const {
+    for (int operand : G.nodes[id].operands) {
+      bool elementwise = identity && isElementwise(G.nodes[id]);
+      if (operand == x) {
+        if (!elementwise) return false;
+        continue;
+      }
+      if (!P.materialised[operand] && !readsOnlyInPlace(operand, x, elementwise)) return false;
+    }
+    return true;
+  }
+
+  static bool isElementwise(const Node &n) {
+    OpKind k = ir::opInfo(n.op).kind;
+    return k == OpKind::Unary || k == OpKind::Binary || k == OpKind::Compare || k == OpKind::Ternary;
+  }
+
+  /// An operand whose buffer the result of elementwise kernel `step` can take over: in
+  /// the arena, of the result's size and dtype, read for the last time by this step and
+  /// only at the element being written. -1 if none.
+  int inPlaceDonor(const Step &step, int s, const std::vector<int> &lastRead, const std::vector<bool> &inArena,
+                   const std::vector<int> &owner) const {
+    const Node &node = G.nodes[step.node];
+    if (step.kind != Step::Kernel || !isElementwise(node)) return -1;
+    for (int r : step.reads) {
+      const Node &x = G.nodes[r];
+      if (owner[r] != r || !inArena[r] || lastRead[r] != s) continue;
+      if (x.dtype != node.dtype || bytesOf(x) != bytesOf(node)) continue;
+      if (readsOnlyInPlace(step.node, r, true)) return r;
+    }
+    return -1;
+  }
+
   int newSlot(Slot slot) {
     P.slots.push_back(slot);
     return static_cast<int>(P.slots.size()) - 1;
@@ -302,7 +337,18 @@ private:
             // Never released: it is small, and tracking it as a node would need one.
           }
       } else if (step.kind != Step::Copy) {
-        place(step.node);
+        int donor = inPlaceDonor(step, static_cast<int>(s), lastRead, inArena, owner);
+        if (donor >= 0 && P.slotOf[step.node] < 0) {
+          // In place: the result takes over the buffer of an operand read for the last
+          // time, element for element, here.
+          offsetOf[step.node] = offsetOf[donor];
+          inArena[step.node] = true;
+          P.slotOf[step.node] = newSlot({Slot::Arena, offsetOf[donor]});
+          inArena[donor] = false; // no longer its own: not released below
+          step.donor = donor;
+        } else {
+          place(step.node);
+        }
       }
       // A projection's buffer lives until its last reader; release what this step read last.
       for (int r : step.reads)

@@ -7,7 +7,9 @@
 // whose value is read more than once, read by a BLAS call, or stretched by a broadcast).
 // Each materialised node that is computed gets one step; the steps run in graph order.
 // Buffers that are neither inputs, literals nor outputs share one arena: each is placed
-// at an offset that no buffer alive at the same time overlaps.
+// at an offset that no buffer alive at the same time overlaps, or, for an elementwise
+// kernel, over an operand that it reads for the last time and only at the element it
+// writes (an in-place update).
 #pragma once
 
 #include "ir/Ir.h"
@@ -47,6 +49,7 @@ struct Step {
   MatOperand a, b;               // MatMul
   size_t output = 0;             // Copy: the output position written
   std::vector<int> reads;        // the materialised nodes whose buffers it reads
+  int donor = -1;                // Kernel: the read whose buffer it writes over (in place), or -1
 };
 
 struct Plan {

@@ -628,6 +628,42 @@ TEST_CASE("jit: the intermediates of a long chain share the arena by their lifet
   compareRun(g, *exe, {sample(F32, shape, 101)}, "the same chain again, on a reused arena");
 }
 
+TEST_CASE("jit: an elementwise step writes over an operand it reads for the last time, element for element") {
+  const Shape shape = {128, 128};
+  const size_t each = 128 * 128 * sizeof(float);
+  Graph g;
+  Builder b(g);
+  int x = b.input(F32, shape);
+  int v = x;
+  std::vector<int> chain;
+  for (int i = 0; i < 6; ++i) { // read twice at the same index: materialised, and updatable in place
+    v = b.add(Op::Mul, {b.add(Op::Tanh, {v}), b.add(Op::Exp, {b.scale(v, 0.1)})});
+    chain.push_back(v);
+  }
+  // A transpose reads another element than the one written: never in place.
+  int t = b.add(Op::Transpose, {v}, [] {
+    Attrs a;
+    a.perm = {1, 0};
+    return a;
+  }());
+  int w = b.add(Op::Add, {t, b.add(Op::Sin, {v})});
+  int out = b.add(Op::Add, {w, b.add(Op::Sin, {w})}); // w is read twice: it has a buffer
+  g.outputs = {out};
+  jit::Plan plan = jit::makePlan(g);
+  auto stepOf = [&](int node) -> const jit::Step & {
+    for (const jit::Step &s : plan.steps)
+      if (s.node == node) return s;
+    FAIL("no step for node " << node);
+    return plan.steps.front();
+  };
+  CHECK(stepOf(chain[0]).donor == -1); // its operand is the caller's input
+  for (size_t i = 1; i < chain.size(); ++i) CHECK(stepOf(chain[i]).donor == chain[i - 1]);
+  CHECK(stepOf(w).donor == -1);
+  CHECK(plan.arenaBytes <= 2 * each);
+  auto exe = jit::compile(g);
+  compareRun(g, *exe, {sample(F32, shape, 110, 1)}, "a chain updated in place");
+}
+
 TEST_CASE("jit: an output that is an input, a literal, or returned twice is a copy of the right value") {
   Graph g;
   Builder b(g);
