@@ -16,6 +16,8 @@ size_t bytesOf(const Node &node) { return static_cast<size_t>(elementCount(node.
 
 namespace {
 
+constexpr int MaxFusedOps = 256;
+
 /// Ops computed inside the loop of whatever reads them.
 bool fusable(const Node &node) {
   switch (ir::opInfo(node.op).kind) {
@@ -122,12 +124,22 @@ private:
     }
     std::vector<bool> isOutput(N, false);
     for (int out : G.outputs) isOutput[out] = true;
+    // How many ops a fused node's expression has: a very long chain (a loop unrolled
+    // by tracing) is cut into kernels of at most MaxFusedOps, which LLVM compiles in
+    // linear time; one basic block of tens of thousands of ops it does not.
+    std::vector<int> fusedOps(N, 0);
     for (int id = 0; id < N; ++id) {
       if (!P.live[id]) continue;
       const Node &node = G.nodes[id];
       bool m;
       if (!fusable(node)) m = true;
       else m = isOutput[id] || NeedsBuffer[id] || ((Uses[id] > 1 || Stretched[id]) && !cheap(id));
+      if (!m) {
+        fusedOps[id] = 1;
+        for (int operand : node.operands)
+          if (!P.materialised[operand]) fusedOps[id] += fusedOps[operand];
+        m = fusedOps[id] > MaxFusedOps;
+      }
       P.materialised[id] = m;
     }
   }
