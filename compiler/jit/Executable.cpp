@@ -508,7 +508,7 @@ std::vector<Tensor> run(const Graph &graph, const std::vector<Tensor> &inputs, s
       if (unsupported.count(key)) return ir::execute(graph, inputs);
       auto found = byStructure.find(key);
       if (found != byStructure.end()) exe = found->second;
-      else if (!options().check && seen[key]++ == 0 && work(graph) < CompileWorthWork) {
+      else if (!options().check && !options().emitLlvm && seen[key]++ == 0 && work(graph) < CompileWorthWork) {
         if (seen.size() > 4096) seen.clear();
         return ir::execute(graph, inputs);
       }

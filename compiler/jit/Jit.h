@@ -61,7 +61,7 @@ std::shared_ptr<const Executable> compile(const ir::Graph &graph);
 /// compared. Compiled code is cached in `*cache` if given, and by the graph's structure.
 /// Compiling costs tens of milliseconds, so a small graph runs on the reference executor
 /// the first time its structure is seen and is compiled when it comes again (unless
-/// Options::check is set, which compiles everything).
+/// Options::check or emitLlvm is set: then everything is compiled).
 std::vector<Tensor> run(const ir::Graph &graph, const std::vector<Tensor> &inputs,
                         std::shared_ptr<const Executable> *cache = nullptr);
 

@@ -88,5 +88,19 @@ printf 'fn f(x) = x\n# expect error: oops\n' > "$tmp/malformed.zy"
 check "zy test fails a malformed expectation" 1 "$zy" test "$tmp/malformed.zy"
 check "zy test on a missing path" 64 "$zy" test "$tmp/nothing-here"
 
+# The JIT's options.
+printf 'fn f(x, w) = relu(x @ w + 1.0)\nfn main() {\n    print(f(ones([2, 3]), ones([3, 4])))\n}\n' > "$tmp/jit.zy"
+check "run --emit=llvm" 0 "$zy" run --emit=llvm "$tmp/jit.zy"
+contains "run --emit=llvm prints the kernels" "define void @zy_g"
+contains "run --emit=llvm runs the program" "tensor([[4, 4, 4, 4], [4, 4, 4, 4]], f32[2, 4])"
+check "run --check-jit" 0 "$zy" run --check-jit --log-jit "$tmp/jit.zy"
+contains "run --log-jit reports the compile" "zy: compiled a graph of"
+check "run --executor=reference" 0 "$zy" run --executor=reference "$tmp/jit.zy"
+contains "the reference executor gives the same" "tensor([[4, 4, 4, 4], [4, 4, 4, 4]], f32[2, 4])"
+check "run --executor=foo" 64 "$zy" run --executor=foo "$tmp/jit.zy"
+contains "an unknown executor is named" "unknown executor \`foo\`; it is jit or reference"
+check "run --threads=0" 64 "$zy" run --threads=0 "$tmp/jit.zy"
+check "test --threads=1" 0 "$zy" test --threads=1 "$tmp/jit.zy"
+
 echo "driver: $passed passed, $failed failed"
 [[ $failed == 0 ]]
