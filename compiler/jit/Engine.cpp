@@ -46,13 +46,18 @@ template <typename T> T check(llvm::Expected<T> value, const char *what) {
 
 struct Jit {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
+  bool vectorMath = false; // glibc's libmvec is loaded: vector math may call it
   std::optional<llvm::orc::JITTargetMachineBuilder> host; // a target machine per optimiser run
 
   Jit() {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     std::string error;
-    llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &error); // vector math, if present
+    vectorMath = !llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &error);
+    if (vectorMath) { // its 8-wide forms need AVX2
+      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+      vectorMath = features.lookup("avx2") && features.lookup("fma");
+    }
     auto builder = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host CPU");
     builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
     host = builder;
@@ -95,8 +100,8 @@ public:
 // quarter of the cost: clean up each kernel (its noalias buffers intact), canonicalise
 // its loops, vectorise the innermost ones for the host's vector width, then inline the
 // kernel into its exported wrapper; then vector math goes to libmvec.
-constexpr const char *Pipeline = "function(sroa,early-cse,instcombine,simplifycfg,loop-mssa(loop-rotate,licm),"
-                                 "loop(indvars),loop-vectorize,instcombine,simplifycfg),always-inline";
+constexpr const char *Pipeline = "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(loop-rotate,licm),"
+                                 "loop(indvars),loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg),always-inline";
 
 void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::LoopAnalysisManager lam;
@@ -109,8 +114,9 @@ void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine) {
   tuning.LoopInterleaving = false; // the vectors are wide already; interleaving mostly grows code
   llvm::PassBuilder passes(&machine, tuning);
   llvm::TargetLibraryInfoImpl library(llvm::Triple(module.getTargetTriple()));
-  library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
-                                             llvm::Triple(module.getTargetTriple()));
+  if (jit().vectorMath)
+    library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
+                                               llvm::Triple(module.getTargetTriple()));
   fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
   passes.registerModuleAnalyses(mam);
   passes.registerCGSCCAnalyses(cgam);

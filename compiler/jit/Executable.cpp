@@ -289,20 +289,20 @@ public:
   }
 
 private:
-  // i32 products accumulate in int64 and saturate, as the reference kernel's doubles do
-  // for every sum that fits 2^53.
+  // i32 products are summed in double in the reference kernel's order and saturate once,
+  // so they agree with it bit for bit (an int64 sum could overflow).
   static void integerMatmul(const int32_t *a, const int32_t *b, int32_t *c, int64_t batches, int64_t n, int64_t k,
                             int64_t m, const Step &step) {
     for (int64_t batch = 0; batch < batches; ++batch)
       for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < m; ++j) {
-          int64_t sum = 0;
+          double sum = 0; // as the reference kernel: products and sums in double, in this order
           for (int64_t p = 0; p < k; ++p) {
-            int64_t x = step.a.transposed ? a[batch * n * k + p * n + i] : a[batch * n * k + i * k + p];
-            int64_t y = step.b.transposed ? b[batch * k * m + j * k + p] : b[batch * k * m + p * m + j];
+            double x = step.a.transposed ? a[batch * n * k + p * n + i] : a[batch * n * k + i * k + p];
+            double y = step.b.transposed ? b[batch * k * m + j * k + p] : b[batch * k * m + p * m + j];
             sum += x * y;
           }
-          sum = std::clamp<int64_t>(sum, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+          sum = std::clamp(sum, double(std::numeric_limits<int32_t>::min()), double(std::numeric_limits<int32_t>::max()));
           c[batch * n * m + i * m + j] = static_cast<int32_t>(sum);
         }
   }
@@ -518,6 +518,15 @@ std::vector<Tensor> run(const Graph &graph, const std::vector<Tensor> &inputs, s
         exe = compile(graph);
       } catch (const Unsupported &e) {
         if (options().reportCompileTime) std::cerr << "zy: runs on the reference executor: " << e.what() << "\n";
+        std::lock_guard<std::mutex> lock(mutex);
+        unsupported[key] = true;
+        return ir::execute(graph, inputs);
+      } catch (const std::exception &e) {
+        // A failure to compile is a bug in the JIT, but the program can still run:
+        // say so once, and run this graph on the reference executor from now on.
+        if (options().check) throw;
+        std::cerr << "zy: internal JIT error (please report it), running on the reference executor instead: "
+                  << e.what() << "\n";
         std::lock_guard<std::mutex> lock(mutex);
         unsupported[key] = true;
         return ir::execute(graph, inputs);

@@ -2,6 +2,7 @@
 #include "jit/Plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -170,6 +171,14 @@ private:
     }
   }
 
+  /// BLAS takes dimensions (and leading dimensions) as int.
+  bool blasSized(const Node &node) const {
+    const Shape &a = G.nodes[node.operands[0]].shape;
+    for (int64_t d : {a[a.size() - 2], a.back(), node.shape.back()})
+      if (d > std::numeric_limits<int>::max()) return false;
+    return true;
+  }
+
   MatOperand matOperand(int operand) const {
     const Node &x = G.nodes[operand];
     if (!P.materialised[operand] && swapsLastTwo(x)) return {x.operands[0], true};
@@ -187,6 +196,7 @@ private:
       case Op::Literal:
       case Op::Project: continue; // no step: bound at run time, or filled by its scan
       case Op::MatMul:
+        if (!blasSized(node)) throw Unsupported("a matrix dimension beyond BLAS's int range");
         step.kind = Step::MatMul;
         step.a = matOperand(node.operands[0]);
         step.b = matOperand(node.operands[1]);
@@ -254,7 +264,10 @@ private:
       const Node &x = G.nodes[r];
       if (owner[r] != r || !inArena[r] || lastRead[r] != s) continue;
       if (x.dtype != node.dtype || bytesOf(x) != bytesOf(node)) continue;
-      if (readsOnlyInPlace(step.node, r, true)) return r;
+      bool aliased = false; // another read (a second projection of the same result) shares its buffer
+      for (int other : step.reads)
+        if (other != r && owner[other] == r) aliased = true;
+      if (!aliased && readsOnlyInPlace(step.node, r, true)) return r;
     }
     return -1;
   }

@@ -551,6 +551,29 @@ TEST_CASE("jit: scan over zero steps returns the initial carries and empty resul
   CHECK(got[3].shape() == Shape{0, 4});
 }
 
+TEST_CASE("jit: a scan result projected twice is never overwritten in place while still read") {
+  // Found in review: the in-place rule saw one projection and not its twin sharing the
+  // buffer, so the kernel below overwrote ys it still read, reversed, through the twin.
+  const int64_t steps = 6;
+  auto body = std::make_shared<Graph>();
+  Builder inner(*body);
+  int c = inner.input(F32, {3}), x = inner.input(F32, {3});
+  int y = inner.add(Op::Exp, {inner.add(Op::Add, {c, x})});
+  body->outputs = {inner.scale(c, 0.5), y};
+  Graph g;
+  Builder b(g);
+  int c0 = b.input(F32, {3}), xs = b.input(F32, {steps, 3});
+  int scan = b.add(Op::Scan, {c0, xs}, {.body = body, .carries = 1, .sequences = 1});
+  int p1 = b.add(Op::Project, {scan}, {.dtype = F32, .shape = {steps, 3}, .index = 1});
+  int p2 = b.add(Op::Project, {scan}, {.dtype = F32, .shape = {steps, 3}, .index = 1});
+  int k = b.add(Op::Add, {p1, b.add(Op::Flip, {p2}, {.axes = {0, 1}})});
+  int kk = b.add(Op::Mul, {k, k});
+  g.outputs = {b.reduceSum(kk, {1}, false), b.reduceSum(kk, {0}, false)};
+  jit::Plan plan = jit::makePlan(g);
+  for (const jit::Step &step : plan.steps) CHECK(step.donor != p1);
+  checkJit(g, {sample(F32, {3}, 90, 1), sample(F32, {steps, 3}, 91, 1)}, "a twice-projected scan result");
+}
+
 // ================================================================ sizes
 
 TEST_CASE("jit: zero-size tensors through elementwise chains, movement and reductions") {
