@@ -189,7 +189,8 @@ private:
     for (int id = 0; id < N; ++id) {
       if (!P.live[id] || !P.materialised[id]) continue;
       const Node &node = G.nodes[id];
-      Step step{Step::Kernel};
+      Step step;
+      step.kind = Step::Kernel;
       step.node = id;
       switch (node.op) {
       case Op::Input:
@@ -291,7 +292,8 @@ private:
         P.slotOf[id] = newSlot({Slot::Output, k});
         written[id] = true;
       } else {
-        Step copy{Step::Copy};
+        Step copy;
+        copy.kind = Step::Copy;
         copy.node = id;
         copy.output = k;
         copy.reads = {id};

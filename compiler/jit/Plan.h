@@ -42,7 +42,7 @@ struct Step {
     Random,     // random_uniform from the runtime
     ScatterAdd, // from the runtime
     Copy,       // an output that is an input, a literal, or another output: copied
-  } kind;
+  } kind = Kernel;
   int node = -1;                 // the node it computes (Copy: the node copied)
   int kernel = -1;               // Kernel: its index in Plan::kernels
   int64_t parallelExtent = 0;    // Kernel: the outermost loop's extent, split over threads (0: not split)
