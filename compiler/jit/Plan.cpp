@@ -171,6 +171,17 @@ private:
     }
   }
 
+  /// A materialised reshape of a materialised node is the same bytes in the same order:
+  /// it shares its operand's buffer instead of copying it (unless it is an output,
+  /// which has a buffer of its own).
+  bool aliasesOperand(int id) const {
+    const Node &node = G.nodes[id];
+    if (node.op != Op::Reshape || !P.materialised[id] || !P.materialised[node.operands[0]]) return false;
+    for (int out : G.outputs)
+      if (out == id) return false;
+    return true;
+  }
+
   /// BLAS takes dimensions (and leading dimensions) as int.
   bool blasSized(const Node &node) const {
     const Shape &a = G.nodes[node.operands[0]].shape;
@@ -189,8 +200,8 @@ private:
     for (int id = 0; id < N; ++id) {
       if (!P.live[id] || !P.materialised[id]) continue;
       const Node &node = G.nodes[id];
+      if (aliasesOperand(id)) continue; // no step: it is its operand's bytes
       Step step;
-      step.kind = Step::Kernel;
       step.node = id;
       switch (node.op) {
       case Op::Input:
@@ -315,6 +326,10 @@ private:
         if (G.nodes[other].attrs.index == G.nodes[id].attrs.index) owner[id] = other;
       if (owner[id] == id) same.push_back(id);
     }
+    // An aliasing reshape is read through its operand's buffer, so its reads keep the
+    // operand alive (in graph order, the operand's owner is already known).
+    for (int id = 0; id < N; ++id)
+      if (P.live[id] && aliasesOperand(id)) owner[id] = owner[G.nodes[id].operands[0]];
     std::vector<int> lastRead(N, -1);
     for (size_t s = 0; s < P.steps.size(); ++s)
       for (int r : P.steps[s].reads) lastRead[owner[r]] = static_cast<int>(s);
@@ -385,7 +400,7 @@ private:
           if (lastRead[proj] < 0 && inArena[proj]) used.erase(offsetOf[proj]);
     }
     for (int id = 0; id < N; ++id) {
-      if (owner[id] == id) continue;
+      if (owner[id] == id || !P.live[id]) continue;
       if (P.slotOf[id] >= 0) throw Unsupported("a scan result projected twice into outputs");
       P.slotOf[id] = P.slotOf[owner[id]];
     }

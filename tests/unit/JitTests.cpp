@@ -687,6 +687,22 @@ TEST_CASE("jit: an elementwise step writes over an operand it reads for the last
   compareRun(g, *exe, {sample(F32, shape, 110, 1)}, "a chain updated in place");
 }
 
+TEST_CASE("jit: a reshape of a buffer shares the buffer instead of copying it") {
+  Graph g;
+  Builder b(g);
+  int x = b.input(F32, {4, 6}), w = b.input(F32, {3, 5});
+  int e = b.add(Op::Exp, {b.scale(x, 0.1)});
+  int c = b.add(Op::Concat, {e, e}, {.axis = 1});       // a buffer: [4, 12]
+  int r = b.reshape(c, {16, 3});                         // read by BLAS: needs a buffer
+  int m = b.add(Op::MatMul, {r, w});
+  g.outputs = {m, b.reduceSum(r, {0}, false)};
+  jit::Plan plan = jit::makePlan(g);
+  CHECK(plan.materialised[r]);
+  for (const jit::Step &step : plan.steps) CHECK(step.node != r); // no copy of it
+  CHECK(plan.slotOf[r] >= 0);
+  checkJit(g, {sample(F32, {4, 6}, 120, 1), sample(F32, {3, 5}, 121, 1)}, "a reshape sharing its operand's buffer");
+}
+
 TEST_CASE("jit: an output that is an input, a literal, or returned twice is a copy of the right value") {
   Graph g;
   Builder b(g);
