@@ -11,7 +11,6 @@
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
 #include "ir/Builder.h"
-#include "ir/Executor.h"
 #include "jit/Jit.h"
 #include "passes/Simplify.h"
 #include "trace/Tracer.h"

@@ -72,9 +72,6 @@ struct Unsupported : std::runtime_error {
 /// Plans `graph`, which must be well-formed (as the op table types it).
 Plan makePlan(const ir::Graph &graph);
 
-/// True if node `id` of `plan` is computed inside the loops that read it.
-inline bool fused(const Plan &plan, int id) { return plan.live[id] && !plan.materialised[id]; }
-
 /// The bytes a node's value takes.
 size_t bytesOf(const ir::Node &node);
 

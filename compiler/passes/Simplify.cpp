@@ -110,16 +110,11 @@ Graph simplify(const Graph &graph) {
       break;
     case Op::Reshape:
     case Op::Broadcast:
-    case Op::Cast:
+    case Op::Cast: // a cast of a fill was folded above, with the reference's rounding
       if (operand(0).shape == n.shape && operand(0).dtype == n.dtype) replacement = n.operands[0];
-      else if (operand(0).op == Op::Constant) { // a fill stays a fill
+      else if (operand(0).op == Op::Constant) { // a fill reshaped or broadcast stays a fill
         Node fill = operand(0);
         fill.shape = fill.attrs.shape = n.shape;
-        fill.dtype = fill.attrs.dtype = n.dtype;
-        if (n.dtype == DType::I32) fill.attrs.value = static_cast<double>(static_cast<int64_t>(fill.attrs.value));
-        if (n.dtype == DType::F32) fill.attrs.value = static_cast<double>(static_cast<float>(fill.attrs.value));
-        if (n.dtype == DType::Bool) fill.attrs.value = fill.attrs.value != 0;
-        fill.operands.clear();
         replacement = emit(std::move(fill));
       }
       break;

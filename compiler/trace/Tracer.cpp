@@ -3,7 +3,6 @@
 
 #include "interp/Interpreter.h"
 #include "ir/Builder.h"
-#include "ir/Executor.h"
 
 #include <iostream>
 
@@ -261,7 +260,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     if (options.emitIr) in.write("# fn " + name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
     // Lambdas made anew at every call would fill the cache; keep the newest few.
     if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());
-    compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result, functions});
+    compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result, functions, nullptr});
     entry = &compiled.entries.back();
   }
 

@@ -54,3 +54,15 @@ TEST_CASE("simplify: folded fills follow the reference kernels' rules (i32 floor
   CHECK(out[0].get(0) == -4); // floor division, as Python's //
   CHECK(std::isnan(out[1].get(0)));
 }
+
+TEST_CASE("simplify: a cast of a fill folds with the reference's rounding (i32 saturates)") {
+  Graph g;
+  Builder b(g);
+  int big = b.constant(DType::F32, {2}, 3e9);
+  g.outputs = {b.cast(big, DType::I32), b.cast(b.constant(DType::F64, {2}, -2.7), DType::I32)};
+  Graph s = passes::simplify(g);
+  CHECK(countOp(s, Op::Cast) == 0);
+  auto out = execute(s, {});
+  CHECK(out[0].get(0) == 2147483647);
+  CHECK(out[1].get(1) == -2); // truncates toward zero
+}
