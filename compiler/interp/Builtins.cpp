@@ -113,6 +113,12 @@ void installCore(Env &env) {
     if (!v.isNumber()) in.fail(a.span, "float() of a value of type " + typeName(v));
     return Value::real(v.number());
   });
+  // type(x): the type as messages name it ("int", "list", "f32[2, 3]"), so a stdlib
+  // function can take an int or a list (split(x, 3) and split(x, [2, 5])).
+  env.defineBuiltin("type", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x"});
+    return Value::string(typeName(args.get("x")));
+  });
   env.defineBuiltin("range", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"start", "stop", "step"});
     int64_t start = args.integer("start"), stop = args.integer("stop", start), step = args.integer("step", 1);
