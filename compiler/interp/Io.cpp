@@ -12,6 +12,7 @@
 // file is a runtime error naming the file and the problem: the header length, the JSON,
 // every offset and every size are checked before anything is read or allocated.
 #include "interp/Io.h"
+#include "interp/Png.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
 
@@ -56,7 +57,8 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
       in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` has no parameter named `" + key + "`");
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
+} // namespace
+
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
@@ -83,6 +85,8 @@ void writeAtomically(Interpreter &in, Span span, const std::string &path, const 
     fileError(in, span, path, std::string("cannot write: ") + std::strerror(err ? err : EIO));
   }
 }
+
+namespace {
 
 /// The whole of a file, or a runtime error naming it.
 std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit = uint64_t(1) << 36) {
@@ -548,6 +552,7 @@ void installIo(Env &prelude) {
   env->defineBuiltin("load", loadBuiltin);
   prelude.defineBuiltin("save", saveBuiltin);
   prelude.defineBuiltin("load", loadBuiltin);
+  installPng(*env);
   env->defineBuiltin("read_text", [](Interpreter &in, CallArgs &a) {
     checkArgs(in, a, {"path"});
     return Value::string(readWhole(in, a.span, pathArg(in, a, 0, "path"), uint64_t(1) << 32));
