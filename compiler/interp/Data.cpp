@@ -2,7 +2,8 @@
 //
 // data.idx reads the IDX format of MNIST and Fashion-MNIST (gzipped or not), data.csv a
 // table of numbers, data.npy a NumPy array; data.batches shuffles rows with a key and
-// cuts them into (x, y) batches. A missing, corrupt or truncated file is a runtime error
+// cuts them into (x, y) batches; data.select keeps the rows a mask picks. A missing,
+// corrupt or truncated file is a runtime error
 // naming the file and what is wrong; sizes read from a header are checked against a sane
 // limit and against the bytes actually there before anything is allocated.
 // data.normalize is written in Zy (stdlib/data.zy).
@@ -407,6 +408,22 @@ Value batches(Interpreter &in, CallArgs &a) {
   return Value::list(std::move(out));
 }
 
+/// data.select(xs, keep): the rows of xs where the bool [N] tensor keep is true, in order
+/// (NumPy's xs[keep]). Host code only: the result's length depends on the values.
+Value selectRows(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"xs", "keep"});
+  Tensor xs = concrete(in, args.tensor("xs"), a.span, "data.select"), keep = concrete(in, args.tensor("keep"), a.span, "data.select");
+  if (xs.rank() == 0) in.fail(a.span, "`data.select` needs xs with a leading (row) dimension, not a scalar");
+  if (keep.dtype() != DType::Bool || keep.rank() != 1 || keep.shape()[0] != xs.shape()[0])
+    in.fail(a.span, "`data.select` needs keep to be bool[" + std::to_string(xs.shape()[0]) + "], one flag per row of " +
+                        typeString(xs.dtype(), xs.shape()) + ", got " + typeString(keep.dtype(), keep.shape()));
+  std::vector<int64_t> rows;
+  const uint8_t *flags = keep.data<uint8_t>();
+  for (int64_t i = 0; i < keep.shape()[0]; ++i)
+    if (flags[i]) rows.push_back(i);
+  return Value::fromTensor(gatherRows(xs, rows, 0, rows.size()));
+}
+
 } // namespace
 
 void installData(Env &prelude) {
@@ -424,6 +441,7 @@ void installData(Env &prelude) {
     return readNpy(in, a.span, args.str("path"));
   });
   env->defineBuiltin("batches", batches);
+  env->defineBuiltin("select", selectRows);
   Value m;
   m.kind = ValueKind::Module;
   m.module = std::make_shared<ModuleData>(ModuleData{"data", env});
