@@ -86,10 +86,7 @@ void writeAtomically(Interpreter &in, Span span, const std::string &path, const 
   }
 }
 
-namespace {
-
-/// The whole of a file, or a runtime error naming it.
-std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit = uint64_t(1) << 36) {
+std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit) {
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f) fileError(in, span, path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
@@ -112,6 +109,8 @@ std::string readWhole(Interpreter &in, Span span, const std::string &path, uint6
   if (bad) fileError(in, span, path, "read error");
   return out;
 }
+
+namespace {
 
 // ------------------------------------------------------------------------------ JSON
 

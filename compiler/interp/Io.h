@@ -15,4 +15,8 @@ void installIo(Env &prelude);
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks);
 
+/// The whole of the file at `path` (at most `limit` bytes), or a runtime error at `span`
+/// naming it.
+std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit = uint64_t(1) << 36);
+
 } // namespace zy::interp
