@@ -76,6 +76,9 @@ def main():
         w, h, c, rows = decode(os.path.join(tmp, "big.png"))
         assert (w, h, c) == (200, 300, 1)
         assert rows == [[(i * 7 + j * 3) % 256 for j in range(200)] for i in range(300)]
+        # mask.png: bool [2, 2, 1] = [[true, false], [false, true]].
+        w, h, c, rows = decode(os.path.join(tmp, "mask.png"))
+        assert (w, h, c, rows) == (2, 2, 1, [[255, 0], [0, 255]]), (w, h, c, rows)
         leftovers = [f for f in os.listdir(tmp) if ".tmp-" in f]
         assert not leftovers, leftovers
     print("the PNGs zy wrote decode to the expected pixels")
