@@ -1,4 +1,5 @@
-// Progress.cpp: drawing the progress bar on standard error.
+// Progress.cpp: drawing the progress bar on standard error, and `bar.set(...)`, the running
+// metrics a loop body reports to it.
 #include "interp/Progress.h"
 
 #include "interp/Interpreter.h"
