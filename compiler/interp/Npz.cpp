@@ -41,6 +41,7 @@ public:
     for (int i = 0; i < bytes; ++i) v |= uint64_t(p[i]) << (8 * i);
     return v;
   }
+  void fail(const std::string &what) const { Fail(what); }
 
 private:
   const std::string &B;
@@ -63,7 +64,7 @@ void applyZip64(const ZipBytes &z, uint64_t extra, uint64_t extraLen, Member &m,
       uint64_t at = extra + 4, stop = std::min(end, at + len);
       auto take = [&](uint64_t &field) {
         if (field != 0xFFFFFFFF) return;
-        if (at + 8 > stop) z.at(z.size(), 1, "a ZIP64 extra field"); // reports truncation
+        if (at + 8 > stop) z.fail("corrupt: a ZIP64 extra field is too short for the sizes it stands for");
         field = z.le(at, 8, "a ZIP64 extra field");
         at += 8;
       };
@@ -157,6 +158,11 @@ Value readNpz(Interpreter &in, Span span, const std::string &path) {
     if (m.method != 0 && m.method != 8)
       bad("compression method " + std::to_string(m.method) + " is not supported (a .npz is stored or deflated)");
     if (m.size > MaxMemberBytes) bad("it is " + std::to_string(m.size) + " bytes uncompressed, which is too large");
+    // Deflate expands at most 1032-fold, so a larger recorded size is corrupt; checking it
+    // first means a bad directory never makes us allocate what the data cannot fill.
+    if (m.method == 8 && m.size > m.packedSize * 1032 + 1024)
+      bad("its recorded size of " + std::to_string(m.size) + " bytes cannot come from " + std::to_string(m.packedSize) +
+          " bytes of deflate data (a corrupt file)");
     if (z.le(m.localOffset, 4, "a member's local header") != LocalHeader)
       bad("no local header at byte " + std::to_string(m.localOffset) + " (a corrupt file?)");
     uint64_t nameLen = z.le(m.localOffset + 26, 2, "a local header"), extraLen = z.le(m.localOffset + 28, 2, "a local header");
