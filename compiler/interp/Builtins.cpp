@@ -9,6 +9,7 @@
 #include "interp/Data.h"
 #include "interp/Io.h"
 #include "interp/Params.h"
+#include "interp/Progress.h"
 #include "interp/Scan.h"
 #include "interp/Transforms.h"
 #include "interp/RandomValues.h"
@@ -144,13 +145,14 @@ void installCore(Env &env) {
     for (size_t i = 0; i < std::min(x.items->size(), y.items->size()); ++i) out.push_back(Value::tuple({(*x.items)[i], (*y.items)[i]}));
     return Value::list(std::move(out));
   });
-  // progress(xs, label = ""): xs itself, shown as a progress bar when a `for` loops over it.
+  // progress(xs, label = ""): xs itself, shown as a progress bar when a `for` loops over it;
+  // `bar.set(loss = l)` in the loop body adds a running metric to the bar (Progress.h).
   env.defineBuiltin("progress", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"xs", "label"});
     Value v = args.get("xs");
     if (!v.isSequence()) in.fail(a.span, "progress() takes a list to loop over, got " + typeName(v));
     std::string label = args.has("label") && args.get("label").kind == ValueKind::Str ? *args.get("label").str : "";
-    v.progress = std::make_shared<const std::string>(label);
+    v.progress = std::make_shared<ProgressState>(ProgressState{label, {}});
     return v;
   });
   env.defineBuiltin("args", [](Interpreter &in, CallArgs &a) {

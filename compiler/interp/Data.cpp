@@ -1,8 +1,9 @@
 // Data.cpp: data.* — reading datasets from files and cutting them into batches.
 //
 // data.idx reads the IDX format of MNIST and Fashion-MNIST (gzipped or not), data.csv a
-// table of numbers, data.npy a NumPy array; data.batches shuffles rows with a key and
-// cuts them into (x, y) batches. A missing, corrupt or truncated file is a runtime error
+// table of numbers, data.npy a NumPy array (data.npz an archive of them, Npz.cpp);
+// data.batches shuffles rows with a key and cuts them into (x, y) batches; data.select
+// keeps the rows a mask picks. A missing, corrupt or truncated file is a runtime error
 // naming the file and what is wrong; sizes read from a header are checked against a sane
 // limit and against the bytes actually there before anything is allocated.
 // data.normalize is written in Zy (stdlib/data.zy).
@@ -282,65 +283,68 @@ std::optional<std::string> npyField(const std::string &header, const std::string
   return std::nullopt;
 }
 
-Value readNpy(Interpreter &in, Span span, const std::string &path) {
-  InputFile file(in, span, path);
-  uint8_t pre[10];
-  size_t got = file.read(pre, 8);
-  if (got < 8 || std::memcmp(pre, "\x93NUMPY", 6) != 0) file.fail("not a NumPy .npy file (bad magic)");
-  int major = pre[6];
-  uint64_t headerLen;
+} // namespace
+
+Tensor parseNpy(const uint8_t *bytes, size_t size) {
+  auto fail = [](const std::string &what) -> void { throw NpyError{what}; };
+  size_t at = 0;
+  if (size < 8 || std::memcmp(bytes, "\x93NUMPY", 6) != 0) fail("not a NumPy .npy file (bad magic)");
+  int major = bytes[6];
+  uint64_t headerLen = 0;
+  at = 8;
   if (major == 1) {
-    if (file.read(pre, 2) < 2) file.fail("truncated: the .npy header ends early");
-    headerLen = pre[0] | uint32_t(pre[1]) << 8;
+    if (size < at + 2) fail("truncated: the .npy header ends early");
+    headerLen = bytes[at] | uint32_t(bytes[at + 1]) << 8;
+    at += 2;
   } else if (major == 2 || major == 3) {
-    if (file.read(pre, 4) < 4) file.fail("truncated: the .npy header ends early");
-    headerLen = pre[0] | uint32_t(pre[1]) << 8 | uint32_t(pre[2]) << 16 | uint32_t(pre[3]) << 24;
+    if (size < at + 4) fail("truncated: the .npy header ends early");
+    headerLen = bytes[at] | uint32_t(bytes[at + 1]) << 8 | uint32_t(bytes[at + 2]) << 16 | uint32_t(bytes[at + 3]) << 24;
+    at += 4;
   } else {
-    file.fail("unsupported .npy format version " + std::to_string(major));
+    fail("unsupported .npy format version " + std::to_string(major));
   }
-  if (headerLen > (1u << 20)) file.fail("the .npy header is " + std::to_string(headerLen) + " bytes long (a corrupt file?)");
-  std::string header(headerLen, '\0');
-  if (file.read(header.data(), headerLen) < headerLen) file.fail("truncated: the .npy header ends early");
+  if (headerLen > (1u << 20)) fail("the .npy header is " + std::to_string(headerLen) + " bytes long (a corrupt file?)");
+  if (size - at < headerLen) fail("truncated: the .npy header ends early");
+  std::string header(reinterpret_cast<const char *>(bytes + at), headerLen);
+  at += headerLen;
   auto descr = npyField(header, "descr");
   auto fortran = npyField(header, "fortran_order");
   auto shapeText = npyField(header, "shape");
-  if (!descr || !fortran || !shapeText) file.fail("the .npy header lacks 'descr', 'fortran_order' or 'shape'");
-  if (*fortran == "True") file.fail("arrays in Fortran order are not supported (save with np.ascontiguousarray)");
-  if (*fortran != "False") file.fail("bad fortran_order in the .npy header: " + *fortran);
+  if (!descr || !fortran || !shapeText) fail("the .npy header lacks 'descr', 'fortran_order' or 'shape'");
+  if (*fortran == "True") fail("arrays in Fortran order are not supported (save with np.ascontiguousarray)");
+  if (*fortran != "False") fail("bad fortran_order in the .npy header: " + *fortran);
   std::string d = *descr;
   if (d.size() >= 2 && (d.front() == '\'' || d.front() == '"')) d = d.substr(1, d.size() - 2);
-  DType dtype;
-  size_t itemSize;
+  DType dtype = DType::F32;
+  size_t itemSize = 4;
   if (d == "<f4") dtype = DType::F32, itemSize = 4;
   else if (d == "<f8") dtype = DType::F64, itemSize = 8;
   else if (d == "<i4") dtype = DType::I32, itemSize = 4;
   else if (d == "<i8") dtype = DType::I32, itemSize = 8;
   else if (d == "|b1") dtype = DType::Bool, itemSize = 1;
   else if (d == "|u1" || d == "<u1") dtype = DType::I32, itemSize = 1;
-  else file.fail("unsupported .npy dtype '" + d + "' (supported: <f4, <f8, <i4, <i8, |b1, |u1)");
+  else fail("unsupported .npy dtype '" + d + "' (supported: <f4, <f8, <i4, <i8, |b1, |u1)");
   // shape: "(3, 4)", "(5,)" or "()".
   std::string s = *shapeText;
-  if (s.size() < 2 || s.front() != '(' || s.back() != ')') file.fail("bad shape in the .npy header: " + s);
+  if (s.size() < 2 || s.front() != '(' || s.back() != ')') fail("bad shape in the .npy header: " + s);
   Shape shape;
   size_t i = 1;
   while (i < s.size() - 1) {
     while (i < s.size() - 1 && (s[i] == ' ' || s[i] == ',')) ++i;
     if (i >= s.size() - 1) break;
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) file.fail("bad shape in the .npy header: " + s);
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) fail("bad shape in the .npy header: " + s);
     uint64_t n = 0;
     while (i < s.size() - 1 && std::isdigit(static_cast<unsigned char>(s[i]))) {
       n = n * 10 + uint64_t(s[i++] - '0');
-      if (n > MaxDataBytes) file.fail("the .npy shape " + s + " is too large");
+      if (n > MaxDataBytes) fail("the .npy shape " + s + " is too large");
     }
     shape.push_back(static_cast<int64_t>(n));
   }
   auto count = elementCount(shape);
-  if (!count || uint64_t(*count) > MaxDataBytes / itemSize) file.fail("the .npy shape " + shapeString(shape) + " is too large");
-  uint64_t bytes = uint64_t(*count) * itemSize;
-  if (auto left = file.remaining(); left && *left < bytes)
-    file.fail("truncated: expected " + std::to_string(bytes) + " bytes of data, found " + std::to_string(*left));
-  std::vector<uint8_t> raw = file.readUpTo(bytes);
-  if (raw.size() < bytes) file.fail("truncated: expected " + std::to_string(bytes) + " bytes of data, found " + std::to_string(raw.size()));
+  if (!count || uint64_t(*count) > MaxDataBytes / itemSize) fail("the .npy shape " + shapeString(shape) + " is too large");
+  uint64_t need = uint64_t(*count) * itemSize;
+  if (size - at < need) fail("truncated: expected " + std::to_string(need) + " bytes of data, found " + std::to_string(size - at));
+  const uint8_t *raw = bytes + at;
   Tensor t(dtype, shape);
   int64_t n = *count;
   if (d == "<i8") {
@@ -349,7 +353,7 @@ Value readNpy(Interpreter &in, Span span, const std::string &path) {
       int64_t v;
       std::memcpy(&v, &raw[8 * k], 8);
       if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
-        file.fail("element " + std::to_string(k) + " is " + std::to_string(v) + ", which does not fit in i32");
+        fail("element " + std::to_string(k) + " is " + std::to_string(v) + ", which does not fit in i32");
       o[k] = static_cast<int32_t>(v);
     }
   } else if (itemSize == 1 && dtype == DType::I32) {
@@ -358,10 +362,22 @@ Value readNpy(Interpreter &in, Span span, const std::string &path) {
   } else if (dtype == DType::Bool) {
     auto *o = t.mutableData<uint8_t>();
     for (int64_t k = 0; k < n; ++k) o[k] = raw[k] != 0;
-  } else if (bytes) {
-    std::memcpy(t.mutableData<uint8_t>(), raw.data(), bytes); // little-endian host
+  } else if (need) {
+    std::memcpy(t.mutableData<uint8_t>(), raw, need); // little-endian host
   }
-  return Value::fromTensor(std::move(t));
+  return t;
+}
+
+namespace {
+
+Value readNpy(Interpreter &in, Span span, const std::string &path) {
+  InputFile file(in, span, path);
+  std::vector<uint8_t> bytes = file.readAll();
+  try {
+    return Value::fromTensor(parseNpy(bytes.data(), bytes.size()));
+  } catch (const NpyError &e) {
+    file.fail(e.what);
+  }
 }
 
 // ------------------------------------------------------------------------------ batches
@@ -407,6 +423,22 @@ Value batches(Interpreter &in, CallArgs &a) {
   return Value::list(std::move(out));
 }
 
+/// data.select(xs, keep): the rows of xs where the bool [N] tensor keep is true, in order
+/// (NumPy's xs[keep]). Host code only: the result's length depends on the values.
+Value selectRows(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"xs", "keep"});
+  Tensor xs = concrete(in, args.tensor("xs"), a.span, "data.select"), keep = concrete(in, args.tensor("keep"), a.span, "data.select");
+  if (xs.rank() == 0) in.fail(a.span, "`data.select` needs xs with a leading (row) dimension, not a scalar");
+  if (keep.dtype() != DType::Bool || keep.rank() != 1 || keep.shape()[0] != xs.shape()[0])
+    in.fail(a.span, "`data.select` needs keep to be bool[" + std::to_string(xs.shape()[0]) + "], one flag per row of " +
+                        typeString(xs.dtype(), xs.shape()) + ", got " + typeString(keep.dtype(), keep.shape()));
+  std::vector<int64_t> rows;
+  const uint8_t *flags = keep.data<uint8_t>();
+  for (int64_t i = 0; i < keep.shape()[0]; ++i)
+    if (flags[i]) rows.push_back(i);
+  return Value::fromTensor(gatherRows(xs, rows, 0, rows.size()));
+}
+
 } // namespace
 
 void installData(Env &prelude) {
@@ -423,7 +455,12 @@ void installData(Env &prelude) {
     Args args(in, a, {"path"});
     return readNpy(in, a.span, args.str("path"));
   });
+  env->defineBuiltin("npz", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"path"});
+    return readNpz(in, a.span, args.str("path"));
+  });
   env->defineBuiltin("batches", batches);
+  env->defineBuiltin("select", selectRows);
   Value m;
   m.kind = ValueKind::Module;
   m.module = std::make_shared<ModuleData>(ModuleData{"data", env});

@@ -393,7 +393,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
       fail(f.iterable->span, "cannot iterate over a value of type " + typeName(iterable));
     }
     std::optional<ProgressBar> bar;
-    if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), *iterable.progress);
+    if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), iterable.progress);
     for (size_t i = 0; i < items.size(); ++i) {
       auto inner = std::make_shared<Env>(env);
       bindPattern(*f.pattern, items[i], inner, true);

@@ -12,6 +12,7 @@
 // file is a runtime error naming the file and the problem: the header length, the JSON,
 // every offset and every size are checked before anything is read or allocated.
 #include "interp/Io.h"
+#include "interp/Png.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
 
@@ -56,7 +57,8 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
       in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` has no parameter named `" + key + "`");
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
+} // namespace
+
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
@@ -84,8 +86,7 @@ void writeAtomically(Interpreter &in, Span span, const std::string &path, const 
   }
 }
 
-/// The whole of a file, or a runtime error naming it.
-std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit = uint64_t(1) << 36) {
+std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit) {
   FILE *f = std::fopen(path.c_str(), "rb");
   if (!f) fileError(in, span, path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
@@ -108,6 +109,8 @@ std::string readWhole(Interpreter &in, Span span, const std::string &path, uint6
   if (bad) fileError(in, span, path, "read error");
   return out;
 }
+
+namespace {
 
 // ------------------------------------------------------------------------------ JSON
 
@@ -548,6 +551,7 @@ void installIo(Env &prelude) {
   env->defineBuiltin("load", loadBuiltin);
   prelude.defineBuiltin("save", saveBuiltin);
   prelude.defineBuiltin("load", loadBuiltin);
+  installPng(*env);
   env->defineBuiltin("read_text", [](Interpreter &in, CallArgs &a) {
     checkArgs(in, a, {"path"});
     return Value::string(readWhole(in, a.span, pathArg(in, a, 0, "path"), uint64_t(1) << 32));

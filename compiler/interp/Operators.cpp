@@ -2,6 +2,7 @@
 #include "interp/Operators.h"
 
 #include "interp/Params.h"
+#include "interp/Progress.h"
 #include "interp/TensorOps.h"
 
 #include <cmath>
@@ -262,6 +263,11 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
     bound.items = std::make_shared<const std::vector<Value>>(std::vector<Value>{v, *fn});
     return bound;
   }
+  case ValueKind::List:
+    // A list from progress(...) has one method: set, for the bar's running metrics.
+    if (v.progress && name == "set") return progressSetMethod(v.progress);
+    in.fail(span, std::string("a list has no field `") + name + "`" +
+                      (v.progress ? " (a progress bar has one method: `set`, as in `bar.set(loss = l)`)" : ""));
   default: in.fail(span, "a value of type " + typeName(v) + " has no field `" + name + "`");
   }
 }

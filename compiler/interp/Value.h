@@ -23,6 +23,7 @@ namespace zy::interp {
 class Interpreter;
 struct Value;
 struct Env;
+struct ProgressState; // Progress.h
 
 enum class ValueKind {
   None, Bool, Int, Float, Str, List, Tuple, Record, Function, Builtin, Tensor, Key, Module, Init,
@@ -93,7 +94,10 @@ struct Value {
   std::string path;   // for records, lists and tensors reached through a params tree
   bool state = false; // a tensor leaf declared with state(...): no gradient, no update
   bool weak = false;  // a traced f64 scalar standing for a host float (see Tracer.cpp)
-  std::shared_ptr<const std::string> progress; // a list from progress(xs): its label (Progress.h)
+  // A list from progress(xs): its label and the metrics `bar.set(...)` reports (Progress.h).
+  // Shared and mutable on purpose: the `for` that draws the bar and the loop body that
+  // sets a metric hold the same list.
+  std::shared_ptr<ProgressState> progress;
 
   static Value none() { return {}; }
   static Value boolean(bool v) { Value x; x.kind = ValueKind::Bool; x.b = v; return x; }

@@ -1,0 +1,218 @@
+// Npz.cpp: data.npz — the arrays of a NumPy .npz archive, a zip file of .npy files.
+//
+// np.savez stores its members (method 0) and np.savez_compressed deflates them (method
+// 8); both write ZIP64 extra fields. The reader finds the end-of-central-directory
+// record (and the ZIP64 one where the classic fields are saturated), walks the central
+// directory, checks each member's local header against it, inflates or copies the data,
+// checks its CRC-32 and size, and parses it with the .npy reader. Every offset and size
+// is checked against the file before it is used, so a truncated or corrupt archive is a
+// runtime error naming the file (and the member) and what is wrong.
+#include "interp/Data.h"
+#include "interp/Io.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <set>
+
+namespace zy::interp {
+
+namespace {
+
+constexpr uint32_t EndOfCentralDirectory = 0x06054b50, Zip64EndOfCentralDirectory = 0x06064b50,
+                   Zip64Locator = 0x07064b50, CentralHeader = 0x02014b50, LocalHeader = 0x04034b50;
+/// No member may inflate to more than this (the same bound as the other readers, 16 GiB).
+constexpr uint64_t MaxMemberBytes = uint64_t(1) << 34;
+
+/// Little-endian reads from the archive, each checked against its end.
+class ZipBytes {
+public:
+  ZipBytes(const std::string &bytes, std::function<void(const std::string &)> fail) : B(bytes), Fail(std::move(fail)) {}
+  uint64_t size() const { return B.size(); }
+  const uint8_t *at(uint64_t offset, uint64_t n, const char *what) const {
+    if (offset > B.size() || n > B.size() - offset)
+      Fail(std::string("truncated: ") + what + " at byte " + std::to_string(offset) + " runs past the end of the file (" +
+           std::to_string(B.size()) + " bytes)");
+    return reinterpret_cast<const uint8_t *>(B.data()) + offset;
+  }
+  uint64_t le(uint64_t offset, int bytes, const char *what) const {
+    const uint8_t *p = at(offset, bytes, what);
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= uint64_t(p[i]) << (8 * i);
+    return v;
+  }
+  void fail(const std::string &what) const { Fail(what); }
+
+private:
+  const std::string &B;
+  std::function<void(const std::string &)> Fail;
+};
+
+struct Member {
+  std::string name;
+  uint32_t method = 0, crc = 0, flags = 0;
+  uint64_t packedSize = 0, size = 0, localOffset = 0;
+};
+
+/// The ZIP64 extra field (id 1) of a header replaces, in this order, each of the sizes and
+/// the offset whose classic field is 0xFFFFFFFF.
+void applyZip64(const ZipBytes &z, uint64_t extra, uint64_t extraLen, Member &m, bool hasOffset) {
+  uint64_t end = extra + extraLen;
+  while (extra + 4 <= end) {
+    uint64_t id = z.le(extra, 2, "an extra field"), len = z.le(extra + 2, 2, "an extra field");
+    if (id == 1) {
+      uint64_t at = extra + 4, stop = std::min(end, at + len);
+      auto take = [&](uint64_t &field) {
+        if (field != 0xFFFFFFFF) return;
+        if (at + 8 > stop) z.fail("corrupt: a ZIP64 extra field is too short for the sizes it stands for");
+        field = z.le(at, 8, "a ZIP64 extra field");
+        at += 8;
+      };
+      take(m.size);
+      take(m.packedSize);
+      if (hasOffset) take(m.localOffset);
+      return;
+    }
+    extra += 4 + len;
+  }
+}
+
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+/// A member's name as it can be shown: bytes outside printable ASCII as \xNN.
+std::string printable(const std::string &name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7F) out += char(c);
+    else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+Value readNpz(Interpreter &in, Span span, const std::string &path) {
+  std::string file = readWhole(in, span, path);
+  auto fail = [&](const std::string &what) { in.fail(span, path + ": " + what, /*runtime=*/true); };
+  ZipBytes z(file, fail);
+
+  // The end-of-central-directory record: 22 bytes and a comment of up to 65,535, at the end.
+  if (file.size() < 22) fail("not a .npz (zip) file: it has " + std::to_string(file.size()) + " bytes, fewer than a zip's end record");
+  uint64_t eocd = 0;
+  bool found = false;
+  for (uint64_t back = 22; back <= std::min<uint64_t>(file.size(), 22 + 65535) && !found; ++back)
+    if (z.le(file.size() - back, 4, "the end record") == EndOfCentralDirectory) eocd = file.size() - back, found = true;
+  if (!found) fail("not a .npz (zip) file: no end-of-central-directory record (a truncated file?)");
+  uint64_t entries = z.le(eocd + 10, 2, "the end record"), cdSize = z.le(eocd + 12, 4, "the end record"),
+           cdOffset = z.le(eocd + 16, 4, "the end record");
+  if (z.le(eocd + 4, 2, "the end record") != 0 || z.le(eocd + 6, 2, "the end record") != 0)
+    fail("a zip archive split over several disks is not supported");
+  if (entries == 0xFFFF || cdSize == 0xFFFFFFFF || cdOffset == 0xFFFFFFFF) {
+    if (eocd < 20 || z.le(eocd - 20, 4, "the ZIP64 locator") != Zip64Locator)
+      fail("corrupt: the end record points to a ZIP64 end record, but there is no ZIP64 locator before it");
+    uint64_t at = z.le(eocd - 12, 8, "the ZIP64 locator");
+    if (z.le(at, 4, "the ZIP64 end record") != Zip64EndOfCentralDirectory)
+      fail("corrupt: no ZIP64 end record at byte " + std::to_string(at));
+    entries = z.le(at + 32, 8, "the ZIP64 end record");
+    cdSize = z.le(at + 40, 8, "the ZIP64 end record");
+    cdOffset = z.le(at + 48, 8, "the ZIP64 end record");
+  }
+  if (cdOffset > file.size() || cdSize > file.size() - cdOffset)
+    fail("truncated: the central directory (" + std::to_string(cdSize) + " bytes at byte " + std::to_string(cdOffset) +
+         ") runs past the end of the file (" + std::to_string(file.size()) + " bytes)");
+
+  // The central directory: one header per member.
+  std::vector<Member> members;
+  uint64_t at = cdOffset;
+  for (uint64_t i = 0; i < entries; ++i) {
+    if (z.le(at, 4, "a central directory header") != CentralHeader)
+      fail("corrupt: central directory entry " + std::to_string(i) + " at byte " + std::to_string(at) + " has a bad signature");
+    Member m;
+    m.flags = static_cast<uint32_t>(z.le(at + 8, 2, "a central directory header"));
+    m.method = static_cast<uint32_t>(z.le(at + 10, 2, "a central directory header"));
+    m.crc = static_cast<uint32_t>(z.le(at + 16, 4, "a central directory header"));
+    m.packedSize = z.le(at + 20, 4, "a central directory header");
+    m.size = z.le(at + 24, 4, "a central directory header");
+    uint64_t nameLen = z.le(at + 28, 2, "a central directory header"), extraLen = z.le(at + 30, 2, "a central directory header"),
+             commentLen = z.le(at + 32, 2, "a central directory header");
+    m.localOffset = z.le(at + 42, 4, "a central directory header");
+    m.name.assign(reinterpret_cast<const char *>(z.at(at + 46, nameLen, "a member's name")), nameLen);
+    applyZip64(z, at + 46 + nameLen, extraLen, m, true);
+    members.push_back(m);
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+
+  std::vector<std::pair<std::string, Value>> fields;
+  std::set<std::string> seen;
+  for (const Member &m : members) {
+    auto bad = [&](const std::string &what) { fail("member `" + printable(m.name) + "`: " + what); };
+    if (m.flags & 1) bad("it is encrypted, which is not supported");
+    if (m.method != 0 && m.method != 8)
+      bad("compression method " + std::to_string(m.method) + " is not supported (a .npz is stored or deflated)");
+    if (m.size > MaxMemberBytes) bad("it is " + std::to_string(m.size) + " bytes uncompressed, which is too large");
+    // Deflate expands at most 1032-fold, so a larger recorded size is corrupt; checking it
+    // first means a bad directory never makes us allocate what the data cannot fill.
+    if (m.method == 8 && m.size > m.packedSize * 1032 + 1024)
+      bad("its recorded size of " + std::to_string(m.size) + " bytes cannot come from " + std::to_string(m.packedSize) +
+          " bytes of deflate data (a corrupt file)");
+    if (z.le(m.localOffset, 4, "a member's local header") != LocalHeader)
+      bad("no local header at byte " + std::to_string(m.localOffset) + " (a corrupt file?)");
+    uint64_t nameLen = z.le(m.localOffset + 26, 2, "a local header"), extraLen = z.le(m.localOffset + 28, 2, "a local header");
+    std::string localName(reinterpret_cast<const char *>(z.at(m.localOffset + 30, nameLen, "a member's name")), nameLen);
+    if (localName != m.name) bad("its local header names it `" + printable(localName) + "` (a corrupt file?)");
+    uint64_t dataAt = m.localOffset + 30 + nameLen + extraLen;
+    if (dataAt > file.size() || m.packedSize > file.size() - dataAt)
+      bad("truncated: its " + std::to_string(m.packedSize) + " bytes of data at byte " + std::to_string(dataAt) +
+          " run past the end of the file (" + std::to_string(file.size()) + " bytes)");
+    const uint8_t *packed = z.at(dataAt, m.packedSize, "a member's data");
+    std::vector<uint8_t> bytes;
+    if (m.method == 0) {
+      if (m.packedSize != m.size) bad("stored with " + std::to_string(m.packedSize) + " bytes but a size of " + std::to_string(m.size));
+      bytes.assign(packed, packed + m.size);
+    } else {
+      bytes.resize(static_cast<size_t>(m.size));
+      z_stream zs{};
+      if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) bad("cannot start inflating (out of memory?)");
+      zs.next_in = const_cast<Bytef *>(packed);
+      zs.avail_in = static_cast<uInt>(std::min<uint64_t>(m.packedSize, UINT32_MAX));
+      zs.next_out = bytes.data();
+      zs.avail_out = static_cast<uInt>(std::min<uint64_t>(m.size, UINT32_MAX));
+      int rc = m.size || m.packedSize ? inflate(&zs, Z_FINISH) : Z_STREAM_END;
+      uint64_t produced = zs.total_out;
+      const char *msg = zs.msg;
+      inflateEnd(&zs);
+      if (rc != Z_STREAM_END) {
+        if (rc == Z_BUF_ERROR && zs.avail_out == 0) bad("it inflates to more than its recorded size of " + std::to_string(m.size) + " bytes");
+        bad(std::string("corrupt deflate data") + (msg ? std::string(": ") + msg : std::string()));
+      }
+      if (produced != m.size) bad("it inflates to " + std::to_string(produced) + " bytes, but its recorded size is " + std::to_string(m.size));
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (uint64_t done = 0; done < bytes.size();) {
+      uInt chunk = static_cast<uInt>(std::min<uint64_t>(bytes.size() - done, 1u << 30));
+      crc = crc32(crc, bytes.data() + done, chunk);
+      done += chunk;
+    }
+    if (static_cast<uint32_t>(crc) != m.crc)
+      bad("CRC-32 mismatch: the directory records " + hex32(m.crc) + ", the data has " + hex32(static_cast<uint32_t>(crc)) +
+          " (a corrupt file)");
+    std::string key = m.name.size() > 4 && m.name.compare(m.name.size() - 4, 4, ".npy") == 0 ? m.name.substr(0, m.name.size() - 4) : m.name;
+    if (!seen.insert(key).second) bad("a second array named `" + printable(key) + "`");
+    try {
+      fields.emplace_back(key, Value::fromTensor(parseNpy(bytes.data(), bytes.size())));
+    } catch (const NpyError &e) {
+      bad(e.what);
+    }
+  }
+  return Value::makeRecord(std::move(fields));
+}
+
+} // namespace zy::interp
