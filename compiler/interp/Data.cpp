@@ -1,8 +1,9 @@
 // Data.cpp: data.* — reading datasets from files and cutting them into batches.
 //
 // data.idx reads the IDX format of MNIST and Fashion-MNIST (gzipped or not), data.csv a
-// table of numbers, data.npy a NumPy array; data.batches shuffles rows with a key and
-// cuts them into (x, y) batches. A missing, corrupt or truncated file is a runtime error
+// table of numbers, data.npy a NumPy array, data.text a file's bytes (for character
+// models; data.decode turns byte values back into a string); data.batches shuffles rows
+// with a key and cuts them into (x, y) batches. A missing, corrupt or truncated file is a runtime error
 // naming the file and what is wrong; sizes read from a header are checked against a sane
 // limit and against the bytes actually there before anything is allocated.
 // data.normalize is written in Zy (stdlib/data.zy).
@@ -203,6 +204,36 @@ Value readIdx(Interpreter &in, Span span, const std::string &path) {
   }
   }
   return Value::fromTensor(std::move(t));
+}
+
+// ------------------------------------------------------------------------------ text
+
+/// The bytes of a file (gzipped or not) as an i32 tensor of values 0..255: the input of
+/// a character model, one id per byte.
+Value readText(Interpreter &in, Span span, const std::string &path) {
+  InputFile file(in, span, path);
+  std::vector<uint8_t> bytes = file.readAll(uint64_t(1) << 31);
+  Tensor t(DType::I32, {static_cast<int64_t>(bytes.size())});
+  auto *o = t.mutableData<int32_t>();
+  for (size_t i = 0; i < bytes.size(); ++i) o[i] = bytes[i];
+  return Value::fromTensor(std::move(t));
+}
+
+/// A string from byte values 0..255 (any shape, read in order): the inverse of data.text.
+Value decodeText(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"ids"});
+  Tensor ids = concrete(in, args.tensor("ids"), a.span, "data.decode");
+  if (ids.dtype() != DType::I32)
+    in.fail(a.span, "`data.decode` needs an i32 tensor of byte values, got " + typeString(ids.dtype(), ids.shape()));
+  std::string out;
+  out.reserve(static_cast<size_t>(ids.size()));
+  const int32_t *p = ids.data<int32_t>();
+  for (int64_t i = 0; i < ids.size(); ++i) {
+    if (p[i] < 0 || p[i] > 255)
+      in.fail(a.span, "`data.decode` needs byte values 0..255, found " + std::to_string(p[i]) + " at element " + std::to_string(i));
+    out.push_back(static_cast<char>(p[i]));
+  }
+  return Value::string(std::move(out));
 }
 
 // ------------------------------------------------------------------------------ CSV
@@ -423,6 +454,11 @@ void installData(Env &prelude) {
     Args args(in, a, {"path"});
     return readNpy(in, a.span, args.str("path"));
   });
+  env->defineBuiltin("text", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"path"});
+    return readText(in, a.span, args.str("path"));
+  });
+  env->defineBuiltin("decode", decodeText);
   env->defineBuiltin("batches", batches);
   Value m;
   m.kind = ValueKind::Module;
