@@ -2,7 +2,8 @@
 //
 // data.idx reads the IDX format of MNIST and Fashion-MNIST (gzipped or not), data.csv a
 // table of numbers, data.npy a NumPy array, data.text a file's bytes (for character
-// models; data.decode turns byte values back into a string); data.batches shuffles rows
+// models; data.encode does the same for a string, data.decode turns byte values back
+// into a string); data.batches shuffles rows
 // with a key and cuts them into (x, y) batches. A missing, corrupt or truncated file is a runtime error
 // naming the file and what is wrong; sizes read from a header are checked against a sane
 // limit and against the bytes actually there before anything is allocated.
@@ -216,6 +217,16 @@ Value readText(Interpreter &in, Span span, const std::string &path) {
   Tensor t(DType::I32, {static_cast<int64_t>(bytes.size())});
   auto *o = t.mutableData<int32_t>();
   for (size_t i = 0; i < bytes.size(); ++i) o[i] = bytes[i];
+  return Value::fromTensor(std::move(t));
+}
+
+/// A string's bytes as i32 ids, as data.text gives a file's.
+Value encodeText(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"text"});
+  std::string text = args.str("text");
+  Tensor t(DType::I32, {static_cast<int64_t>(text.size())});
+  auto *o = t.mutableData<int32_t>();
+  for (size_t i = 0; i < text.size(); ++i) o[i] = static_cast<uint8_t>(text[i]);
   return Value::fromTensor(std::move(t));
 }
 
@@ -458,6 +469,7 @@ void installData(Env &prelude) {
     Args args(in, a, {"path"});
     return readText(in, a.span, args.str("path"));
   });
+  env->defineBuiltin("encode", encodeText);
   env->defineBuiltin("decode", decodeText);
   env->defineBuiltin("batches", batches);
   Value m;
