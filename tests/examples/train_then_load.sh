@@ -3,15 +3,20 @@
 # (which saves CHECKPOINT), evaluates the checkpoint in a second process with
 # `-- --load CHECKPOINT`, and checks that the line matching PATTERN (the held-out
 # metric) is the same in both runs. Either run failing (an assertion on the metric
-# included) fails the test.
-set -e
+# included) fails the test with that run's exit status.
 zy=$1 example=$2 checkpoint=$3 pattern=$4
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
 rm -f "$checkpoint"
-trained=$("$zy" run "$example" -- --small | tee /dev/stderr | grep -e "$pattern")
-loaded=$("$zy" run "$example" -- --load "$checkpoint" | tee /dev/stderr | grep -e "$pattern")
+"$zy" run "$example" -- --small >"$out" || { status=$?; cat "$out"; exit $status; }
+cat "$out"
+trained=$(grep -e "$pattern" "$out")
+"$zy" run "$example" -- --load "$checkpoint" >"$out" || { status=$?; cat "$out"; exit $status; }
+cat "$out"
+loaded=$(grep -e "$pattern" "$out")
 echo "trained: $trained"
 echo "loaded:  $loaded"
-if [ "$trained" != "$loaded" ]; then
-    echo "the loaded checkpoint's metric differs from the trained model's" >&2
+if [ -z "$trained" ] || [ "$trained" != "$loaded" ]; then
+    echo "the loaded checkpoint's metric differs from the trained model's (or is missing)" >&2
     exit 1
 fi
