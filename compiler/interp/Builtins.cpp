@@ -485,8 +485,11 @@ void installRandom(Env &prelude) {
   });
   env->defineBuiltin("bernoulli", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "p", "shape"});
+    const Value *p = args.find("p");
+    if (!p || p->isNumber()) return tensorValue(bernoulliTensor(args.key("key"), checkedShape(in, args), args.number("p", 0.5)));
+    // p is a tensor (a traced rate, say): compare the same draws with it as an op.
     Tensor u = uniformTensor(args.key("key"), checkedShape(in, args), DType::F64, 0, 1);
-    return tensorValue(binary(in, Op::Lt, tensorValue(u), Value::real(args.number("p", 0.5)), a.span));
+    return tensorValue(binary(in, Op::Lt, tensorValue(u), *p, a.span));
   });
   env->defineBuiltin("permutation", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "n"});

@@ -1,9 +1,11 @@
 // Data.cpp: data.* — reading datasets from files and cutting them into batches.
 //
 // data.idx reads the IDX format of MNIST and Fashion-MNIST (gzipped or not), data.csv a
-// table of numbers, data.npy a NumPy array (data.npz an archive of them, Npz.cpp);
-// data.batches shuffles rows with a key and cuts them into (x, y) batches; data.select
-// keeps the rows a mask picks. A missing, corrupt or truncated file is a runtime error
+// table of numbers, data.npy a NumPy array (data.npz an archive of them, Npz.cpp),
+// data.text a file's bytes (for character models; data.encode does the same for a
+// string, data.decode turns byte values back into a string); data.batches shuffles rows
+// with a key and cuts them into (x, y) batches; data.select keeps the rows a mask picks.
+// A missing, corrupt or truncated file is a runtime error
 // naming the file and what is wrong; sizes read from a header are checked against a sane
 // limit and against the bytes actually there before anything is allocated.
 // data.normalize is written in Zy (stdlib/data.zy).
@@ -204,6 +206,46 @@ Value readIdx(Interpreter &in, Span span, const std::string &path) {
   }
   }
   return Value::fromTensor(std::move(t));
+}
+
+// ------------------------------------------------------------------------------ text
+
+/// The bytes of a file (gzipped or not) as an i32 tensor of values 0..255: the input of
+/// a character model, one id per byte.
+Value readText(Interpreter &in, Span span, const std::string &path) {
+  InputFile file(in, span, path);
+  std::vector<uint8_t> bytes = file.readAll(uint64_t(1) << 31);
+  Tensor t(DType::I32, {static_cast<int64_t>(bytes.size())});
+  auto *o = t.mutableData<int32_t>();
+  for (size_t i = 0; i < bytes.size(); ++i) o[i] = bytes[i];
+  return Value::fromTensor(std::move(t));
+}
+
+/// A string's bytes as i32 ids, as data.text gives a file's.
+Value encodeText(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"text"});
+  std::string text = args.str("text");
+  Tensor t(DType::I32, {static_cast<int64_t>(text.size())});
+  auto *o = t.mutableData<int32_t>();
+  for (size_t i = 0; i < text.size(); ++i) o[i] = static_cast<uint8_t>(text[i]);
+  return Value::fromTensor(std::move(t));
+}
+
+/// A string from byte values 0..255 (any shape, read in order): the inverse of data.text.
+Value decodeText(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"ids"});
+  Tensor ids = concrete(in, args.tensor("ids"), a.span, "data.decode");
+  if (ids.dtype() != DType::I32)
+    in.fail(a.span, "`data.decode` needs an i32 tensor of byte values, got " + typeString(ids.dtype(), ids.shape()));
+  std::string out;
+  out.reserve(static_cast<size_t>(ids.size()));
+  const int32_t *p = ids.data<int32_t>();
+  for (int64_t i = 0; i < ids.size(); ++i) {
+    if (p[i] < 0 || p[i] > 255)
+      in.fail(a.span, "`data.decode` needs byte values 0..255, found " + std::to_string(p[i]) + " at element " + std::to_string(i));
+    out.push_back(static_cast<char>(p[i]));
+  }
+  return Value::string(std::move(out));
 }
 
 // ------------------------------------------------------------------------------ CSV
@@ -459,6 +501,12 @@ void installData(Env &prelude) {
     Args args(in, a, {"path"});
     return readNpz(in, a.span, args.str("path"));
   });
+  env->defineBuiltin("text", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"path"});
+    return readText(in, a.span, args.str("path"));
+  });
+  env->defineBuiltin("encode", encodeText);
+  env->defineBuiltin("decode", decodeText);
   env->defineBuiltin("batches", batches);
   env->defineBuiltin("select", selectRows);
   Value m;

@@ -37,6 +37,16 @@ Tensor uniformTensor(Key key, const Shape &shape, DType dtype, double lo, double
   return t;
 }
 
+Tensor bernoulliTensor(Key key, const Shape &shape, double p) {
+  Tensor t(DType::Bool, shape);
+  std::vector<double> u = uniformDraws(key, t.size());
+  // One pass over the draws, no f64 tensor and no broadcasting comparison between: a
+  // training step's dropout masks are drawn here, on the host, every step.
+  uint8_t *out = t.mutableData<uint8_t>();
+  for (int64_t i = 0; i < t.size(); ++i) out[i] = u[i] < p;
+  return t;
+}
+
 Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate) {
   Tensor t(dtype, shape);
   std::vector<double> u = uniformDraws(key, t.size());

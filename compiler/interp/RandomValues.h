@@ -16,6 +16,9 @@ Key foldIn(Key key, uint32_t data);
 uint32_t hashPath(const std::string &path);
 
 Tensor uniformTensor(Key key, const Shape &shape, DType dtype, double lo, double hi);
+/// true where a uniform draw in [0, 1) is below p: random.bernoulli (the same draws as
+/// uniformTensor in f64, compared in f64).
+Tensor bernoulliTensor(Key key, const Shape &shape, double p);
 /// Standard normal draws scaled by `std`; `truncate` > 0 keeps |z| < truncate (in stds).
 Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate = 0);
 
