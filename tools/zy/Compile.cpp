@@ -88,6 +88,7 @@ private:
 struct CommandError {
   Span span;
   std::string message;
+  int status = 64; // a mistake on the command line; 1 for an entry that cannot be exported
 };
 
 /// A parameter's spec from `--arg PARAM=SPEC`, with where it was written.
@@ -178,7 +179,7 @@ public:
       return compile();
     } catch (const CommandError &e) {
       std::cerr << render({Severity::Error, e.span, e.message, {}}, Color);
-      return ExitUsage;
+      return e.status;
     } catch (const interp::ZyError &e) {
       std::cerr << render(e.diagnostic, Color);
       return e.runtime ? 2 : ExitCompileError;
@@ -189,6 +190,7 @@ private:
   const std::vector<std::string> &Args;
   CommandLine Line;
   bool Color;
+  interp::Interpreter In; // owns the sources that diagnostics point into
   std::string File, Entry, Output, Params;
   size_t FileIndex = 0, EntryIndex = 0, ParamsIndex = 0;
   std::vector<ArgSpec> Specs;
@@ -272,7 +274,7 @@ private:
   }
 
   int compile() {
-    interp::Interpreter in;
+    interp::Interpreter &in = In;
     auto loaded = in.loadModule(File); // syntax and name errors are thrown as located errors
     Value *entry = loaded->globals->vars.count(Entry) ? &loaded->globals->vars[Entry] : nullptr;
     if (!entry || entry->kind != ValueKind::Function) {
@@ -342,9 +344,10 @@ private:
     }
     in.tracer.options.onTrace = nullptr;
     if (!traced)
-      throw CommandError{Line.span(EntryIndex),
+      throw CommandError{closure.span,
                          "`" + Entry + "` did not trace to one graph: it takes no tensors, needs a tensor's value "
-                         "(an `if` on one, int(x), printing it) or returns a function; `zy compile` exports traced functions only"};
+                         "(an `if` on one, int(x), printing it) or returns a function; `zy compile` exports traced functions only",
+                         ExitCompileError};
 
     aot.name = Entry;
     aot.sourceFile = File;
@@ -371,14 +374,14 @@ private:
     interp::forEachLeaf(result, [&](const std::string &path, const Value &leaf) {
       std::string shown = path.empty() ? "the result" : "`" + path + "`";
       if (leaf.kind != ValueKind::Tensor || !leaf.tensor->isTraced())
-        throw CommandError{Line.span(EntryIndex), "the result of `" + Entry + "` holds " + interp::typeName(leaf) + " at " +
-                                                      shown + "; the C ABI returns tensors only"};
+        throw CommandError{closure.span, "the result of `" + Entry + "` holds " + interp::typeName(leaf) + " at " + shown +
+                                             "; the C ABI returns tensors only", ExitCompileError};
       auto at = std::find(aot.graph.outputs.begin(), aot.graph.outputs.end(), leaf.tensor->tracedNode());
       std::string full = path.empty() ? "out" : "out." + path;
       aot.outputs.push_back({full, uniqueName(full), leaf.tensor->dtype(), leaf.tensor->shape()});
       aot.outputOf.push_back(static_cast<size_t>(at - aot.graph.outputs.begin()));
     }, "");
-    if (aot.outputs.empty()) throw CommandError{Line.span(EntryIndex), "`" + Entry + "` returns no tensors"};
+    if (aot.outputs.empty()) throw CommandError{closure.span, "`" + Entry + "` returns no tensors", ExitCompileError};
 
     fs::path library = Output;
     fs::path header = library.parent_path() / (Entry + ".h");
