@@ -371,11 +371,7 @@ private:
 
   void emitMatMul(std::ostringstream &c, const Step &step) {
     const Node &node = G.nodes[step.node];
-    const Node &an = G.nodes[node.operands[0]], &bn = G.nodes[node.operands[1]];
-    size_t rank = node.shape.size();
-    int64_t n = an.shape[rank - 2], k = an.shape[rank - 1], m = bn.shape[rank - 1];
-    int64_t batches = 1;
-    for (size_t i = 0; i + 2 < rank; ++i) batches *= node.shape[i];
+    auto [batches, n, k, m] = matmulSizes(G, node);
     if (n * m == 0) return;
     const char *t = cType(node.dtype);
     std::string a = slot(step.a.node, t), b = slot(step.b.node, t), out = slot(step.node, t);

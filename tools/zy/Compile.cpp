@@ -10,6 +10,7 @@
 #include "tools/zy/Compile.h"
 
 #include "interp/Interpreter.h"
+#include "interp/Operators.h"
 #include "interp/Trees.h"
 #include "jit/Aot.h"
 #include "support/Diagnostics.h"
@@ -137,24 +138,10 @@ Tensor parseTensorType(const ArgSpec &a, const CommandLine &line) {
 struct Captured {}; // thrown from the tracer's hook once the entry's graph is in hand
 
 std::string didYouMean(const std::string &name, const std::vector<std::string> &candidates) {
-  auto distance = [](const std::string &a, const std::string &b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diagonal = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-        diagonal = up;
-      }
-    }
-    return row[b.size()];
-  };
   std::string best;
   size_t bestDistance = 3;
   for (const std::string &c : candidates)
-    if (size_t d = distance(name, c); d < bestDistance) best = c, bestDistance = d;
+    if (size_t d = interp::editDistance(name, c); d < bestDistance) best = c, bestDistance = d;
   return best.empty() ? "" : " (did you mean `" + best + "`?)";
 }
 
