@@ -8,6 +8,8 @@
 #   training       examples/c_training --small: the C program trains through the exported
 #                  step; its losses and accuracies match `zy run`'s, and the loss falls
 #   training-full  the same on all 60,000 images for 10 epochs (ctest -L slow)
+#   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
+#                  copies) on small entries of tests/aot/steps.zy, against zy run
 #   errors         located errors for bad --arg specs, unknown entries, unsupported steps
 set -u
 mode=$1 zy=$2 root=$3
@@ -108,6 +110,25 @@ training | training-full)
   awk 'NR == 1 { first = $1 } { last = $1 } END { exit !(last < first) }' c.loss && pass || fail "the loss did not fall"
   bound=$([[ -n $small ]] && echo 0.7 || echo 0.87)
   awk -v b="$bound" 'END { exit !($1 > b) }' c.acc && pass || fail "the final test accuracy is not above $bound"
+  ;;
+steps)
+  # Each kind of C step against zy run (the JIT), to 1e-6 (f32 sums may be reordered).
+  f=$root/tests/aot/steps.zy
+  while read -r entry args; do
+    run "zy compile $entry" "$zy" compile "$f" --entry "$entry" $args -o "lib$entry.so"
+    run "cc run_entry.c for $entry" cc -std=c11 -Wall -Wextra -Werror -DENTRY="$entry" -include "$entry.h" \
+      "$root/tests/aot/run_entry.c" -L. -l"$entry" -o "run_$entry"
+    run "run_$entry" env LD_LIBRARY_PATH=. "./run_$entry"
+    cp out "c_$entry.txt"
+    run "zy run steps.zy -- $entry" "$zy" run "$f" -- "$entry"
+    same_numbers "$entry: C against zy run" out "c_$entry.txt" 1e-6
+  done <<'ENTRIES'
+gather_grad --arg table=f32[5,3] --arg idx=i32[7]
+int_matmul --arg a=i32[4,6] --arg b=i32[6,3]
+batched --arg a=f64[2,3,4] --arg b=f64[2,5,4]
+row --arg a=f32[1,9] --arg w=f32[9,4]
+echo --arg x=f32[3,2]
+ENTRIES
   ;;
 errors)
   f=$root/tests/aot/entries.zy
