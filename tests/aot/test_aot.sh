@@ -157,6 +157,9 @@ errors)
   expect "no entry" 64 "needs \`--entry NAME\`" -- "$f"
   expect "syntax error in FILE" 1 "error:" -- "$root/tests/syntax/bad_character.zy" --entry f --arg "x=f32[3]"
   # A good entry still compiles, and the caret of a bad spec sits under the bad text.
+  run "zy compile keywords" "$zy" compile "$f" --entry keywords --arg "int=f32[2]" --arg "double=f32[2]" -o libkeywords.so
+  grep -qF "int zy_keywords(const float *int_, const float *double_, float *out);" keywords.h && pass ||
+    fail "C keywords as parameter names: $(grep '^int' keywords.h)"
   run "zy compile double" "$zy" compile "$f" --entry double --arg "x=f32[2,3]" -o libdouble.so
   check_library libdouble.so double
   "$zy" compile "$f" --entry double --arg "x=f32[3,q]" >out 2>&1

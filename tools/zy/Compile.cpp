@@ -339,8 +339,16 @@ private:
     aot.name = Entry;
     aot.sourceFile = File;
     std::set<std::string> names;
+    // C's keywords and the names the generated C uses itself cannot name a parameter.
+    static const std::set<std::string> reserved = {
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+        "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+        "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "inputs",
+        "outputs", "bool", "true", "false", "NULL"};
     auto uniqueName = [&](const std::string &path) {
-      std::string name = jit::cIdentifier(path), base = name;
+      std::string name = jit::cIdentifier(path);
+      if (reserved.count(name)) name += "_";
+      std::string base = name;
       for (int k = 2; !names.insert(name).second; ++k) name = base + "_" + std::to_string(k);
       return name;
     };
