@@ -1,7 +1,7 @@
 // Aot.cpp: a traced graph as libNAME.so and NAME.h (see Aot.h; the ABI is docs/compile.md).
 //
-//   1. Plan the graph as the JIT does; refuse steps the C ABI cannot run (scan) with the
-//      node that needs one, so the driver points at the source that made it.
+//   1. Plan the graph as the JIT does, and each scan's body (recursively): every graph
+//      is a "unit", a C function of its own.
 //   2. Generate the kernels into one LLVM module with the literals (baked parameters,
 //      constants) as hidden constant globals; optimise without libmvec (the library must
 //      not depend on it) and emit a PIC object.
@@ -9,7 +9,8 @@
 //      with the steps: the slot table, a kernel call per kernel step, cblas_sgemm/sgemv
 //      (dgemm/dgemv) per matmul with the plan's transpose flags, loops for integer
 //      matmuls and scatter-add, the runtime's uniform stream for random numbers, memcpy
-//      for copies. The arena is allocated per call: no state is shared between calls.
+//      for copies, and a loop per scan calling its body's unit once a step. Each unit
+//      allocates its arena per call: no state is shared between calls.
 //   4. `cc -shared` links them with OpenBLAS, libm and (only when a step calls into it)
 //      the zy_rt_* runtime archive, whose symbols stay hidden.
 #include "jit/Aot.h"
@@ -99,15 +100,10 @@ std::string ll(int64_t v) { return std::to_string(v) + "LL"; }
 
 class SharedObjectWriter {
 public:
-  explicit SharedObjectWriter(const AotEntry &entry) : E(entry), G(entry.graph) {}
+  explicit SharedObjectWriter(const AotEntry &entry) : E(entry), Root(entry.graph) {}
 
   void write(const std::string &library, const std::string &header) {
-    P = makePlan(G);
-    P.graph = &G;
-    for (const Step &step : P.steps)
-      if (step.kind == Step::Scan)
-        throw AotUnsupported(step.node, "`zy compile` cannot export a scan (a loop over a compiled body) yet; "
-                                        "the JIT runs it, but the C ABI has no loop step");
+    addUnit(Root);
     char dirTemplate[] = "/tmp/zy-compile-XXXXXX";
     if (!mkdtemp(dirTemplate)) throw std::runtime_error("cannot make a temporary directory in /tmp");
     fs::path dir = dirTemplate;
@@ -127,13 +123,38 @@ public:
   }
 
 private:
+  /// A graph with its plan: the entry's (unit 0), and each scan's body, which becomes a
+  /// static C function the scan's loop calls once a step.
+  struct Unit {
+    const Graph *graph;
+    Plan plan;
+    int index;
+    std::map<int, int> bodies; // scan node -> the unit of its body
+  };
+
   const AotEntry &E;
-  const Graph &G;
-  Plan P;
+  const Graph &Root; // the entry's graph
+  std::vector<std::unique_ptr<Unit>> Units;
   bool NeedsRuntime = false;
 
-  std::string prefix() const { return "zyk_" + E.name; }
-  std::string literalName(int node) const { return "zyl_" + E.name + "_" + std::to_string(node); }
+  int addUnit(const Graph &graph) {
+    auto unit = std::make_unique<Unit>();
+    unit->graph = &graph;
+    unit->index = static_cast<int>(Units.size());
+    unit->plan = makePlan(graph);
+    unit->plan.graph = &graph;
+    Unit &u = *unit;
+    Units.push_back(std::move(unit));
+    for (const Step &step : u.plan.steps)
+      if (step.kind == Step::Scan) u.bodies[step.node] = addUnit(*graph.nodes[step.node].attrs.body);
+    return u.index;
+  }
+
+  std::string prefix(const Unit &u) const { return "zyk_" + E.name + "_u" + std::to_string(u.index); }
+  std::string literalName(const Unit &u, int node) const {
+    return "zyl_" + E.name + "_u" + std::to_string(u.index) + "_" + std::to_string(node);
+  }
+  static std::string unitFunction(int unit) { return "run_unit" + std::to_string(unit); }
   std::string fn(const std::string &suffix = "") const { return "zy_" + E.name + suffix; }
 
   static void writeFile(const std::string &path, const std::string &bytes) {
@@ -148,31 +169,37 @@ private:
   std::string kernelObject() {
     llvm::LLVMContext context;
     auto module = newModule(context, E.name);
-    std::vector<int> all(P.kernels.size());
-    for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<int>(k);
-    generateKernels(P, *module, prefix(), all);
+    for (const auto &unit : Units) {
+      std::vector<int> all(unit->plan.kernels.size());
+      for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<int>(k);
+      generateKernels(unit->plan, *module, prefix(*unit), all);
+    }
     // Only the C file calls the kernels: they stay out of the library's dynamic symbols.
     for (llvm::Function &f : *module)
       if (!f.isDeclaration() && f.hasExternalLinkage()) f.setVisibility(llvm::GlobalValue::HiddenVisibility);
-    for (const Slot &slot : P.slots) {
-      if (slot.kind != Slot::Literal) continue;
-      const Node &node = G.nodes[slot.node];
-      size_t bytes = bytesOf(node);
-      llvm::Constant *init;
-      if (bytes == 0) init = llvm::ConstantAggregateZero::get(llvm::ArrayType::get(llvm::Type::getInt8Ty(context), 1));
-      else
-        init = llvm::ConstantDataArray::getRaw(
-            llvm::StringRef(reinterpret_cast<const char *>(node.attrs.literal->data<uint8_t>()), bytes), bytes,
-            llvm::Type::getInt8Ty(context));
-      auto *global = new llvm::GlobalVariable(*module, init->getType(), /*isConstant=*/true,
-                                              llvm::GlobalValue::ExternalLinkage, init, literalName(slot.node));
-      global->setVisibility(llvm::GlobalValue::HiddenVisibility);
-      global->setAlignment(llvm::Align(64));
-    }
+    for (const auto &unit : Units)
+      for (const Slot &slot : unit->plan.slots) {
+        if (slot.kind == Slot::Literal) addLiteral(*module, *unit, unit->graph->nodes[slot.node], slot.node);
+      }
     optimise(*module, /*vectorMath=*/false);
     for (const llvm::Function &f : *module)
       if (f.isDeclaration() && f.getName().starts_with("zy_rt_")) NeedsRuntime = true;
     return emitPicObject(*module);
+  }
+
+  /// A literal (a baked parameter, a constant table) as a hidden constant of the object.
+  void addLiteral(llvm::Module &module, const Unit &unit, const Node &node, int id) {
+    llvm::Type *byte = llvm::Type::getInt8Ty(module.getContext());
+    size_t bytes = bytesOf(node);
+    llvm::Constant *init =
+        bytes == 0 ? static_cast<llvm::Constant *>(llvm::ConstantAggregateZero::get(llvm::ArrayType::get(byte, 1)))
+                   : llvm::ConstantDataArray::getRaw(
+                         llvm::StringRef(reinterpret_cast<const char *>(node.attrs.literal->data<uint8_t>()), bytes),
+                         bytes, byte);
+    auto *global = new llvm::GlobalVariable(module, init->getType(), /*isConstant=*/true,
+                                            llvm::GlobalValue::ExternalLinkage, init, literalName(unit, id));
+    global->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    global->setAlignment(llvm::Align(64));
   }
 
   // ---------------------------------------------------------------- the header
@@ -256,20 +283,22 @@ private:
 
   // ---------------------------------------------------------------- the steps in C
 
-  std::string slot(int node, const char *type) const {
-    return "((" + std::string(type) + " *)slots[" + std::to_string(P.slotOf[node]) + "])";
+  std::string slot(const Unit &u, int node, const char *type) const {
+    return "((" + std::string(type) + " *)slots[" + std::to_string(u.plan.slotOf[node]) + "])";
   }
 
   std::string stepsSource(const std::string &headerPath) {
     std::ostringstream c;
     c << "/* " << E.name << "_steps.c: the steps of entry `" << E.name << "`, generated by `zy compile`. */\n"
       << "#include " << cString(headerPath) << "\n\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n";
-    for (size_t k = 0; k < P.kernels.size(); ++k)
-      c << "__attribute__((visibility(\"hidden\"))) void " << kernelName(prefix(), static_cast<int>(k))
-        << "(void **slots, int64_t begin, int64_t end);\n";
-    for (const Slot &s : P.slots)
-      if (s.kind == Slot::Literal)
-        c << "__attribute__((visibility(\"hidden\"))) extern const unsigned char " << literalName(s.node) << "[];\n";
+    for (const auto &u : Units) {
+      for (size_t k = 0; k < u->plan.kernels.size(); ++k)
+        c << "__attribute__((visibility(\"hidden\"))) void " << kernelName(prefix(*u), static_cast<int>(k))
+          << "(void **slots, int64_t begin, int64_t end);\n";
+      for (const Slot &s : u->plan.slots)
+        if (s.kind == Slot::Literal)
+          c << "__attribute__((visibility(\"hidden\"))) extern const unsigned char " << literalName(*u, s.node) << "[];\n";
+    }
     c << "void cblas_sgemm(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);\n"
          "void cblas_dgemm(int, int, int, int, int, int, double, const double *, int, const double *, int, double, double *, int);\n"
          "void cblas_sgemv(int, int, int, int, float, const float *, int, const float *, int, float, float *, int);\n"
@@ -282,8 +311,12 @@ private:
       << "static _Thread_local const char *" << failure << ";\n\n"
       << "const char *" << fn("_error") << "(void) { return " << failure << " ? " << failure << " : \"\"; }\n\n"
       << "static int fail(const char *message) {\n  " << failure << " = message;\n  return 1;\n}\n\n";
+    for (const auto &u : Units)
+      c << "static int " << unitFunction(u->index) << "(const void *const *inputs, void *const *results);\n";
+    c << "\n";
+    for (const auto &u : Units) emitUnit(c, *u);
 
-    // The run: check the pointers, take an arena, fill the slots, run the steps.
+    // The run: check the pointers, point the graph's outputs at the caller's, run unit 0.
     c << "int " << fn("_run") << "(const void *const *inputs, void *const *outputs) {\n"
       << "  if (!inputs && " << E.inputs.size() << ") return fail(\"" << fn("_run") << ": `inputs` is NULL\");\n"
       << "  if (!outputs && " << E.outputs.size() << ") return fail(\"" << fn("_run") << ": `outputs` is NULL\");\n";
@@ -296,7 +329,7 @@ private:
     for (size_t i = 0; i < E.inputs.size(); ++i) nullCheck("inputs", "input", i, E.inputs[i]);
     for (size_t i = 0; i < E.outputs.size(); ++i) nullCheck("outputs", "output", i, E.outputs[i]);
     // The graph's outputs are distinct nodes; a result leaf that repeats one is copied at the end.
-    size_t graphOutputs = G.outputs.size();
+    size_t graphOutputs = Root.outputs.size();
     std::vector<int> firstLeaf(graphOutputs, -1);
     for (size_t j = 0; j < E.outputOf.size(); ++j)
       if (firstLeaf[E.outputOf[j]] < 0) firstLeaf[E.outputOf[j]] = static_cast<int>(j);
@@ -304,24 +337,7 @@ private:
     for (size_t k = 0; k < graphOutputs; ++k)
       c << "  results[" << k << "] = " << (firstLeaf[k] >= 0 ? "outputs[" + std::to_string(firstLeaf[k]) + "]" : "NULL")
         << ";\n";
-    size_t arenaBytes = (P.arenaBytes + 63) / 64 * 64;
-    c << "  char *arena = NULL;\n";
-    if (arenaBytes)
-      c << "  arena = (char *)aligned_alloc(64, " << arenaBytes << "ULL);\n"
-        << "  if (!arena) return fail(" << cString(fn() + ": out of memory (a call needs " + std::to_string(arenaBytes) + " bytes of scratch)") << ");\n";
-    c << "  void *slots[" << std::max<size_t>(P.slots.size(), 1) << "];\n";
-    for (size_t s = 0; s < P.slots.size(); ++s) {
-      const Slot &sl = P.slots[s];
-      c << "  slots[" << s << "] = ";
-      switch (sl.kind) {
-      case Slot::Input: c << "(void *)inputs[" << sl.index << "]"; break;
-      case Slot::Output: c << "results[" << sl.index << "]"; break;
-      case Slot::Arena: c << "arena + " << sl.index; break;
-      case Slot::Literal: c << "(void *)" << literalName(sl.node); break;
-      }
-      c << ";\n";
-    }
-    for (const Step &step : P.steps) emitStep(c, step);
+    c << "  if (" << unitFunction(0) << "(inputs, results) != 0) return 1;\n";
     for (size_t j = 0; j < E.outputOf.size(); ++j) {
       size_t k = E.outputOf[j];
       size_t bytes = countOf(E.outputs[j].shape) * dtypeSize(E.outputs[j].dtype);
@@ -329,7 +345,7 @@ private:
         c << "  memcpy(outputs[" << j << "], results[" << k << "], " << bytes << "ULL); /* " << commentSafe(E.outputs[j].path)
           << " repeats output " << firstLeaf[k] << " */\n";
     }
-    c << "  free(arena);\n  " << failure << " = NULL;\n  return 0;\n}\n\n";
+    c << "  " << failure << " = NULL;\n  return 0;\n}\n\n";
 
     // The typed form: the pointers into arrays, then the run.
     c << prototype() << " {\n";
@@ -343,38 +359,69 @@ private:
     return c.str();
   }
 
-  void emitStep(std::ostringstream &c, const Step &step) {
+  /// A graph's run: take an arena, fill the slot table, run the steps. `results` are
+  /// the graph's outputs (distinct nodes), written in place.
+  void emitUnit(std::ostringstream &c, const Unit &u) {
+    const Plan &P = u.plan;
+    c << "/* " << (u.index == 0 ? "the entry's graph" : "the body of a scan, run once a step") << " */\n"
+      << "static int " << unitFunction(u.index) << "(const void *const *inputs, void *const *results) {\n"
+      << "  (void)inputs;\n  (void)results;\n";
+    size_t arenaBytes = (P.arenaBytes + 63) / 64 * 64;
+    c << "  char *arena = NULL;\n";
+    if (arenaBytes)
+      c << "  arena = (char *)aligned_alloc(64, " << arenaBytes << "ULL);\n"
+        << "  if (!arena) return fail(" << cString(fn() + ": out of memory (a call needs " + std::to_string(arenaBytes) + " bytes of scratch)") << ");\n";
+    c << "  void *slots[" << std::max<size_t>(P.slots.size(), 1) << "];\n";
+    for (size_t s = 0; s < P.slots.size(); ++s) {
+      const Slot &sl = P.slots[s];
+      c << "  slots[" << s << "] = ";
+      switch (sl.kind) {
+      case Slot::Input: c << "(void *)inputs[" << sl.index << "]"; break;
+      case Slot::Output: c << "results[" << sl.index << "]"; break;
+      case Slot::Arena: c << "arena + " << sl.index; break;
+      case Slot::Literal: c << "(void *)" << literalName(u, sl.node); break;
+      }
+      c << ";\n";
+    }
+    for (const Step &step : P.steps) emitStep(c, u, step);
+    c << "  free(arena);\n  return 0;\n}\n\n";
+  }
+
+  void emitStep(std::ostringstream &c, const Unit &u, const Step &step) {
+    const Graph &G = *u.graph;
+    const Plan &P = u.plan;
     const Node &node = G.nodes[step.node];
     c << "  /* %" << step.node << " = " << ir::opInfo(node.op).name << " : " << typeString(node.dtype, node.shape)
       << " */\n";
     switch (step.kind) {
     case Step::Kernel:
-      c << "  " << kernelName(prefix(), step.kernel) << "(slots, 0, " << ll(step.parallelExtent) << ");\n";
+      c << "  " << kernelName(prefix(u), step.kernel) << "(slots, 0, " << ll(step.parallelExtent) << ");\n";
       return;
-    case Step::MatMul: return emitMatMul(c, step);
+    case Step::MatMul: return emitMatMul(c, u, step);
     case Step::Random: {
       NeedsRuntime = true;
       const char *suffix = node.dtype == DType::F32 ? "f32" : "f64";
-      c << "  zy_rt_random_uniform_" << suffix << "(" << slot(node.operands[0], "const uint32_t") << ", "
-        << ll(countOf(node.shape)) << ", " << slot(step.node, cType(node.dtype)) << ");\n";
+      c << "  zy_rt_random_uniform_" << suffix << "(" << slot(u, node.operands[0], "const uint32_t") << ", "
+        << ll(countOf(node.shape)) << ", " << slot(u, step.node, cType(node.dtype)) << ");\n";
       return;
     }
-    case Step::ScatterAdd: return emitScatterAdd(c, step);
+    case Step::ScatterAdd: return emitScatterAdd(c, u, step);
     case Step::Copy: {
       size_t bytes = bytesOf(node);
       if (bytes) c << "  memcpy(results[" << step.output << "], slots[" << P.slotOf[step.node] << "], " << bytes << "ULL);\n";
       return;
     }
-    case Step::Scan: throw AotUnsupported(step.node, "scan"); // refused in write()
+    case Step::Scan: return emitScan(c, u, step);
     }
   }
 
-  void emitMatMul(std::ostringstream &c, const Step &step) {
+  void emitMatMul(std::ostringstream &c, const Unit &u, const Step &step) {
+    const Graph &G = *u.graph;
     const Node &node = G.nodes[step.node];
     auto [batches, n, k, m] = matmulSizes(G, node);
     if (n * m == 0) return;
     const char *t = cType(node.dtype);
-    std::string a = slot(step.a.node, t), b = slot(step.b.node, t), out = slot(step.node, t);
+    std::string a = slot(u, step.a.node, t), b = slot(u, step.b.node, t), out = slot(u, step.node, t);
     if (k == 0) {
       c << "  memset(" << out << ", 0, " << bytesOf(node) << "ULL);\n";
       return;
@@ -408,7 +455,8 @@ private:
       << ct << ", " << m << ");\n  }\n";
   }
 
-  void emitScatterAdd(std::ostringstream &c, const Step &step) {
+  void emitScatterAdd(std::ostringstream &c, const Unit &u, const Step &step) {
+    const Graph &G = *u.graph;
     const Node &node = G.nodes[step.node];
     if (bytesOf(node) == 0) return;
     const Shape &shape = node.shape;
@@ -418,8 +466,8 @@ private:
     int64_t length = shape[axis], count = countOf(G.nodes[node.operands[1]].shape), total = outer * length * inner;
     const char *t = cType(node.dtype);
     bool integer = node.dtype == DType::I32;
-    std::string base = slot(node.operands[0], t), idx = slot(node.operands[1], "const int32_t"),
-                updates = slot(node.operands[2], t), out = slot(step.node, t);
+    std::string base = slot(u, node.operands[0], t), idx = slot(u, node.operands[1], "const int32_t"),
+                updates = slot(u, node.operands[2], t), out = slot(u, step.node, t);
     c << "  {\n";
     if (integer) // i32 sums in int64, saturated once on store, as the reference's doubles are
       c << "    int64_t *sums = (int64_t *)malloc(" << total * 8 << "ULL);\n"
@@ -437,6 +485,53 @@ private:
         << "      " << out << "[e] = (int32_t)(sums[e] < INT32_MIN ? INT32_MIN : sums[e] > INT32_MAX ? INT32_MAX : sums[e]);\n"
         << "    free(sums);\n";
     c << "  }\n";
+  }
+
+  /// A scan as Executable::scan runs it: the carries ping-pong between two buffers, each
+  /// step reads its sequence elements in place and writes its outputs straight into the
+  /// stacked results; the body is its unit's function.
+  void emitScan(std::ostringstream &c, const Unit &u, const Step &step) {
+    const Graph &G = *u.graph;
+    const Plan &P = u.plan;
+    const Node &node = G.nodes[step.node];
+    const Graph &body = *node.attrs.body;
+    size_t nc = static_cast<size_t>(node.attrs.carries), nx = static_cast<size_t>(node.attrs.sequences);
+    size_t operands = node.operands.size(), outputs = body.outputs.size();
+    const std::vector<int> &results = P.scanResultSlots[step.node];
+    int64_t steps = G.nodes[node.operands[nc]].shape[0];
+    auto slotOf = [&](int id) { return "slots[" + std::to_string(P.slotOf[id]) + "]"; };
+    c << "  {\n    void *carry[" << std::max<size_t>(nc, 1) << "], *next[" << std::max<size_t>(nc, 1) << "];\n"
+      << "    const void *in[" << std::max<size_t>(operands, 1) << "];\n    void *out[" << std::max<size_t>(outputs, 1)
+      << "];\n    int failed = 0; /* 1: the body failed (its message is set), 2: out of memory */\n";
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]) + 1;
+      c << "    carry[" << i << "] = malloc(" << bytes << "ULL);\n    next[" << i << "] = malloc(" << bytes << "ULL);\n"
+        << "    if (!carry[" << i << "] || !next[" << i << "]) failed = 2;\n";
+    }
+    c << "    if (!failed) {\n";
+    for (size_t i = 0; i < nc; ++i)
+      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
+        c << "      memcpy(carry[" << i << "], " << slotOf(node.operands[i]) << ", " << bytes << "ULL);\n";
+    for (size_t i = nc + nx; i < operands; ++i) c << "      in[" << i << "] = " << slotOf(node.operands[i]) << ";\n";
+    c << "      for (int64_t t = 0; t < " << ll(steps) << " && !failed; ++t) {\n";
+    for (size_t i = 0; i < nc; ++i) c << "        in[" << i << "] = carry[" << i << "];\n        out[" << i << "] = next[" << i << "];\n";
+    for (size_t j = 0; j < nx; ++j)
+      c << "        in[" << nc + j << "] = (const char *)" << slotOf(node.operands[nc + j]) << " + t * "
+        << ll(static_cast<int64_t>(bytesOf(body.nodes[body.inputs[nc + j]]))) << ";\n";
+    for (size_t k = nc; k < outputs; ++k)
+      c << "        out[" << k << "] = (char *)slots[" << results[k] << "] + t * "
+        << ll(static_cast<int64_t>(bytesOf(body.nodes[body.outputs[k]]))) << ";\n";
+    c << "        if (" << unitFunction(u.bodies.at(step.node)) << "(in, out) != 0) failed = 1;\n";
+    for (size_t i = 0; i < nc; ++i)
+      c << "        { void *swap = carry[" << i << "]; carry[" << i << "] = next[" << i << "]; next[" << i << "] = swap; }\n";
+    c << "      }\n";
+    for (size_t i = 0; i < nc; ++i)
+      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
+        c << "      if (!failed) memcpy(slots[" << results[i] << "], carry[" << i << "], " << bytes << "ULL);\n";
+    c << "    }\n";
+    for (size_t i = 0; i < nc; ++i) c << "    free(carry[" << i << "]);\n    free(next[" << i << "]);\n";
+    c << "    if (failed) {\n      free(arena);\n      return failed == 2 ? fail(" << cString(fn() + ": out of memory in a scan")
+      << ") : 1;\n    }\n  }\n";
   }
 
   // ---------------------------------------------------------------- linking

@@ -4,7 +4,7 @@
 // The graph is planned exactly as the JIT plans it (Plan.cpp) and its kernels come from
 // the same code generator (Codegen.cpp), optimised without glibc's libmvec and emitted as
 // a position-independent object. What Executable.cpp does at run time (fill the slot
-// table, call the kernels, BLAS, copies) is written out as C source, one statement per
+// table, call the kernels, BLAS, copies, scan loops) is written out as C source, one statement per
 // step, so the library has no interpreter of steps and no C++ runtime: `cc -shared` links
 // the object, the C file, the zy_rt_* runtime archive when a step needs it, OpenBLAS and
 // libm. Every call allocates its own scratch arena, so the library has no mutable state
@@ -38,14 +38,8 @@ struct AotEntry {
   std::vector<std::string> notes;  // extra lines for the header's comment
 };
 
-/// A node of the graph that the C ABI cannot run (a scan); its span says where it came from.
-struct AotUnsupported : std::runtime_error {
-  int node;
-  AotUnsupported(int node, const std::string &what) : std::runtime_error(what), node(node) {}
-};
-
-/// Writes the shared object `library` and the header `header`. Throws AotUnsupported for
-/// a step the C ABI cannot run, std::runtime_error if LLVM or the C compiler fails.
+/// Writes the shared object `library` and the header `header`. Throws std::runtime_error
+/// if the planner refuses the graph (jit::Unsupported), LLVM fails or the C compiler does.
 void compileShared(const AotEntry &entry, const std::string &library, const std::string &header);
 
 /// The C name for a dotted path: letters, digits and `_` (`params.layers.0.w` ->

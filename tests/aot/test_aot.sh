@@ -9,8 +9,9 @@
 #                  step; its losses and accuracies match `zy run`'s, and the loss falls
 #   training-full  the same on all 60,000 images for 10 epochs (ctest -L slow)
 #   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
-#                  copies) on small entries of tests/aot/steps.zy, against zy run
-#   errors         located errors for bad --arg specs, unknown entries, unsupported steps
+#                  copies, scans: nested, capturing, nn.lstm) on small entries of tests/aot/steps.zy, against zy run
+#   errors         located errors for bad --arg specs, unknown entries or parameters, and
+#                  entries that cannot be exported
 set -u
 mode=$1 zy=$2 root=$3
 tmp=$(mktemp -d)
@@ -114,6 +115,7 @@ training | training-full)
 steps)
   # Each kind of C step against zy run (the JIT), to 1e-6 (f32 sums may be reordered).
   f=$root/tests/aot/steps.zy
+  run "zy run steps.zy -- lstm_init" "$zy" run "$f" -- lstm_init
   while read -r entry args; do
     run "zy compile $entry" "$zy" compile "$f" --entry "$entry" $args -o "lib$entry.so"
     run "cc run_entry.c for $entry" cc -std=c11 -Wall -Wextra -Werror -DENTRY="$entry" -include "$entry.h" \
@@ -128,6 +130,10 @@ int_matmul --arg a=i32[4,6] --arg b=i32[6,3]
 batched --arg a=f64[2,3,4] --arg b=f64[2,5,4]
 row --arg a=f32[1,9] --arg w=f32[9,4]
 echo --arg x=f32[3,2]
+running_total --arg xs=f32[5,4]
+rnn --arg w=f32[3,3] --arg h0=f32[2,3] --arg xs=f32[6,2,3]
+nested --arg xs=f32[4,3]
+lstm_run --arg params=@lstm.safetensors --arg xs=f32[5,2,3]
 ENTRIES
   ;;
 errors)
@@ -141,9 +147,7 @@ errors)
       fail "$name: status $got (expected $status), output:"; sed 's/^/    /' "$tmp/out"; echo "    expected: $text"
     fi
   }
-  expect "scan" 1 "entries.zy:4:28: error: \`zy compile\` cannot export a scan" -- "$f" --entry running_total --arg "xs=f32[3,4]"
-  expect "scan caret" 1 "   |                            ^~~~" -- "$f" --entry running_total --arg "xs=f32[3,4]"
-  expect "int result" 1 "entries.zy:8:1: error: the result of \`with_count\` holds int at \`1\`; the C ABI returns tensors only" -- "$f" --entry with_count --arg "x=f32[3]"
+  expect "int result" 1 "entries.zy:3:1: error: the result of \`with_count\` holds int at \`1\`; the C ABI returns tensors only" -- "$f" --entry with_count --arg "x=f32[3]"
   expect "untraceable" 1 "error: \`branchy\` did not trace to one graph" -- "$f" --entry branchy --arg "x=f32[3]"
   expect "unknown entry" 64 "command line:1:$((${#f} + 21)): error: \`$f\` has no function \`doubel\` (did you mean \`double\`?)" -- "$f" --entry doubel --arg "x=f32[3]"
   expect "unknown parameter" 64 "error: \`double\` has no parameter \`y\` (did you mean \`x\`?); its parameters are \`x\`" -- "$f" --entry double --arg "y=f32[3]"

@@ -48,8 +48,7 @@ const char *const CompileUsage =
     "                    written by `save`): its tensors are baked into the library\n"
     "  -o PATH           the shared object to write (default: libNAME.so); NAME.h goes beside it\n"
     "\n"
-    "environment: CC, the C compiler that links the library (default: cc).\n"
-    "Scans (loops over a compiled body) are not supported yet: zy compile says so.\n";
+    "environment: CC, the C compiler that links the library (default: cc).\n";
 
 namespace {
 
@@ -382,11 +381,6 @@ private:
     fs::path header = library.parent_path() / (Entry + ".h");
     try {
       jit::compileShared(aot, library.string(), header.string());
-    } catch (const jit::AotUnsupported &e) {
-      Diagnostic d{Severity::Error, aot.graph.nodes[e.node].span, e.what(), {}};
-      if (!d.span.valid()) d.span = Line.span(EntryIndex);
-      std::cerr << render(d, Color);
-      return ExitCompileError;
     } catch (const std::runtime_error &e) {
       std::cerr << "zy: error: " << e.what() << "\n";
       return ExitCompileError;
