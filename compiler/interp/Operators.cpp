@@ -360,7 +360,7 @@ std::string formatValue(Interpreter &in, const Value &v, const FormatSpec &spec,
   return std::string(pad, fill) + body;
 }
 
-static size_t editDistance(const std::string &a, const std::string &b) {
+size_t editDistance(const std::string &a, const std::string &b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {

@@ -21,6 +21,8 @@ Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span);
 std::string formatValue(Interpreter &in, const Value &v, const FormatSpec &spec, Span span);
 /// ", did you mean `relu`?" when a known name is one or two edits away, else "".
 std::string suggestName(Env &env, const std::string &name);
+/// The Levenshtein distance between two names, for suggestions.
+size_t editDistance(const std::string &a, const std::string &b);
 /// The shape variables of one call: `B` in `x: f32[B, 784]`, bound at first use.
 using ShapeVariables = std::map<std::string, int64_t>;
 /// Checks a value against an annotation: `int`, `float`, `bool`, `str`, `[T]`, `(T, U)`,

@@ -16,6 +16,7 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/DynamicLibrary.h>
@@ -103,7 +104,7 @@ public:
 constexpr const char *Pipeline = "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(loop-rotate,licm),"
                                  "loop(indvars),loop-vectorize,instcombine<no-verify-fixpoint>,simplifycfg),always-inline";
 
-void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine) {
+void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine, bool vectorMath) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -114,7 +115,7 @@ void optimiseFor(llvm::Module &module, llvm::TargetMachine &machine) {
   tuning.LoopInterleaving = false; // the vectors are wide already; interleaving mostly grows code
   llvm::PassBuilder passes(&machine, tuning);
   llvm::TargetLibraryInfoImpl library(llvm::Triple(module.getTargetTriple()));
-  if (jit().vectorMath)
+  if (vectorMath)
     library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
                                                llvm::Triple(module.getTargetTriple()));
   fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
@@ -142,12 +143,27 @@ std::unique_ptr<llvm::Module> newModule(llvm::LLVMContext &context, const std::s
   return module;
 }
 
-void optimise(llvm::Module &module) {
+void optimise(llvm::Module &module) { optimise(module, jit().vectorMath); }
+
+void optimise(llvm::Module &module, bool vectorMath) {
   std::string problems;
   llvm::raw_string_ostream problemStream(problems);
   if (llvm::verifyModule(module, &problemStream)) throw std::runtime_error("the generated LLVM IR is invalid: " + problems);
   auto machine = check(jit().host->createTargetMachine(), "creating the target machine");
-  optimiseFor(module, *machine);
+  optimiseFor(module, *machine, vectorMath);
+}
+
+std::string emitPicObject(llvm::Module &module) {
+  llvm::orc::JITTargetMachineBuilder builder = *jit().host;
+  builder.setRelocationModel(llvm::Reloc::PIC_);
+  auto machine = check(builder.createTargetMachine(), "creating the target machine");
+  llvm::SmallVector<char, 0> bytes;
+  llvm::raw_svector_ostream out(bytes);
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out, nullptr, llvm::CodeGenFileType::ObjectFile))
+    throw std::runtime_error("LLVM cannot emit an object file for this target");
+  passes.run(module);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 std::unique_ptr<LinkedModule> link(std::vector<ModuleInContext> modules, const std::vector<std::string> &names,

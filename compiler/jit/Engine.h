@@ -31,6 +31,14 @@ struct ModuleInContext {
 /// Thread-safe: modules in different contexts can be optimised at once.
 void optimise(llvm::Module &module);
 
+/// As optimise, choosing whether vector math may call libmvec: code compiled ahead of
+/// time (jit/Aot.h) must not depend on it, so it passes false.
+void optimise(llvm::Module &module, bool vectorMath);
+
+/// Compiles an optimised module to a position-independent ELF object for the host CPU
+/// (the JIT's target machine and features, relocatable for a shared object).
+std::string emitPicObject(llvm::Module &module);
+
 /// Links optimised modules into the process and looks up `names` (the modules are
 /// compiled to machine code on the JIT's threads, concurrently). Throws
 /// std::runtime_error if LLVM fails.

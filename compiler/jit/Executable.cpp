@@ -243,11 +243,7 @@ private:
 
   void matmul(const Step &step, void **slots) const {
     const Node &node = G.nodes[step.node];
-    const Node &an = G.nodes[node.operands[0]], &bn = G.nodes[node.operands[1]];
-    size_t rank = node.shape.size();
-    int64_t n = an.shape[rank - 2], k = an.shape[rank - 1], m = bn.shape[rank - 1];
-    int64_t batches = 1;
-    for (size_t i = 0; i + 2 < rank; ++i) batches *= node.shape[i];
+    auto [batches, n, k, m] = matmulSizes(G, node);
     void *a = slotOf(slots, step.a.node), *b = slotOf(slots, step.b.node), *c = slotOf(slots, step.node);
     if (n * m == 0) return;
     if (k == 0) {

@@ -15,6 +15,15 @@ using ir::OpKind;
 
 size_t bytesOf(const Node &node) { return static_cast<size_t>(elementCount(node.shape).value_or(0)) * dtypeSize(node.dtype); }
 
+MatMulSizes matmulSizes(const Graph &graph, const Node &node) {
+  const Node &a = graph.nodes[node.operands[0]], &b = graph.nodes[node.operands[1]];
+  size_t rank = node.shape.size();
+  MatMulSizes s;
+  s.n = a.shape[rank - 2], s.k = a.shape[rank - 1], s.m = b.shape[rank - 1];
+  for (size_t i = 0; i + 2 < rank; ++i) s.batches *= node.shape[i];
+  return s;
+}
+
 namespace {
 
 constexpr int MaxFusedOps = 256;

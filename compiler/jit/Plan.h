@@ -75,4 +75,10 @@ Plan makePlan(const ir::Graph &graph);
 /// The bytes a node's value takes.
 size_t bytesOf(const ir::Node &node);
 
+/// The sizes of a matmul node: `batches` products of n×k by k×m.
+struct MatMulSizes {
+  int64_t batches = 1, n = 0, k = 0, m = 0;
+};
+MatMulSizes matmulSizes(const ir::Graph &graph, const ir::Node &node);
+
 } // namespace zy::jit

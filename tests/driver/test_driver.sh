@@ -48,8 +48,8 @@ check "directory" 1 "$zy" run examples
 contains "directory" "is a directory"
 check "repl not built" 1 "$zy" repl
 contains "repl not built" "not built yet"
-check "compile not built" 1 "$zy" compile x.zy
-contains "compile not built" "not built yet"
+check "compile needs an entry" 64 "$zy" compile x.zy
+contains "compile needs an entry" "needs \`--entry NAME\`"
 
 # A syntax error: location, source line, caret, note, summary, exit status 1.
 check "syntax error" 1 "$zy" run tests/syntax/unclosed_call.zy

@@ -9,6 +9,7 @@
 #include "support/LargeStack.h"
 #include "syntax/AstPrinter.h"
 #include "syntax/Parser.h"
+#include "tools/zy/Compile.h"
 #include "tools/zy/Expectations.h"
 
 #include <algorithm>
@@ -112,7 +113,7 @@ const Subcommand Subcommands[] = {
      cmdTest},
     {"repl", "an interactive session", "usage: zy repl\n", cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
-     "usage: zy compile FILE --entry NAME --arg x=f32[1,784] [--params FILE] -o libNAME.so\n", cmdCompile},
+     driver::CompileUsage, cmdCompile},
     {"help", "show help for a subcommand", "usage: zy help [SUBCOMMAND]\n", cmdHelp},
 };
 
@@ -346,7 +347,7 @@ int cmdRepl(const std::vector<std::string> &args) {
 
 int cmdCompile(const std::vector<std::string> &args) {
   if (wantsHelp(args)) return cmdHelp({"compile"});
-  return notBuiltYet("`zy compile`");
+  return driver::compileCommand(args, useColor());
 }
 
 int cmdHelp(const std::vector<std::string> &args) {
