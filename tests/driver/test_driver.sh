@@ -46,8 +46,7 @@ check "missing file" 1 "$zy" run "$tmp/nope.zy"
 contains "missing file" "cannot open"
 check "directory" 1 "$zy" run examples
 contains "directory" "is a directory"
-check "repl not built" 1 "$zy" repl
-contains "repl not built" "not built yet"
+check "repl at end of input" 0 "$zy" repl </dev/null
 check "compile not built" 1 "$zy" compile x.zy
 contains "compile not built" "not built yet"
 
