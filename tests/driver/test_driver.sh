@@ -101,5 +101,15 @@ contains "an unknown executor is named" "unknown executor \`foo\`; it is jit or 
 check "run --threads=0" 64 "$zy" run --threads=0 "$tmp/jit.zy"
 check "test --threads=1" 0 "$zy" test --threads=1 "$tmp/jit.zy"
 
+# Each command's help names its manual page, and the page is there.
+for sub in run test ir repl help; do
+  check "help $sub" 0 "$zy" help "$sub"
+  page=$(sed -n 's/^The manual page: //p' "$tmp/out")
+  if [[ -n $page && -f $page ]]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL help $sub names a manual page that exists: '$page'"; fi
+done
+check "help repl" 0 "$zy" help repl
+contains "help repl lists the commands" ":type EXPR, :ir EXPR"
+
 echo "driver: $passed passed, $failed failed"
 [[ $failed == 0 ]]

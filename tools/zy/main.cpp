@@ -136,7 +136,12 @@ const Subcommand Subcommands[] = {
     {"repl", "an interactive session", REPL_HELP, cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
      "usage: zy compile FILE --entry NAME --arg x=f32[1,784] [--params FILE] -o libNAME.so\n", cmdCompile},
-    {"help", "show help for a subcommand", "usage: zy help [SUBCOMMAND]\n", cmdHelp},
+    {"help", "show help for a subcommand",
+     "usage: zy help [SUBCOMMAND]\n"
+     "\n"
+     "With no SUBCOMMAND, lists the commands. With one, shows its usage and options (the same\n"
+     "as `zy SUBCOMMAND --help`). An unknown SUBCOMMAND is a usage error (exit 64).\n",
+     cmdHelp},
 };
 
 const Subcommand *findSubcommand(const std::string &name) {
@@ -430,6 +435,11 @@ int cmdHelp(const std::vector<std::string> &args) {
   const Subcommand *s = findSubcommand(args[0]);
   if (!s) return usageError("no such command `" + args[0] + "`");
   std::cout << "zy " << s->name << ": " << s->summary << "\n\n" << s->usage;
+  // The full page of each command is in the repository's docs.
+  std::string page = std::string(s->name) == "compile" ? "docs/compile.md"
+                     : std::string(s->name) == "ir"    ? "docs/man/zy-run.md"
+                                                       : std::string("docs/man/zy-") + s->name + ".md";
+  std::cout << "\nThe manual page: " << page << "\n";
   return ExitOk;
 }
 
