@@ -91,6 +91,17 @@ check("pipe: a clean session exits 0", ok.returncode == 0 and ok.stdout == "42\n
 runtime = subprocess.run([zy, "repl"], input='assert 1 == 2, "no"\n', capture_output=True, text=True, env=env, timeout=60)
 check("pipe: a runtime error exits 2", runtime.returncode == 2 and "assertion failed" in runtime.stderr, runtime.stderr)
 
+# Brackets in strings and comments do not continue a line; `:quit` ends the session.
+more = subprocess.run([zy, "repl"], input='let s = "(["  # {\ns\n:type ones([2]) @ ones([3])\ns\n:quit\n1 + 1\n',
+                      capture_output=True, text=True, env=env, timeout=60)
+check("pipe: brackets in strings and comments", more.stdout.startswith('"(["\n'), more.stdout + more.stderr)
+check("pipe: :type reports a shape error and the session goes on",
+      "error:" in more.stderr and "f32[2]" in more.stderr and more.stdout.count('"(["') == 2, more.stdout + more.stderr)
+check("pipe: :quit ends the session", "2" not in more.stdout.splitlines(), more.stdout)
+
+usage = subprocess.run([zy, "repl", "--bogus"], capture_output=True, text=True, env=env, timeout=60)
+check("an unknown option is a usage error", usage.returncode == 64 and "unknown option `--bogus`" in usage.stderr, usage.stderr)
+
 bad = subprocess.run([zy, "repl"], input=":type\n:frob\nlet = 3\n1 +\n", capture_output=True, text=True, env=env, timeout=60)
 check("pipe: command errors", "`:type` needs an expression" in bad.stderr and "unknown command `:frob`" in bad.stderr, bad.stderr)
 check("pipe: syntax errors are diagnostics", "<input 1>:1:5: error: expected" in bad.stderr and "<input 2>:1:4: error: expected an expression, found end of input" in bad.stderr, bad.stderr)
