@@ -131,7 +131,7 @@ const Subcommand Subcommands[] = {
      "  --eager           run every tensor op at once instead of tracing functions\n"
      BACKEND_HELP,
      cmdTest},
-    {"ir", "run a program and print the IR of each traced function", 
+    {"ir", "run a program and print the IR of each traced function",
      "usage: zy ir [RUN OPTIONS] FILE [-- ARGS...]\n\nThe same as `zy run --emit=ir`; see `zy help run`.\n", cmdIr},
     {"repl", "an interactive session", REPL_HELP, cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
