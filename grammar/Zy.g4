@@ -16,6 +16,8 @@ grammar Zy;
 
 file      : sep? (item (sep item)*)? sep? EOF ;
 exprOnly  : expr EOF ;                 // the expression inside an f-string `{...}`
+replInput : sep? (replItem (sep replItem)*)? sep? EOF ;  // one input of `zy repl`
+replItem  : importDecl | stmt ;
 sep       : (NEWLINE | ';')+ ;
 
 item      : fnDecl | importDecl | testDecl | letStmt ;

@@ -7,6 +7,7 @@
 #include "interp/Stdlib.h"
 #include "interp/TensorOps.h"
 #include "support/Format.h"
+#include "support/Timing.h"
 #include "syntax/AstPrinter.h"
 #include "syntax/Parser.h"
 
@@ -29,7 +30,11 @@ Interpreter::Interpreter() {
   for (const StdlibFile &file : stdlibFiles()) {
     auto source = std::make_unique<SourceFile>(std::string("<stdlib>/") + file.name, file.text);
     Diagnostics diags;
-    auto module = parseModule(*source, diags);
+    std::unique_ptr<Module> module;
+    {
+      timing::Scope timed(timing::Phase::Parse);
+      module = parseModule(*source, diags);
+    }
     if (!module) throw ZyError(diags.all().front(), false);
     std::shared_ptr<Env> env = file.isPrelude ? Prelude : std::make_shared<Env>(Prelude);
     env->moduleScope = true;
@@ -123,29 +128,64 @@ std::shared_ptr<Env> Interpreter::moduleEnv(const Module &m, const std::string &
   }
   for (const Item &item : m.items) {
     if (item.kind == Item::Import) {
-      fs::path target = fs::path(path).parent_path() / item.import->path;
-      std::string canonical = fs::weakly_canonical(target).string();
-      if (std::find(Loading.begin(), Loading.end(), canonical) != Loading.end())
-        fail(item.import->span, "import cycle: `" + item.import->path + "` is already being imported");
-      std::error_code ec;
-      if (!fs::exists(target, ec)) fail(item.import->span, "cannot import `" + item.import->path + "`: no such file (looked for " + target.string() + ")");
-      std::shared_ptr<const ModuleData> data;
-      try {
-        data = loadModule(target.string());
-      } catch (ZyError &e) {
-        e.diagnostic.notes.push_back({item.import->span, "in the module imported here"});
-        throw;
-      }
-      Value v;
-      v.kind = ValueKind::Module;
-      v.module = data;
-      env->define(item.import->alias, v);
+      importInto(*item.import, path, *env);
     } else if (item.kind == Item::Let) {
       bool isValue = false;
       exec(*item.let, env, isValue);
     }
   }
   return env;
+}
+
+void Interpreter::importInto(const ImportDecl &import, const std::string &from, Env &env) {
+  fs::path target = fs::path(from).parent_path() / import.path;
+  std::string canonical = fs::weakly_canonical(target).string();
+  if (std::find(Loading.begin(), Loading.end(), canonical) != Loading.end())
+    fail(import.span, "import cycle: `" + import.path + "` is already being imported");
+  std::error_code ec;
+  if (!fs::exists(target, ec)) fail(import.span, "cannot import `" + import.path + "`: no such file (looked for " + target.string() + ")");
+  std::shared_ptr<const ModuleData> data;
+  try {
+    data = loadModule(target.string());
+  } catch (ZyError &e) {
+    e.diagnostic.notes.push_back({import.span, "in the module imported here"});
+    throw;
+  }
+  Value v;
+  v.kind = ValueKind::Module;
+  v.module = data;
+  env.define(import.alias, v);
+}
+
+std::shared_ptr<Env> Interpreter::newSessionScope() {
+  auto scope = std::make_shared<Env>(Prelude);
+  scope->moduleScope = true;
+  return scope;
+}
+
+void Interpreter::runReplInput(const ReplInput &input, const std::shared_ptr<Env> &scope,
+                               const std::function<void(const Value &)> &onValue) {
+  Stack.clear();
+  // Functions of one input may call each other in any order, as in a file.
+  for (const auto &entry : input.entries) {
+    if (!entry.stmt || entry.stmt->kind != StmtKind::Fn) continue;
+    bool isValue = false;
+    exec(*entry.stmt, scope, isValue);
+  }
+  for (const auto &entry : input.entries) {
+    if (entry.import) {
+      importInto(*entry.import, "./<repl>", *scope);
+      continue;
+    }
+    if (entry.stmt->kind == StmtKind::Fn) continue;
+    bool isValue = false;
+    Value v = exec(*entry.stmt, scope, isValue);
+    if (isValue) onValue(v);
+  }
+}
+
+void Interpreter::forgetModule(const std::string &path) {
+  Modules.erase(fs::weakly_canonical(fs::path(path)).string());
 }
 
 /// Syntax errors of a whole file: all of them, rendered once by the driver.
@@ -161,7 +201,11 @@ std::shared_ptr<const ModuleData> Interpreter::loadModule(const std::string &pat
   auto source = SourceFile::load(path, error);
   if (!source) throw ZyError(Diagnostic{Severity::Error, {}, error, {}}, false);
   Diagnostics diags;
-  auto module = parseModule(*source, diags);
+  std::unique_ptr<Module> module;
+  {
+    timing::Scope timed(timing::Phase::Parse);
+    module = parseModule(*source, diags);
+  }
   if (!module) {
     Sources.push_back(std::move(source)); // the diagnostic points into it
     throw ZyError(diags.all().front(), false);

@@ -12,6 +12,7 @@
 #include "trace/Tracer.h"
 
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,6 +52,16 @@ public:
   Value runMain(const ModuleData &module);
   /// Runs each `test` block of a module, catching failures.
   std::vector<TestResult> runTests(const std::string &path);
+
+  /// An interactive session (tools/zy/Repl.cpp): a top-level scope under the prelude,
+  /// whose functions are traced like a module's; each input runs in it, and `onValue`
+  /// receives the value of each expression statement. Imports resolve from the current
+  /// directory.
+  std::shared_ptr<Env> newSessionScope();
+  void runReplInput(const ast::ReplInput &input, const std::shared_ptr<Env> &scope,
+                    const std::function<void(const Value &)> &onValue);
+  /// Forgets a loaded module, so the next loadModule reads the file again (`:load`).
+  void forgetModule(const std::string &path);
 
   void setArgs(std::vector<std::string> args) { ProgramArgs = std::move(args); }
   const std::vector<std::string> &programArgs() const { return ProgramArgs; }
@@ -100,6 +111,8 @@ private:
   Value evalFString(const ast::FStringExpr &e, const std::shared_ptr<Env> &env);
   void declare(const ast::DeclareStmt &d, const std::shared_ptr<Env> &env);
   std::shared_ptr<Env> moduleEnv(const ast::Module &m, const std::string &path);
+  /// Binds an `import "file" as name`, the file relative to the importing file `from`.
+  void importInto(const ast::ImportDecl &import, const std::string &from, Env &env);
 
   std::vector<Frame> Stack;
   std::vector<std::string> ProgramArgs;

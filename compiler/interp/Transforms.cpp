@@ -13,6 +13,7 @@
 #include "ir/Builder.h"
 #include "jit/Jit.h"
 #include "passes/Simplify.h"
+#include "support/Timing.h"
 #include "trace/Tracer.h"
 
 #include <cfloat>
@@ -54,6 +55,10 @@ std::vector<Tensor> inlineGraph(trace::TraceContext &outer, const ir::Graph &g, 
   return out;
 }
 
+std::string functionName(const Value &f) {
+  return f.kind == ValueKind::Function ? f.closure->name : f.builtin->name;
+}
+
 Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   if (spec.argnum < 0 || spec.argnum >= static_cast<int64_t>(args.positional.size()))
     in.fail(args.span, "grad differentiates argument " + std::to_string(spec.argnum) + " but the call has " +
@@ -87,6 +92,7 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   Value result;
   in.trace = &ctx;
   try {
+    timing::Scope timed(timing::Phase::Trace);
     result = in.call(spec.f, symbolic);
   } catch (...) {
     in.trace = outer;
@@ -119,13 +125,21 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   // 2. Differentiate and simplify.
   ir::Graph g;
   try {
-    g = passes::simplify(autodiff::differentiate(ctx.graph, 0, wrt));
+    {
+      timing::Scope timed(timing::Phase::Autodiff);
+      g = autodiff::differentiate(ctx.graph, 0, wrt);
+    }
+    if (in.tracer.options.emitGradRawIr) in.write("# gradient of " + functionName(spec.f) + ", after autodiff\n" + ir::printGraph(g) + "\n");
+    timing::Scope timed(timing::Phase::Optimise);
+    g = passes::simplify(g);
   } catch (const autodiff::NotDifferentiable &e) {
     in.fail(args.span, std::string("cannot differentiate this function: ") + e.what());
   } catch (const std::exception &e) {
     in.fail(args.span, std::string("internal error in autodiff (please report it): ") + e.what());
   }
-  if (in.tracer.options.emitGradIr) in.write("# gradient of " + typeName(spec.f) + "\n" + ir::printGraph(g) + "\n");
+  std::string title = "gradient of " + functionName(spec.f);
+  if (in.tracer.options.emitGradIr) in.write("# " + title + ", simplified\n" + ir::printGraph(g) + "\n");
+  if (in.tracer.options.graphSink) in.tracer.options.graphSink(title, g);
 
   // 3. Inline into the trace around us, or run now.
   std::vector<Tensor> inputs = argLeaves;

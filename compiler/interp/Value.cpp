@@ -1,6 +1,8 @@
 // Value.cpp: making values, naming their types, showing them, comparing them.
 #include "interp/Value.h"
 
+#include "syntax/Ast.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -113,6 +115,46 @@ std::string typeName(const Value &v) {
   case ValueKind::ParamsView: return "params";
   }
   return "value";
+}
+
+std::string describeType(const Value &v) {
+  auto sourceText = [](const Span &s) {
+    return s.valid() ? std::string(s.file->text().substr(s.begin, s.end - s.begin)) : std::string("?");
+  };
+  switch (v.kind) {
+  case ValueKind::Record: {
+    std::string out = "{";
+    for (size_t i = 0; i < v.record->fields.size(); ++i)
+      out += (i ? ", " : "") + v.record->fields[i].first + ": " + describeType(v.record->fields[i].second);
+    return out + "}";
+  }
+  case ValueKind::List:
+  case ValueKind::Tuple: {
+    bool list = v.kind == ValueKind::List;
+    std::vector<std::string> items;
+    for (const Value &x : *v.items) items.push_back(describeType(x));
+    // A long list of one type reads better as a count.
+    if (list && items.size() > 4 && std::all_of(items.begin(), items.end(), [&](auto &t) { return t == items[0]; }))
+      return "[" + items[0] + ", ...] (" + std::to_string(items.size()) + " items)";
+    std::string out = list ? "[" : "(";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+    if (!list && items.size() == 1) out += ",";
+    return out + (list ? "]" : ")");
+  }
+  case ValueKind::Function: {
+    std::string out = "fn " + v.closure->name + "(";
+    for (size_t i = 0; i < v.closure->params->size(); ++i) {
+      const ast::Param &p = (*v.closure->params)[i];
+      out += (i ? ", " : "") + p.name + (p.type ? ": " + sourceText(p.type->span) : "") + (p.defaultValue ? " = ..." : "");
+    }
+    out += ")";
+    if (v.closure->returnType) out += " -> " + sourceText(v.closure->returnType->span);
+    return out;
+  }
+  case ValueKind::Builtin: return "fn " + v.builtin->name + " (builtin)";
+  case ValueKind::Module: return "module " + v.module->name;
+  default: return typeName(v);
+  }
 }
 
 static std::string showFloat(double f) {

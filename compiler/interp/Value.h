@@ -123,6 +123,9 @@ inline std::string joinPath(const std::string &path, const std::string &key) { r
 
 /// The name of a value's type for messages: "int", "list", "f32[2, 3]".
 std::string typeName(const Value &v);
+/// A value's type with its structure: "f32[2, 3]", "{w: f32[3, 4], b: f32[4]}",
+/// "(int, str)", "fn f(x, y: f32[N])": what the REPL's `:type` shows.
+std::string describeType(const Value &v);
 /// The text `print` and `str` show.
 std::string toDisplayString(const Value &v);
 /// Structural equality of static values (tensors compare by identity of contents).

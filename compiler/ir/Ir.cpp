@@ -33,7 +33,8 @@ std::string numberString(double value) {
   return std::string(buf, result.ptr);
 }
 
-/// The attributes `node.op` uses, as "{axes=[1], keepdims=false}", or "" if none is worth showing.
+} // namespace
+
 std::string attrsString(const Node &node) {
   const Attrs &a = node.attrs;
   std::vector<std::string> parts;
@@ -79,8 +80,6 @@ std::string attrsString(const Node &node) {
   for (size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
   return s + "}";
 }
-
-} // namespace
 
 const OpInfo &opInfo(Op op) {
   static const OpInfo Invalid{"<invalid op>", 0, OpKind::Source};

@@ -77,4 +77,14 @@ struct Graph {
 /// One line per node: "%3 = add(%1, %2) : f32[2, 3]".
 std::string printGraph(const Graph &graph);
 
+/// The attributes `node.op` uses, as "{axes=[1], keepdims=false}", or "" if none is
+/// worth showing (its result type shows the rest).
+std::string attrsString(const Node &node);
+
+/// Graphs as one Graphviz digraph (`zy run --dot=FILE`): a cluster per graph, titled,
+/// a box per node ("%3 add : f32[2, 3]" and its attributes), an edge per operand
+/// (labelled with its position when a node has several), inputs and outputs marked.
+/// A scan's body is drawn as a cluster of its own beside the scan node.
+std::string dotGraphs(const std::vector<std::pair<std::string, Graph>> &graphs);
+
 } // namespace zy::ir

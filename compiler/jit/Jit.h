@@ -65,6 +65,10 @@ std::shared_ptr<const Executable> compile(const ir::Graph &graph);
 std::vector<Tensor> run(const ir::Graph &graph, const std::vector<Tensor> &inputs,
                         std::shared_ptr<const Executable> *cache = nullptr);
 
+/// Forgets the compiled code cached by structure (not what callers hold), so the next
+/// run of each graph compiles it again: the REPL's `:llvm` shows code compiled anew.
+void forgetCompiled();
+
 /// Runs one op on concrete tensors, for host code (eager ops, `init`): matmuls of floats
 /// through BLAS when the JIT is enabled, everything else with the reference kernel.
 Tensor evaluateEager(const ir::Node &node, const std::vector<const Tensor *> &operands);

@@ -4,6 +4,7 @@
 
 #include "ir/Executor.h"
 #include "jit/Plan.h"
+#include "support/Timing.h"
 
 #include <algorithm>
 #include <cmath>
@@ -93,18 +94,36 @@ void compareWithReference(const Graph &graph, const std::vector<Tensor> &inputs,
 }
 
 
+/// Compiled code by graph structure, for callers without a cache of their own.
+struct StructureCache {
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<const Executable>> byStructure;
+  std::map<std::string, bool> unsupported;
+  std::map<std::string, int> seen; // structures run once on the reference executor
+};
+
+StructureCache &structureCache() {
+  static StructureCache cache;
+  return cache;
+}
+
 } // namespace
 
+void forgetCompiled() {
+  StructureCache &cache = structureCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  cache.byStructure.clear();
+  cache.seen.clear();
+}
+
 std::vector<Tensor> run(const Graph &graph, const std::vector<Tensor> &inputs, std::shared_ptr<const Executable> *cache) {
+  timing::Scope timed(timing::Phase::Run);
   if (!options().enabled) return ir::execute(graph, inputs);
   std::shared_ptr<const Executable> exe = cache ? *cache : nullptr;
   if (!exe) {
     // Graphs from call sites without a cache of their own (a gradient taken in host
     // code, say) are looked up by structure, so a loop does not recompile each time.
-    static std::mutex mutex;
-    static std::map<std::string, std::shared_ptr<const Executable>> byStructure;
-    static std::map<std::string, bool> unsupported;
-    static std::map<std::string, int> seen;
+    auto &[mutex, byStructure, unsupported, seen] = structureCache();
     std::string key;
     describe(graph, key);
     {
@@ -119,6 +138,7 @@ std::vector<Tensor> run(const Graph &graph, const std::vector<Tensor> &inputs, s
     }
     if (!exe) {
       try {
+        timing::Scope compiling(timing::Phase::Llvm);
         exe = compile(graph);
       } catch (const Unsupported &e) {
         if (options().reportCompileTime) std::cerr << "zy: runs on the reference executor: " << e.what() << "\n";

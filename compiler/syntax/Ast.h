@@ -331,4 +331,15 @@ struct Module {
   std::vector<Item> items;
 };
 
+/// One input of `zy repl`: statements (a `let`, a `fn`, an expression, ...) and imports,
+/// run in order in the session's scope.
+struct ReplInput {
+  struct Entry {
+    std::unique_ptr<ImportDecl> import; // or
+    StmtPtr stmt;
+  };
+  const SourceFile *source = nullptr;
+  std::vector<Entry> entries;
+};
+
 } // namespace zy::ast

@@ -59,10 +59,12 @@ public:
   Builder(const TokenSpans &spans, Diagnostics &diags) : Spans(spans), Diags(diags) {}
 
   std::unique_ptr<Module> module(ZyParser::FileContext *ctx);
+  std::unique_ptr<ReplInput> replInput(ZyParser::ReplInputContext *ctx);
   ExprPtr expr(ZyParser::ExprContext *ctx);
 
 private:
   Item item(ZyParser::ItemContext *ctx);
+  std::unique_ptr<ImportDecl> importDecl(ZyParser::ImportDeclContext *ctx);
   std::unique_ptr<FnDecl> fnDecl(ZyParser::FnDeclContext *ctx);
   std::vector<Param> params(ZyParser::ParamListContext *ctx);
   std::unique_ptr<Type> type(ZyParser::TypeContext *ctx);
@@ -101,16 +103,33 @@ std::unique_ptr<Module> Builder::module(ZyParser::FileContext *ctx) {
   return m;
 }
 
+std::unique_ptr<ReplInput> Builder::replInput(ZyParser::ReplInputContext *ctx) {
+  auto input = std::make_unique<ReplInput>();
+  input->source = &Spans.file();
+  for (auto *itemCtx : ctx->replItem()) {
+    ReplInput::Entry entry;
+    if (auto *imp = itemCtx->importDecl()) entry.import = importDecl(imp);
+    else entry.stmt = stmt(itemCtx->stmt());
+    input->entries.push_back(std::move(entry));
+  }
+  return input;
+}
+
+std::unique_ptr<ImportDecl> Builder::importDecl(ZyParser::ImportDeclContext *imp) {
+  auto decl = std::make_unique<ImportDecl>();
+  decl->path = stringValue(imp->STRING()->getSymbol());
+  decl->alias = imp->IDENT()->getText();
+  decl->span = span(imp);
+  return decl;
+}
+
 Item Builder::item(ZyParser::ItemContext *ctx) {
   Item it{Item::Fn, nullptr, nullptr, nullptr, nullptr};
   if (auto *fn = ctx->fnDecl()) {
     it.fn = fnDecl(fn);
   } else if (auto *imp = ctx->importDecl()) {
     it.kind = Item::Import;
-    it.import = std::make_unique<ImportDecl>();
-    it.import->path = stringValue(imp->STRING()->getSymbol());
-    it.import->alias = imp->IDENT()->getText();
-    it.import->span = span(imp);
+    it.import = importDecl(imp);
   } else if (auto *test = ctx->testDecl()) {
     it.kind = Item::Test;
     it.test = std::make_unique<TestDecl>();
@@ -665,6 +684,10 @@ ExprPtr Builder::fstring(Token *token) {
 
 std::unique_ptr<Module> buildModule(ZyParser::FileContext *ctx, const TokenSpans &spans, Diagnostics &diags) {
   return Builder(spans, diags).module(ctx);
+}
+
+std::unique_ptr<ReplInput> buildReplInput(ZyParser::ReplInputContext *ctx, const TokenSpans &spans, Diagnostics &diags) {
+  return Builder(spans, diags).replInput(ctx);
 }
 
 ExprPtr buildExpression(ZyParser::ExprContext *ctx, const TokenSpans &spans, Diagnostics &diags) {

@@ -33,6 +33,8 @@ private:
 
 std::unique_ptr<ast::Module> buildModule(ZyParser::FileContext *ctx, const TokenSpans &spans,
                                          Diagnostics &diags);
+std::unique_ptr<ast::ReplInput> buildReplInput(ZyParser::ReplInputContext *ctx, const TokenSpans &spans,
+                                               Diagnostics &diags);
 ast::ExprPtr buildExpression(ZyParser::ExprContext *ctx, const TokenSpans &spans,
                              Diagnostics &diags);
 

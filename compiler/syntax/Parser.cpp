@@ -207,6 +207,7 @@ public:
 
   std::unique_ptr<ast::Module> parseFile();
   ast::ExprPtr parseExpr();
+  std::unique_ptr<ast::ReplInput> parseRepl();
 
   // Used by the error strategy.
   void report(Span span, std::string message);
@@ -215,8 +216,11 @@ public:
   const Opener *enclosingOpener(const Token *token) const;
   size_t errorCount() const { return Errors; }
   /// What the end of the parsed text is called in messages.
-  std::string endName() const { return WholeFile ? "end of file" : "the end of the f-string hole"; }
+  std::string endName() const {
+    return Interactive ? "end of input" : WholeFile ? "end of file" : "the end of the f-string hole";
+  }
   bool WholeFile = true;
+  bool Interactive = false; // a REPL input, which ends at the end of input
 
 private:
   bool lexAndLayout();
@@ -542,6 +546,17 @@ std::unique_ptr<ast::Module> FrontEnd::parseFile() {
   return Errors == 0 ? std::move(module) : nullptr;
 }
 
+std::unique_ptr<ast::ReplInput> FrontEnd::parseRepl() {
+  if (!lexAndLayout()) return nullptr;
+  std::unique_ptr<ast::ReplInput> input;
+  runParser([&](ZyParser &parser) -> int {
+    ZyParser::ReplInputContext *tree = parser.replInput();
+    if (Errors == 0 && parser.getNumberOfSyntaxErrors() == 0) input = syntax::buildReplInput(tree, Spans, Diags);
+    return 0;
+  });
+  return Errors == 0 ? std::move(input) : nullptr;
+}
+
 ast::ExprPtr FrontEnd::parseExpr() {
   if (!lexAndLayout()) return nullptr;
   ast::ExprPtr expr;
@@ -563,6 +578,16 @@ std::unique_ptr<ast::Module> parseModule(const SourceFile &file, Diagnostics &di
   if (diags.errorCount() != before) return nullptr;
   if (module) module->source = &file;
   return module;
+}
+
+std::unique_ptr<ast::ReplInput> parseReplInput(const SourceFile &file, Diagnostics &diags) {
+  size_t before = diags.errorCount();
+  FrontEnd front(file, 0, static_cast<uint32_t>(file.text().size()), diags);
+  front.Interactive = true;
+  auto input = front.parseRepl();
+  if (diags.errorCount() != before) return nullptr;
+  if (input) input->source = &file;
+  return input;
 }
 
 ast::ExprPtr parseExpression(const SourceFile &file, uint32_t begin, uint32_t end, Diagnostics &diags) {

@@ -29,6 +29,10 @@ constexpr unsigned MaxSyntaxErrors = 20;
 /// Parses a whole file. Returns null if there were syntax errors (they are in `diags`).
 std::unique_ptr<ast::Module> parseModule(const SourceFile &file, Diagnostics &diags);
 
+/// Parses one input of the REPL: statements and imports (see ast::ReplInput).
+/// Returns null if there were syntax errors (they are in `diags`).
+std::unique_ptr<ast::ReplInput> parseReplInput(const SourceFile &file, Diagnostics &diags);
+
 /// Parses the single expression in file bytes [begin, end), e.g. a hole of an f-string.
 /// Spans point into `file`. Returns null on error.
 ast::ExprPtr parseExpression(const SourceFile &file, uint32_t begin, uint32_t end,

@@ -3,6 +3,8 @@
 
 #include "interp/Interpreter.h"
 #include "ir/Builder.h"
+#include "passes/Simplify.h"
+#include "support/Timing.h"
 
 #include <iostream>
 
@@ -209,6 +211,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     in.trace = &ctx;
     in.traceOutput = &output;
     try {
+      timing::Scope timed(timing::Phase::Trace);
       result = isClosure ? in.callUntraced(*callee.closure, symbolicArgs) : in.call(callee, symbolicArgs);
     } catch (const interp::ZyError &e) {
       in.trace = nullptr;
@@ -257,15 +260,34 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       return out;
     });
     ++Traces;
-    if (options.onTrace) options.onTrace(ctx.graph, result);
-    if (options.emitIr) in.write("# fn " + name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
+    std::string title = "fn " + name + "(" + signature + ")";
+    if (options.emitIr) in.write("# " + title + "\n" + ir::printGraph(ctx.graph) + "\n");
+    // 3. Simplify what was traced (identities, CSE, dead code), and point the result's
+    // tensors at the simplified graph's outputs (simplify keeps the outputs' order).
+    ir::Graph graph;
+    {
+      timing::Scope timed(timing::Phase::Optimise);
+      graph = passes::simplify(ctx.graph);
+    }
+    std::map<int, int> moved;
+    for (size_t i = 0; i < graph.outputs.size(); ++i) moved[ctx.graph.outputs[i]] = graph.outputs[i];
+    result = mapRuntimeLeaves(result, [&](const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor) return leaf;
+      Value out = withLeafInfo(
+          Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), moved.at(leaf.tensor->tracedNode()), ctx.id)), leaf);
+      out.weak = leaf.weak;
+      return out;
+    });
+    if (options.emitOptIr) in.write("# " + title + ", simplified\n" + ir::printGraph(graph) + "\n");
+    if (options.graphSink) options.graphSink(title, graph);
+    if (options.onTrace) options.onTrace(graph, result);
     // Lambdas made anew at every call would fill the cache; keep the newest few.
     if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());
-    compiled.entries.push_back({signature, descriptions, std::move(ctx.graph), result, functions, nullptr});
+    compiled.entries.push_back({signature, descriptions, std::move(graph), result, functions, nullptr});
     entry = &compiled.entries.back();
   }
 
-  // 3. Run the graph and put its outputs where the traced result had them.
+  // 4. Run the graph and put its outputs where the traced result had them.
   std::vector<Tensor> outputs;
   try {
     outputs = jit::run(entry->graph, inputs, &entry->executable);

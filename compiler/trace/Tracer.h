@@ -7,7 +7,8 @@
 //   2. on a cache miss, interprets the function once with symbolic tensors: every tensor
 //      operation appends a checked node to a Graph instead of computing (TensorOps.cpp),
 //      while static values are folded as usual;
-//   3. runs the cached Graph on the call's tensors, compiled by the JIT (jit/Jit.h).
+//   3. simplifies the graph (passes/Simplify.h) and caches it;
+//   4. runs the cached Graph on the call's tensors, compiled by the JIT (jit/Jit.h).
 // A function that needs a tensor's value while it is traced (an `if` on it, int(x),
 // formatting it) is host code: its calls with that signature run eagerly instead, and
 // what it printed during the attempt is dropped (the eager run prints it).
@@ -59,12 +60,16 @@ private:
 struct TraceOptions {
   bool enabled = true;       // false: run everything eagerly (`--eager`)
   bool logCompiles = false;  // report each trace, and why a retrace happened
-  bool emitIr = false;       // print each new graph
+  bool emitIr = false;       // print each new graph, as traced
+  bool emitOptIr = false;    // print each new graph after simplification
+  bool emitGradRawIr = false; // print each gradient graph as autodiff builds it
   bool emitGradIr = false;   // print each gradient graph, after simplification
   /// Called with each new graph and the result whose traced tensors stand for its
   /// outputs, before the graph runs (`zy compile` takes its entry's graph here, and
   /// may throw to skip the run).
   std::function<void(const ir::Graph &, const Value &result)> onTrace;
+  /// Receives each graph as it will run (traces and gradients, simplified): `--dot`.
+  std::function<void(const std::string &title, const ir::Graph &graph)> graphSink;
 };
 
 /// A function's compiled traces, newest last.
@@ -107,6 +112,10 @@ public:
   /// Traces (or reuses) and runs a call of `callee`: a closure, or a builtin with a
   /// cache key (see interp::Builtin).
   Value call(Interpreter &in, const Value &callee, interp::CallArgs &args);
+
+  /// Forgets every trace, so the next calls trace again: the REPL's `:ir`, and after an
+  /// input that rebinds names a traced function may have read.
+  void clear() { Cache.clear(); }
 
   /// How many graphs were built, for tests and --log-compiles.
   size_t traceCount() const { return Traces; }

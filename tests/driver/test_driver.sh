@@ -46,8 +46,7 @@ check "missing file" 1 "$zy" run "$tmp/nope.zy"
 contains "missing file" "cannot open"
 check "directory" 1 "$zy" run examples
 contains "directory" "is a directory"
-check "repl not built" 1 "$zy" repl
-contains "repl not built" "not built yet"
+check "repl at end of input" 0 "$zy" repl </dev/null
 check "compile needs an entry" 64 "$zy" compile x.zy
 contains "compile needs an entry" "needs \`--entry NAME\`"
 
@@ -101,6 +100,16 @@ check "run --executor=foo" 64 "$zy" run --executor=foo "$tmp/jit.zy"
 contains "an unknown executor is named" "unknown executor \`foo\`; it is jit or reference"
 check "run --threads=0" 64 "$zy" run --threads=0 "$tmp/jit.zy"
 check "test --threads=1" 0 "$zy" test --threads=1 "$tmp/jit.zy"
+
+# Each command's help names its manual page, and the page is there.
+for sub in run test ir repl help; do
+  check "help $sub" 0 "$zy" help "$sub"
+  page=$(sed -n 's/^The manual page: //p' "$tmp/out")
+  if [[ -n $page && -f $page ]]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL help $sub names a manual page that exists: '$page'"; fi
+done
+check "help repl" 0 "$zy" help repl
+contains "help repl lists the commands" ":type EXPR, :ir EXPR"
 
 echo "driver: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -7,10 +7,12 @@
 #include "jit/Jit.h"
 #include "support/Diagnostics.h"
 #include "support/LargeStack.h"
+#include "support/Timing.h"
 #include "syntax/AstPrinter.h"
 #include "syntax/Parser.h"
 #include "tools/zy/Compile.h"
 #include "tools/zy/Expectations.h"
+#include "tools/zy/Repl.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -77,7 +79,21 @@ bool backendOption(const std::string &a, std::string &error) {
   return true;
 }
 
+#define REPL_HELP                                                                                     \
+  "usage: zy repl [--eager] [BACKEND OPTIONS]\n"                                                     \
+  "\n"                                                                                               \
+  "An interactive session: statements and expressions run as they are entered, `let` and `fn`\n"     \
+  "bindings persist, and each expression's value is printed. A line with an open bracket\n"          \
+  "continues on the next. Commands: :type EXPR, :ir EXPR, :llvm EXPR, :time EXPR, :load FILE,\n"     \
+  ":help, :quit. With piped input there are no prompts, and the exit status is that of the last\n"   \
+  "input that failed (0 if none did). History: $ZY_HISTORY, else ~/.zy_history.\n"                  \
+  "\n"                                                                                               \
+  "options:\n"                                                                                       \
+  "  --eager           run every tensor op at once instead of tracing functions\n"                   \
+  BACKEND_HELP
+
 int cmdRun(const std::vector<std::string> &args);
+int cmdIr(const std::vector<std::string> &args);
 int cmdTest(const std::vector<std::string> &args);
 int cmdRepl(const std::vector<std::string> &args);
 int cmdCompile(const std::vector<std::string> &args);
@@ -85,7 +101,7 @@ int cmdHelp(const std::vector<std::string> &args);
 
 const Subcommand Subcommands[] = {
     {"run", "run a program's `fn main()`, or print a compiler stage",
-     "usage: zy run [--emit=STAGE] FILE [-- ARGS...]\n"
+     "usage: zy run [--emit=STAGE] [--dot=FILE] [--time] FILE [-- ARGS...]\n"
      "\n"
      "Runs `fn main()` in FILE; ARGS after `--` are what `args()` returns.\n"
      "\n"
@@ -93,8 +109,13 @@ const Subcommand Subcommands[] = {
      "  --emit=ast        print the program as canonical Zy source (parses back to the same AST)\n"
      "  --emit=ast-tree   print the AST as an S-expression with line:col of every node\n"
      "  --emit=ir         run, and print the IR of each function as it is traced\n"
-     "  --emit=ir-grad    run, and print each gradient graph after autodiff and simplification\n"
+     "  --emit=grad       run, and print each gradient graph as autodiff builds it\n"
+     "  --emit=opt        run, and print each graph after simplification (traces and gradients)\n"
      "  --emit=llvm       run, and print the optimised LLVM IR of each compiled graph\n"
+     "                    (`zy ir FILE` is `zy run --emit=ir FILE`; `ir-grad` is the gradients of `opt`)\n"
+     "  --dot=FILE        run, and write each graph after simplification to FILE as Graphviz\n"
+     "  --time            print where the time went (parse, trace, autodiff, optimise, llvm,\n"
+     "                    run, host) on standard error at the end\n"
      "  --eager           run every tensor op at once instead of tracing functions\n"
      "  --log-compiles    report each trace on stderr, and which argument caused a retrace\n"
      BACKEND_HELP,
@@ -111,10 +132,17 @@ const Subcommand Subcommands[] = {
      "  --eager           run every tensor op at once instead of tracing functions\n"
      BACKEND_HELP,
      cmdTest},
-    {"repl", "an interactive session", "usage: zy repl\n", cmdRepl},
+    {"ir", "run a program and print the IR of each traced function",
+     "usage: zy ir [RUN OPTIONS] FILE [-- ARGS...]\n\nThe same as `zy run --emit=ir`; see `zy help run`.\n", cmdIr},
+    {"repl", "an interactive session", REPL_HELP, cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
      driver::CompileUsage, cmdCompile},
-    {"help", "show help for a subcommand", "usage: zy help [SUBCOMMAND]\n", cmdHelp},
+    {"help", "show help for a subcommand",
+     "usage: zy help [SUBCOMMAND]\n"
+     "\n"
+     "With no SUBCOMMAND, lists the commands. With one, shows its usage and options (the same\n"
+     "as `zy SUBCOMMAND --help`). An unknown SUBCOMMAND is a usage error (exit 64).\n",
+     cmdHelp},
 };
 
 const Subcommand *findSubcommand(const std::string &name) {
@@ -135,9 +163,16 @@ void printOverview() {
                "error, 2 runtime error, 64 bad command line.\n";
 }
 
-int notBuiltYet(const char *what) {
-  std::cerr << "zy: " << what << " is not built yet in this version of zy (" ZY_VERSION ")\n";
-  return ExitCompileError;
+bool wantsHelp(const std::vector<std::string> &args) {
+  return std::find_if(args.begin(), args.end(), [](const std::string &a) { return a == "--help" || a == "-h"; }) !=
+         args.end();
+}
+
+bool writeFile(const std::string &path, const std::string &text) {
+  std::FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f) return false;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  return std::fclose(f) == 0 && ok;
 }
 
 /// Loads and parses a file, printing diagnostics. Null on any error.
@@ -149,7 +184,11 @@ std::unique_ptr<ast::Module> loadAndParse(const std::string &path, std::unique_p
     return nullptr;
   }
   Diagnostics diags;
-  auto module = parseModule(*source, diags);
+  std::unique_ptr<ast::Module> module;
+  {
+    timing::Scope timed(timing::Phase::Parse);
+    module = parseModule(*source, diags);
+  }
   if (diags.hasErrors() || !module) {
     std::cerr << renderAll(diags, useColor());
     return nullptr;
@@ -158,17 +197,23 @@ std::unique_ptr<ast::Module> loadAndParse(const std::string &path, std::unique_p
 }
 
 int cmdRun(const std::vector<std::string> &args) {
-  std::string emit, file;
-  bool eager = false, logCompiles = false;
+  double started = timing::nowMillis();
+  std::string emit, file, dotFile;
+  bool eager = false, logCompiles = false, showTime = false;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string &a = args[i];
     if (a == "--") break;
     if (a.rfind("--emit=", 0) == 0) emit = a.substr(7);
     else if (a == "--emit") {
-      if (i + 1 == args.size()) return usageError("`--emit` needs a stage: ast, ast-tree, ir, ir-grad or llvm", "run");
+      if (i + 1 == args.size()) return usageError("`--emit` needs a stage: ast, ir, grad, opt or llvm", "run");
       emit = args[++i];
     }
+    else if (a.rfind("--dot=", 0) == 0) {
+      dotFile = a.substr(6);
+      if (dotFile.empty()) return usageError("`--dot` needs a file to write, as in `--dot=graph.dot`", "run");
+    }
+    else if (a == "--time") showTime = true;
     else if (a == "--help" || a == "-h") return cmdHelp({"run"});
     else if (a == "--eager") eager = true;
     else if (a == "--log-compiles") logCompiles = true;
@@ -180,10 +225,10 @@ int cmdRun(const std::vector<std::string> &args) {
     else return usageError("`zy run` takes one FILE; put program arguments after `--`", "run");
   }
   if (file.empty()) return usageError("`zy run` needs a FILE", "run");
-  static const char *stages[] = {"ast", "ast-tree", "ir", "ir-grad", "llvm"};
+  static const char *stages[] = {"ast", "ast-tree", "ir", "grad", "opt", "llvm", "ir-grad"};
   if (!emit.empty() && std::find_if(std::begin(stages), std::end(stages),
                                     [&](const char *s) { return emit == s; }) == std::end(stages))
-    return usageError("unknown stage `" + emit + "`; the stages are ast, ast-tree, ir, ir-grad, llvm", "run");
+    return usageError("unknown stage `" + emit + "`; the stages are ast, ast-tree, ir, grad, opt, llvm", "run");
 
   std::unique_ptr<SourceFile> source;
   auto module = loadAndParse(file, source);
@@ -206,15 +251,35 @@ int cmdRun(const std::vector<std::string> &args) {
   if (eager) jit::options().enabled = false; // op by op, and gradients on the reference executor
   interpreter.tracer.options.logCompiles = logCompiles;
   interpreter.tracer.options.emitIr = emit == "ir";
-  interpreter.tracer.options.emitGradIr = emit == "ir-grad";
+  interpreter.tracer.options.emitGradRawIr = emit == "grad";
+  interpreter.tracer.options.emitOptIr = emit == "opt";
+  interpreter.tracer.options.emitGradIr = emit == "opt" || emit == "ir-grad";
+  std::vector<std::pair<std::string, ir::Graph>> graphs; // for --dot
+  if (!dotFile.empty())
+    interpreter.tracer.options.graphSink = [&](const std::string &title, const ir::Graph &g) { graphs.emplace_back(title, g); };
+  int status = ExitOk;
   try {
     auto loaded = interpreter.loadModule(file);
     interpreter.runMain(*loaded);
   } catch (const interp::ZyError &e) {
     std::cerr << render(e.diagnostic, useColor());
-    return e.runtime ? ExitRuntimeError : ExitCompileError;
+    status = e.runtime ? ExitRuntimeError : ExitCompileError;
   }
-  return ExitOk;
+  // What ran before an error is still worth seeing.
+  if (!dotFile.empty() && !writeFile(dotFile, ir::dotGraphs(graphs))) {
+    std::cerr << "zy: error: cannot write `" << dotFile << "`\n";
+    if (status == ExitOk) status = ExitCompileError;
+  }
+  if (showTime) std::cerr << timing::report(timing::Totals{}, timing::nowMillis() - started);
+  return status;
+}
+
+/// `zy ir FILE`: the traced IR, as `zy run --emit=ir FILE`.
+int cmdIr(const std::vector<std::string> &args) {
+  if (wantsHelp(args)) return cmdHelp({"ir"});
+  std::vector<std::string> runArgs{"--emit=ir"};
+  runArgs.insert(runArgs.end(), args.begin(), args.end());
+  return cmdRun(runArgs);
 }
 
 /// Runs a file's `main` (if any) and its test blocks, turning errors into diagnostics:
@@ -335,14 +400,21 @@ int cmdTest(const std::vector<std::string> &args) {
   return failed ? ExitCompileError : ExitOk;
 }
 
-bool wantsHelp(const std::vector<std::string> &args) {
-  return std::find_if(args.begin(), args.end(), [](const std::string &a) { return a == "--help" || a == "-h"; }) !=
-         args.end();
-}
 
 int cmdRepl(const std::vector<std::string> &args) {
   if (wantsHelp(args)) return cmdHelp({"repl"});
-  return notBuiltYet("`zy repl`");
+  ReplOptions options;
+  options.color = useColor();
+  for (const std::string &a : args) {
+    if (a == "--eager") options.eager = true;
+    else if (std::string error; backendOption(a, error)) {
+      if (!error.empty()) return usageError(error, "repl");
+    } else return usageError("unknown option `" + a + "` for `zy repl`", "repl");
+  }
+  // The history file: $ZY_HISTORY (empty: none), else ~/.zy_history.
+  if (const char *path = std::getenv("ZY_HISTORY")) options.history = path;
+  else if (const char *home = std::getenv("HOME"); home && *home) options.history = std::string(home) + "/.zy_history";
+  return runRepl(options);
 }
 
 int cmdCompile(const std::vector<std::string> &args) {
@@ -359,6 +431,11 @@ int cmdHelp(const std::vector<std::string> &args) {
   const Subcommand *s = findSubcommand(args[0]);
   if (!s) return usageError("no such command `" + args[0] + "`");
   std::cout << "zy " << s->name << ": " << s->summary << "\n\n" << s->usage;
+  // The full page of each command is in the repository's docs.
+  std::string page = std::string(s->name) == "compile" ? "docs/compile.md"
+                     : std::string(s->name) == "ir"    ? "docs/man/zy-run.md"
+                                                       : std::string("docs/man/zy-") + s->name + ".md";
+  std::cout << "\nThe manual page: " << page << "\n";
   return ExitOk;
 }
 

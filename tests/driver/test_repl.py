@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""test_repl.py: `zy repl` driven as a user drives it, through a pipe and through a
+pseudo-terminal: bindings that persist, multi-line input, an error followed by a
+working command (bindings intact), :type, :ir, :load, tab completion and the history
+file. Usage: test_repl.py PATH/TO/zy"""
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+zy = sys.argv[1]
+failures = []
+
+
+def check(name, condition, detail=""):
+    if not condition:
+        failures.append(f"FAIL {name}\n{detail}")
+
+
+tmp = tempfile.mkdtemp()
+env = dict(os.environ, ZY_HISTORY=os.path.join(tmp, "history"), NO_COLOR="1")
+
+with open(os.path.join(tmp, "model.zy"), "w") as f:
+    f.write("fn double(x) = x * 2\nlet scale = 3\n")
+
+# The session both tests type: the numbers are worked out by hand.
+SESSION = f"""let x = ones([2, 3])
+x * 2
+fn f(a) {{
+    let s = (a * a).sum()
+    s + 1
+}}
+f(x)
+let total = [
+    1,
+    2,
+] 
+y + 1
+f(x * 2)
+total
+:type f(x)
+:type x @ ones([3, 4])
+:type {{w: x, n: 3}}
+:ir f(x)
+:load {tmp}/model.zy
+double(x)
+scale
+"""
+
+# ---------------------------------------------------------------- through a pipe
+run = subprocess.run([zy, "repl"], input=SESSION, capture_output=True, text=True, env=env, timeout=120)
+out, err = run.stdout, run.stderr
+expected_out = [
+    "tensor([[2, 2, 2], [2, 2, 2]], f32[2, 3])",  # x * 2
+    "tensor(7, f32[])",                            # f(x): 6 ones squared, plus 1
+    "tensor(25, f32[])",                           # f(x * 2): 6 * 4 + 1, after the error
+    "[1, 2]",                                      # the multi-line list
+    "f32[]",                                       # :type f(x)
+    "f32[2, 4]",                                   # :type x @ ones([3, 4])
+    "{w: f32[2, 3], n: int}",
+    "loaded " + tmp + "/model.zy: double, scale",
+    "tensor([[2, 2, 2], [2, 2, 2]], f32[2, 3])",  # double(x)
+    "3",
+]
+lines = out.splitlines()
+position = 0
+for want in expected_out:
+    try:
+        position = lines.index(want, position) + 1
+    except ValueError:
+        check(f"pipe: output has `{want}` in order", False, out)
+        break
+# :ir prints the traced graph of f: an input, the product, the sum, the + 1.
+ir = re.search(r"# fn f\(f32\[2, 3\]\)\n(.*?)\nreturn", out, re.S)
+check("pipe: :ir shows f's graph", ir is not None, out)
+if ir:
+    check("pipe: :ir graph has the ops", all(op in ir.group(1) for op in ["input()", "mul(%0, %0)", "reduce_sum", "add("]), ir.group(1))
+check("pipe: no prompts on a pipe", "zy>" not in out and "zy>" not in err, out + err)
+check("pipe: the error names the input and line", re.search(r"<input \d+>:1:1: error: undefined name `y`", err), err)
+check("pipe: the error shows the source line and caret", " 1 | y + 1" in err and "   | ^" in err, err)
+check("pipe: exit status of the failed input", run.returncode == 1, f"status {run.returncode}")
+
+ok = subprocess.run([zy, "repl"], input="let a = 2\na * 21\n", capture_output=True, text=True, env=env, timeout=60)
+check("pipe: a clean session exits 0", ok.returncode == 0 and ok.stdout == "42\n", repr(ok.stdout) + ok.stderr)
+
+runtime = subprocess.run([zy, "repl"], input='assert 1 == 2, "no"\n', capture_output=True, text=True, env=env, timeout=60)
+check("pipe: a runtime error exits 2", runtime.returncode == 2 and "assertion failed" in runtime.stderr, runtime.stderr)
+
+# Brackets in strings and comments do not continue a line; `:quit` ends the session.
+more = subprocess.run([zy, "repl"], input='let s = "(["  # {\ns\n:type ones([2]) @ ones([3])\ns\n:quit\n1 + 1\n',
+                      capture_output=True, text=True, env=env, timeout=60)
+check("pipe: brackets in strings and comments", more.stdout.startswith('"(["\n'), more.stdout + more.stderr)
+check("pipe: :type reports a shape error and the session goes on",
+      "error:" in more.stderr and "f32[2]" in more.stderr and more.stdout.count('"(["') == 2, more.stdout + more.stderr)
+check("pipe: :quit ends the session", "2" not in more.stdout.splitlines(), more.stdout)
+
+usage = subprocess.run([zy, "repl", "--bogus"], capture_output=True, text=True, env=env, timeout=60)
+check("an unknown option is a usage error", usage.returncode == 64 and "unknown option `--bogus`" in usage.stderr, usage.stderr)
+
+bad = subprocess.run([zy, "repl"], input=":type\n:frob\nlet = 3\n1 +\n", capture_output=True, text=True, env=env, timeout=60)
+check("pipe: command errors", "`:type` needs an expression" in bad.stderr and "unknown command `:frob`" in bad.stderr, bad.stderr)
+check("pipe: syntax errors are diagnostics", "<input 1>:1:5: error: expected" in bad.stderr and "<input 2>:1:4: error: expected an expression, found end of input" in bad.stderr, bad.stderr)
+
+# ---------------------------------------------------------------- through a terminal
+def read_until(fd, pattern, timeout=60):
+    """Reads from the terminal until `pattern` (a regex) matches what was read."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if re.search(pattern, clean(data)):
+                return clean(data)
+    return clean(data)
+
+
+def clean(data):
+    """The text of terminal output, without escape sequences and carriage returns."""
+    text = data.decode("utf-8", "replace")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]", "", text)
+    return text.replace("\r", "").replace("\x07", "")  # the bell of an ambiguous completion
+
+
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.update(env)
+    os.environ["TERM"] = "xterm"
+    os.execv(zy, [zy, "repl"])
+
+transcript = read_until(fd, r"zy> ")
+check("tty: banner and prompt", "repl: `:help`" in transcript and "zy> " in transcript, transcript)
+
+
+def send(text, pattern, timeout=60):
+    os.write(fd, text.encode())
+    return read_until(fd, pattern, timeout)
+
+
+for line in SESSION.splitlines():
+    if line.startswith(":load") or line in ("double(x)", "scale"):
+        continue
+    transcript += send(line + "\r", r"(zy|\.\.\.) > ?$|(zy> |\.\.\.  )$")
+# Tab completion: a name of the session, then a field of a record.
+transcript += send("let params = {weight: 1, bias: 2}\r", r"zy> $")
+transcript += send("tot\t\r", r"\[1, 2\]\n.*zy> $")
+transcript += send("params.wei\t\r", r"\n1\n.*zy> $")
+transcript += send(":quit\r", r"(?!)", timeout=10)  # read until the session ends
+os.close(fd)
+os.waitpid(pid, 0)
+
+for want in ["tensor([[2, 2, 2], [2, 2, 2]], f32[2, 3])", "tensor(7, f32[])", "tensor(25, f32[])",
+             "f32[2, 4]", "{w: f32[2, 3], n: int}", "# fn f(f32[2, 3])", "reduce_sum"]:
+    check(f"tty: output has `{want}`", want in transcript, transcript)
+check("tty: continuation prompt for an open brace", "...  " in transcript, transcript)
+check("tty: the error and the session going on", "undefined name `y`" in transcript, transcript)
+check("tty: tab completes a name", re.search(r"zy> total ?\n\[1, 2\]", transcript) is not None, transcript)
+check("tty: tab completes a field", re.search(r"zy> params\.weight ?\n1\n", transcript) is not None, transcript)
+history = open(env["ZY_HISTORY"]).read() if os.path.exists(env["ZY_HISTORY"]) else ""
+# libedit's history file escapes spaces (\040), so look for words.
+check("tty: history file written", "params.weight" in history and "ones([2," in history, history)
+
+shutil.rmtree(tmp, ignore_errors=True)
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("repl: all checks passed")
