@@ -241,7 +241,7 @@ std::vector<TestResult> Interpreter::runTests(const std::string &path) {
   if (!ast) return results;
   for (const Item &item : ast->items) {
     if (item.kind != Item::Test) continue;
-    TestResult r{item.test->name, item.test->span, false, ""};
+    TestResult r{item.test->name, item.test->span, false, "", {}};
     Stack.clear();
     try {
       auto env = std::make_shared<Env>(data->globals);

@@ -146,7 +146,7 @@ Value hostArithmetic(Interpreter &in, BinaryOp op, const Value &a, const Value &
 Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, Span span) {
   if (op == BinaryOp::Eq || op == BinaryOp::Ne) {
     // Comparing with none asks whether an optional argument was given: a tensor is not none.
-    if (a.kind != ValueKind::Tensor && b.kind != ValueKind::Tensor || a.kind == ValueKind::None ||
+    if ((a.kind != ValueKind::Tensor && b.kind != ValueKind::Tensor) || a.kind == ValueKind::None ||
         b.kind == ValueKind::None) {
       bool eq = staticEquals(a, b);
       return Value::boolean(op == BinaryOp::Eq ? eq : !eq);

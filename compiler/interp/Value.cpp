@@ -91,7 +91,7 @@ Value Value::randomKey(uint32_t k0, uint32_t k1) {
 Value Value::makeBuiltin(std::string name, std::function<Value(Interpreter &, CallArgs &)> fn) {
   Value x;
   x.kind = ValueKind::Builtin;
-  x.builtin = std::make_shared<const Builtin>(Builtin{std::move(name), std::move(fn)});
+  x.builtin = std::make_shared<const Builtin>(Builtin{std::move(name), std::move(fn), {}, true});
   return x;
 }
 
