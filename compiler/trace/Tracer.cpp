@@ -257,7 +257,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       return out;
     });
     ++Traces;
-    if (options.onTrace) options.onTrace(ctx.graph, result);
+    if (options.onTrace) options.onTrace(callee, ctx.graph, result);
     if (options.emitIr) in.write("# fn " + name + "(" + signature + ")\n" + ir::printGraph(ctx.graph) + "\n");
     // Lambdas made anew at every call would fill the cache; keep the newest few.
     if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());

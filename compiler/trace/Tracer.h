@@ -61,10 +61,11 @@ struct TraceOptions {
   bool logCompiles = false;  // report each trace, and why a retrace happened
   bool emitIr = false;       // print each new graph
   bool emitGradIr = false;   // print each gradient graph, after simplification
-  /// Called with each new graph and the result whose traced tensors stand for its
-  /// outputs, before the graph runs (`zy compile` takes its entry's graph here, and
-  /// may throw to skip the run).
-  std::function<void(const ir::Graph &, const Value &result)> onTrace;
+  /// Called with the function traced, each new graph and the result whose traced tensors
+  /// stand for its outputs, before the graph runs (`zy compile` takes its entry's graph
+  /// here, and may throw to skip the run). The callee tells the entry's own trace from
+  /// that of a function it calls while it runs eagerly.
+  std::function<void(const Value &callee, const ir::Graph &, const Value &result)> onTrace;
 };
 
 /// A function's compiled traces, newest last.

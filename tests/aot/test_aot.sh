@@ -152,6 +152,8 @@ errors)
   }
   expect "int result" 1 "entries.zy:3:1: error: the result of \`with_count\` holds int at \`1\`; the C ABI returns tensors only" -- "$f" --entry with_count --arg "x=f32[3]"
   expect "untraceable" 1 "error: \`branchy\` did not trace to one graph" -- "$f" --entry branchy --arg "x=f32[3]"
+  expect "eager entry calling a traced function" 1 "error: \`eager_outer\` did not trace to one graph: it takes no tensors, needs a tensor's value (an \`if\` on one, int(x), printing it) or returns a function; \`zy compile\` exports traced functions only (it runs eagerly, and only \`double\`, which it calls, traces)" -- "$f" --entry eager_outer --arg "x=f32[3]"
+  [[ -e libeager_outer.so ]] && fail "a library was written for eager_outer" || pass
   expect "unknown entry" 64 "command line:1:$((${#f} + 21)): error: \`$f\` has no function \`doubel\` (did you mean \`double\`?)" -- "$f" --entry doubel --arg "x=f32[3]"
   expect "unknown parameter" 64 "error: \`double\` has no parameter \`y\` (did you mean \`x\`?); its parameters are \`x\`" -- "$f" --entry double --arg "y=f32[3]"
   expect "bad dimension" 64 "error: expected a dimension (a non-negative integer), found \`q\`" -- "$f" --entry double --arg "x=f32[3,q]"
