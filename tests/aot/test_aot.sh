@@ -171,6 +171,11 @@ errors)
     fail "C keywords as parameter names: $(grep '^int' keywords.h)"
   run "zy compile double" "$zy" compile "$f" --entry double --arg "x=f32[2,3]" -o libdouble.so
   check_library libdouble.so double
+  # A failed write (the output is a directory) leaves the earlier header and no temporaries.
+  mkdir -p adir
+  expect "output is a directory" 1 "error: cannot write \`adir\`: Is a directory" -- "$f" --entry double --arg "x=f32[5]" -o adir
+  grep -qF "f32[2, 3]" double.h && pass || fail "a failed zy compile replaced double.h: $(grep -m1 'input 0' double.h)"
+  [[ -z $(ls -a | grep -F '.tmp-') ]] && pass || fail "temporaries left behind: $(ls -a | grep -F '.tmp-')"
   "$zy" compile "$f" --entry double --arg "x=f32[3,q]" >out 2>&1
   caret=$(grep -n '\^' out | head -1 | cut -d: -f2-)
   line=$(grep -F 'zy compile' out | head -1)
