@@ -15,6 +15,8 @@
 #include <cstring>
 #include <set>
 
+#include <sys/stat.h>
+
 namespace zy::interp {
 
 namespace {
@@ -100,8 +102,12 @@ std::string printable(const std::string &name) {
 } // namespace
 
 Value readNpz(Interpreter &in, Span span, const std::string &path) {
-  std::string file = readWhole(in, span, path);
   auto fail = [&](const std::string &what) { in.fail(span, path + ": " + what, /*runtime=*/true); };
+  // A zip is read from its end: a device or pipe (/dev/zero) would be read without end.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    fail("not a regular file (a .npz archive is read from its end)");
+  std::string file = readWhole(in, span, path, MaxMemberBytes);
   ZipBytes z(file, fail);
 
   // The end-of-central-directory record: 22 bytes and a comment of up to 65,535, at the end.
