@@ -163,6 +163,8 @@ errors)
   expect "missing --arg" 64 "error: \`double\` takes \`x\`: give its type with --arg x=f32[...]" -- "$f" --entry double
   expect "missing checkpoint" 64 "error: cannot load the checkpoint: nope.safetensors: cannot open" -- "$f" --entry double --arg x=@nope.safetensors
   expect "given twice" 64 "error: the parameter \`x\` is given twice" -- "$f" --entry double --arg "x=f32[3]" --arg "x=f32[4]"
+  expect "--params twice" 64 "error: \`--params\` is given twice" -- "$f" --entry double --params a.safetensors --arg "x=f32[3]" --params b.safetensors
+  expect "-o after --output" 64 "error: \`-o\` is given twice" -- "$f" --entry double --arg "x=f32[3]" --output liba.so -o libb.so
   expect "no entry" 64 "needs \`--entry NAME\`" -- "$f"
   expect "syntax error in FILE" 1 "error:" -- "$root/tests/syntax/bad_character.zy" --entry f --arg "x=f32[3]"
   # A good entry still compiles, and the caret of a bad spec sits under the bad text.

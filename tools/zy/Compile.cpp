@@ -200,9 +200,14 @@ private:
   }
 
   int parseOptions() {
+    std::set<std::string> seen; // --entry, --params and -o name one thing each
     for (size_t i = 0; i < Args.size(); ++i) {
       const std::string &a = Args[i];
       size_t index = 0, offset = 0;
+      for (const char *single : {"--entry", "--params", "--output"})
+        if (isOption(a, single) || (a == "-o" && std::string(single) == "--output"))
+          if (!seen.insert(single).second)
+            throw CommandError{Line.span(i), "`" + std::string(a == "-o" ? "-o" : single) + "` is given twice"};
       if (isOption(a, "--entry")) {
         Entry = optionValue(i, "--entry", index, offset);
         EntryIndex = index;
