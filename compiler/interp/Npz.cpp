@@ -156,6 +156,16 @@ Value readNpz(Interpreter &in, Span span, const std::string &path) {
     at += 46 + nameLen + extraLen + commentLen;
   }
 
+  // Every member is held at once (the record keeps them all), so the bound on one member
+  // bounds their sum too: many members that each pass alone (a zip bomb of small deflate
+  // streams, or members sharing their data) are refused before anything is inflated.
+  uint64_t total = 0;
+  for (const Member &m : members) {
+    total += std::min(m.size, MaxMemberBytes + 1);
+    if (total > MaxMemberBytes)
+      fail("its members add up to more than " + std::to_string(MaxMemberBytes) + " bytes uncompressed, which is too large");
+  }
+
   std::vector<std::pair<std::string, Value>> fields;
   std::set<std::string> seen;
   for (const Member &m : members) {
