@@ -197,12 +197,23 @@ Value readNpz(Interpreter &in, Span span, const std::string &path) {
       bytes.resize(static_cast<size_t>(m.size));
       z_stream zs{};
       if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) bad("cannot start inflating (out of memory?)");
-      zs.next_in = const_cast<Bytef *>(packed);
-      zs.avail_in = static_cast<uInt>(std::min<uint64_t>(m.packedSize, UINT32_MAX));
-      zs.next_out = bytes.data();
-      zs.avail_out = static_cast<uInt>(std::min<uint64_t>(m.size, UINT32_MAX));
-      int rc = m.size || m.packedSize ? inflate(&zs, Z_FINISH) : Z_STREAM_END;
-      uint64_t produced = zs.total_out;
+      // zlib counts in 32 bits: a member past 4 GiB (either side) is fed and drained in
+      // windows of at most 1 GiB until the stream ends or a side runs out.
+      constexpr uint64_t Window = uint64_t(1) << 30;
+      uint64_t consumed = 0, produced = 0;
+      int rc = m.size || m.packedSize ? Z_OK : Z_STREAM_END;
+      while (rc == Z_OK) {
+        zs.next_in = const_cast<Bytef *>(packed + consumed);
+        zs.avail_in = static_cast<uInt>(std::min(m.packedSize - consumed, Window));
+        zs.next_out = bytes.data() + produced;
+        zs.avail_out = static_cast<uInt>(std::min<uint64_t>(m.size - produced, Window));
+        uInt inBefore = zs.avail_in, outBefore = zs.avail_out;
+        bool last = consumed + inBefore == m.packedSize && produced + outBefore == m.size;
+        rc = inflate(&zs, last ? Z_FINISH : Z_NO_FLUSH);
+        consumed += inBefore - zs.avail_in;
+        produced += outBefore - zs.avail_out;
+        if (rc == Z_OK && inBefore == zs.avail_in && outBefore == zs.avail_out) rc = Z_BUF_ERROR; // no progress
+      }
       const char *msg = zs.msg;
       inflateEnd(&zs);
       if (rc != Z_STREAM_END) {
