@@ -102,7 +102,10 @@ std::string readWhole(Interpreter &in, Span span, const std::string &path, uint6
   char buf[1 << 16];
   while (size_t got = std::fread(buf, 1, sizeof buf, f)) {
     out.append(buf, got);
-    if (out.size() > limit) break;
+    if (out.size() > limit) { // a pipe or device larger than its st_size said: an error, not a cut
+      std::fclose(f);
+      fileError(in, span, path, "the file is larger than " + std::to_string(limit) + " bytes");
+    }
   }
   bool bad = std::ferror(f);
   std::fclose(f);

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <set>
 
+#include <sys/stat.h>
+
 namespace zy::interp {
 
 namespace {
@@ -100,8 +102,12 @@ std::string printable(const std::string &name) {
 } // namespace
 
 Value readNpz(Interpreter &in, Span span, const std::string &path) {
-  std::string file = readWhole(in, span, path);
   auto fail = [&](const std::string &what) { in.fail(span, path + ": " + what, /*runtime=*/true); };
+  // A zip is read from its end: a device or pipe (/dev/zero) would be read without end.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    fail("not a regular file (a .npz archive is read from its end)");
+  std::string file = readWhole(in, span, path, MaxMemberBytes);
   ZipBytes z(file, fail);
 
   // The end-of-central-directory record: 22 bytes and a comment of up to 65,535, at the end.
@@ -150,6 +156,16 @@ Value readNpz(Interpreter &in, Span span, const std::string &path) {
     at += 46 + nameLen + extraLen + commentLen;
   }
 
+  // Every member is held at once (the record keeps them all), so the bound on one member
+  // bounds their sum too: many members that each pass alone (a zip bomb of small deflate
+  // streams, or members sharing their data) are refused before anything is inflated.
+  uint64_t total = 0;
+  for (const Member &m : members) {
+    total += std::min(m.size, MaxMemberBytes + 1);
+    if (total > MaxMemberBytes)
+      fail("its members add up to more than " + std::to_string(MaxMemberBytes) + " bytes uncompressed, which is too large");
+  }
+
   std::vector<std::pair<std::string, Value>> fields;
   std::set<std::string> seen;
   for (const Member &m : members) {
@@ -181,12 +197,23 @@ Value readNpz(Interpreter &in, Span span, const std::string &path) {
       bytes.resize(static_cast<size_t>(m.size));
       z_stream zs{};
       if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) bad("cannot start inflating (out of memory?)");
-      zs.next_in = const_cast<Bytef *>(packed);
-      zs.avail_in = static_cast<uInt>(std::min<uint64_t>(m.packedSize, UINT32_MAX));
-      zs.next_out = bytes.data();
-      zs.avail_out = static_cast<uInt>(std::min<uint64_t>(m.size, UINT32_MAX));
-      int rc = m.size || m.packedSize ? inflate(&zs, Z_FINISH) : Z_STREAM_END;
-      uint64_t produced = zs.total_out;
+      // zlib counts in 32 bits: a member past 4 GiB (either side) is fed and drained in
+      // windows of at most 1 GiB until the stream ends or a side runs out.
+      constexpr uint64_t Window = uint64_t(1) << 30;
+      uint64_t consumed = 0, produced = 0;
+      int rc = m.size || m.packedSize ? Z_OK : Z_STREAM_END;
+      while (rc == Z_OK) {
+        zs.next_in = const_cast<Bytef *>(packed + consumed);
+        zs.avail_in = static_cast<uInt>(std::min(m.packedSize - consumed, Window));
+        zs.next_out = bytes.data() + produced;
+        zs.avail_out = static_cast<uInt>(std::min<uint64_t>(m.size - produced, Window));
+        uInt inBefore = zs.avail_in, outBefore = zs.avail_out;
+        bool last = consumed + inBefore == m.packedSize && produced + outBefore == m.size;
+        rc = inflate(&zs, last ? Z_FINISH : Z_NO_FLUSH);
+        consumed += inBefore - zs.avail_in;
+        produced += outBefore - zs.avail_out;
+        if (rc == Z_OK && inBefore == zs.avail_in && outBefore == zs.avail_out) rc = Z_BUF_ERROR; // no progress
+      }
       const char *msg = zs.msg;
       inflateEnd(&zs);
       if (rc != Z_STREAM_END) {

@@ -2,8 +2,8 @@
 //
 // [H, W] (or [H, W, 1]) is grayscale, [H, W, 3] is RGB. Floats are read as intensities in
 // [0, 1] (clipped; NaN is 0) and rounded to 0..255; i32 tensors are 0..255 already
-// (clipped); bool is black and white. The PNG is one IHDR, one IDAT (the rows, each with
-// filter byte 0, deflated by zlib) and IEND, each chunk with its CRC-32. The file is
+// (clipped); bool is black and white. The PNG is one IHDR, IDAT (the rows, each with
+// filter byte 0, deflated by zlib, in chunks of at most 1 GiB) and IEND, each chunk with its CRC-32. The file is
 // written atomically, as save() writes checkpoints.
 #include "interp/Png.h"
 
@@ -93,7 +93,10 @@ Value saveImage(Interpreter &in, CallArgs &a) {
   header += std::string(3, '\0');           // deflate, adaptive filtering, no interlace
   std::string png = "\x89PNG\r\n\x1a\n";
   putChunk(png, "IHDR", header);
-  putChunk(png, "IDAT", packed);
+  // A chunk holds at most 2^31 - 1 bytes (and zlib's crc32 takes 32-bit lengths): a
+  // larger stream goes in several IDAT chunks, which a reader concatenates.
+  constexpr size_t MaxChunk = size_t(1) << 30;
+  for (size_t at = 0; at < packed.size(); at += MaxChunk) putChunk(png, "IDAT", packed.substr(at, MaxChunk));
   putChunk(png, "IEND", "");
   writeAtomically(in, a.span, path, png, {});
   return Value::none();

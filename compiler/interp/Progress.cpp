@@ -45,6 +45,10 @@ Value progressSetMethod(std::shared_ptr<ProgressState> state) {
         state->set(name, *v.str);
         continue;
       }
+      if (v.kind == ValueKind::Int) { // exactly: a double would round (or overflow) past 2^53
+        state->set(name, std::to_string(v.i));
+        continue;
+      }
       double x;
       bool integral;
       if (v.kind == ValueKind::Tensor && v.tensor->size() == 1) {
@@ -53,7 +57,7 @@ Value progressSetMethod(std::shared_ptr<ProgressState> state) {
         integral = t.dtype() == DType::I32 || t.dtype() == DType::Bool;
       } else if (v.isNumber()) {
         x = v.number();
-        integral = v.kind != ValueKind::Float;
+        integral = v.kind == ValueKind::Bool;
       } else {
         in.fail(a.span, "the metric `" + name + "` must be a number, a one-element tensor or a str, got " + typeName(v));
       }

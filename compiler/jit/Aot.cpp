@@ -30,7 +30,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -107,19 +109,30 @@ public:
     char dirTemplate[] = "/tmp/zy-compile-XXXXXX";
     if (!mkdtemp(dirTemplate)) throw std::runtime_error("cannot make a temporary directory in /tmp");
     fs::path dir = dirTemplate;
+    // The library and the header are written beside their paths and renamed into place
+    // once both are complete: a failure leaves an earlier pair as it was, never a new
+    // header beside an old library (or a half-written file a running program maps).
+    std::string suffix = ".tmp-" + std::to_string(::getpid());
+    std::string libraryTmp = library + suffix, headerTmp = header + suffix;
+    auto cleanUp = [&] {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      fs::remove(libraryTmp, ec);
+      fs::remove(headerTmp, ec);
+    };
     try {
       std::string object = (dir / "kernels.o").string(), source = (dir / (E.name + "_steps.c")).string();
       writeFile(object, kernelObject());
-      writeFile(header, headerText());
-      writeFile(source, stepsSource(fs::absolute(header).string()));
-      link(library, {source, object}, dir);
+      writeFile(headerTmp, headerText());
+      writeFile(source, stepsSource(fs::absolute(headerTmp).string()));
+      link(libraryTmp, {source, object}, dir);
+      moveInto(libraryTmp, library);
+      moveInto(headerTmp, header);
     } catch (...) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
+      cleanUp();
       throw;
     }
-    std::error_code ec;
-    fs::remove_all(dir, ec);
+    cleanUp();
   }
 
 private:
@@ -156,6 +169,11 @@ private:
   }
   static std::string unitFunction(int unit) { return "run_unit" + std::to_string(unit); }
   std::string fn(const std::string &suffix = "") const { return "zy_" + E.name + suffix; }
+
+  static void moveInto(const std::string &from, const std::string &to) {
+    if (std::rename(from.c_str(), to.c_str()) != 0)
+      throw std::runtime_error("cannot write `" + to + "`: " + std::strerror(errno));
+  }
 
   static void writeFile(const std::string &path, const std::string &bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -280,7 +280,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     });
     if (options.emitOptIr) in.write("# " + title + ", simplified\n" + ir::printGraph(graph) + "\n");
     if (options.graphSink) options.graphSink(title, graph);
-    if (options.onTrace) options.onTrace(graph, result);
+    if (options.onTrace) options.onTrace(callee, graph, result);
     // Lambdas made anew at every call would fill the cache; keep the newest few.
     if (compiled.entries.size() >= 8) compiled.entries.erase(compiled.entries.begin());
     compiled.entries.push_back({signature, descriptions, std::move(graph), result, functions, nullptr});

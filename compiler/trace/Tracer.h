@@ -64,10 +64,11 @@ struct TraceOptions {
   bool emitOptIr = false;    // print each new graph after simplification
   bool emitGradRawIr = false; // print each gradient graph as autodiff builds it
   bool emitGradIr = false;   // print each gradient graph, after simplification
-  /// Called with each new graph and the result whose traced tensors stand for its
-  /// outputs, before the graph runs (`zy compile` takes its entry's graph here, and
-  /// may throw to skip the run).
-  std::function<void(const ir::Graph &, const Value &result)> onTrace;
+  /// Called with the function traced, each new graph and the result whose traced tensors
+  /// stand for its outputs, before the graph runs (`zy compile` takes its entry's graph
+  /// here, and may throw to skip the run). The callee tells the entry's own trace from
+  /// that of a function it calls while it runs eagerly.
+  std::function<void(const Value &callee, const ir::Graph &, const Value &result)> onTrace;
   /// Receives each graph as it will run (traces and gradients, simplified): `--dot`.
   std::function<void(const std::string &title, const ir::Graph &graph)> graphSink;
 };

@@ -152,6 +152,8 @@ errors)
   }
   expect "int result" 1 "entries.zy:3:1: error: the result of \`with_count\` holds int at \`1\`; the C ABI returns tensors only" -- "$f" --entry with_count --arg "x=f32[3]"
   expect "untraceable" 1 "error: \`branchy\` did not trace to one graph" -- "$f" --entry branchy --arg "x=f32[3]"
+  expect "eager entry calling a traced function" 1 "error: \`eager_outer\` did not trace to one graph: it takes no tensors, needs a tensor's value (an \`if\` on one, int(x), printing it) or returns a function; \`zy compile\` exports traced functions only (it runs eagerly, and only \`double\`, which it calls, traces)" -- "$f" --entry eager_outer --arg "x=f32[3]"
+  [[ -e libeager_outer.so ]] && fail "a library was written for eager_outer" || pass
   expect "unknown entry" 64 "command line:1:$((${#f} + 21)): error: \`$f\` has no function \`doubel\` (did you mean \`double\`?)" -- "$f" --entry doubel --arg "x=f32[3]"
   expect "unknown parameter" 64 "error: \`double\` has no parameter \`y\` (did you mean \`x\`?); its parameters are \`x\`" -- "$f" --entry double --arg "y=f32[3]"
   expect "bad dimension" 64 "error: expected a dimension (a non-negative integer), found \`q\`" -- "$f" --entry double --arg "x=f32[3,q]"
@@ -161,6 +163,8 @@ errors)
   expect "missing --arg" 64 "error: \`double\` takes \`x\`: give its type with --arg x=f32[...]" -- "$f" --entry double
   expect "missing checkpoint" 64 "error: cannot load the checkpoint: nope.safetensors: cannot open" -- "$f" --entry double --arg x=@nope.safetensors
   expect "given twice" 64 "error: the parameter \`x\` is given twice" -- "$f" --entry double --arg "x=f32[3]" --arg "x=f32[4]"
+  expect "--params twice" 64 "error: \`--params\` is given twice" -- "$f" --entry double --params a.safetensors --arg "x=f32[3]" --params b.safetensors
+  expect "-o after --output" 64 "error: \`-o\` is given twice" -- "$f" --entry double --arg "x=f32[3]" --output liba.so -o libb.so
   expect "no entry" 64 "needs \`--entry NAME\`" -- "$f"
   expect "syntax error in FILE" 1 "error:" -- "$root/tests/syntax/bad_character.zy" --entry f --arg "x=f32[3]"
   # A good entry still compiles, and the caret of a bad spec sits under the bad text.
@@ -169,6 +173,11 @@ errors)
     fail "C keywords as parameter names: $(grep '^int' keywords.h)"
   run "zy compile double" "$zy" compile "$f" --entry double --arg "x=f32[2,3]" -o libdouble.so
   check_library libdouble.so double
+  # A failed write (the output is a directory) leaves the earlier header and no temporaries.
+  mkdir -p adir
+  expect "output is a directory" 1 "error: cannot write \`adir\`: Is a directory" -- "$f" --entry double --arg "x=f32[5]" -o adir
+  grep -qF "f32[2, 3]" double.h && pass || fail "a failed zy compile replaced double.h: $(grep -m1 'input 0' double.h)"
+  [[ -z $(ls -a | grep -F '.tmp-') ]] && pass || fail "temporaries left behind: $(ls -a | grep -F '.tmp-')"
   "$zy" compile "$f" --entry double --arg "x=f32[3,q]" >out 2>&1
   caret=$(grep -n '\^' out | head -1 | cut -d: -f2-)
   line=$(grep -F 'zy compile' out | head -1)

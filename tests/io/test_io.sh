@@ -41,11 +41,17 @@ fn main() {
         bar.set(loss = 0.5 * float(i), step = i + 1)
     }
     print("done")
+    # Integers as they are, past a double's 53 bits too.
+    let ints = progress([1], label = "ints")
+    for i in ints {
+        ints.set(big = 9223372036854775807, odd = 9007199254740993)
+    }
 }
 ZY
 check "progress runs" 0 "$zy" run "$tmp/bar.zy"
 expect "progress: stdout is the program's" out "done"
-ok "progress: one line per 10%, eleven in all" $([[ $(wc -l <"$tmp/err") == 11 ]]; echo $?)
+ok "progress: one line per 10%, eleven in all" $([[ $(grep -c '^demo' "$tmp/err") == 11 ]]; echo $?)
+ok "progress: integer metrics exactly" $(grep -qE '^ints 100% 1/1 .*, big 9223372036854775807, odd 9007199254740993$' "$tmp/err"; echo $?)
 ok "progress: no carriage returns off a terminal" $(! grep -q $'\r' "$tmp/err"; echo $?)
 ok "progress: no escape codes off a terminal" $(! grep -q $'\x1b' "$tmp/err"; echo $?)
 # The count, then the metrics as the loop body last set them (ETA and rate vary).

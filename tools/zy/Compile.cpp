@@ -200,9 +200,14 @@ private:
   }
 
   int parseOptions() {
+    std::set<std::string> seen; // --entry, --params and -o name one thing each
     for (size_t i = 0; i < Args.size(); ++i) {
       const std::string &a = Args[i];
       size_t index = 0, offset = 0;
+      for (const char *single : {"--entry", "--params", "--output"})
+        if (isOption(a, single) || (a == "-o" && std::string(single) == "--output"))
+          if (!seen.insert(single).second)
+            throw CommandError{Line.span(i), "`" + std::string(a == "-o" ? "-o" : single) + "` is given twice"};
       if (isOption(a, "--entry")) {
         Entry = optionValue(i, "--entry", index, offset);
         EntryIndex = index;
@@ -318,7 +323,14 @@ private:
     jit::AotEntry aot;
     bool traced = false;
     Value result;
-    in.tracer.options.onTrace = [&](const ir::Graph &graph, const Value &r) {
+    // An entry that runs eagerly (it needs a tensor's value) may still call functions that
+    // trace: their graphs are only part of the entry's work, so the first one stops the run.
+    std::string tracedInside;
+    in.tracer.options.onTrace = [&](const Value &callee, const ir::Graph &graph, const Value &r) {
+      if (callee.kind != ValueKind::Function || callee.closure != entry->closure) {
+        tracedInside = callee.kind == ValueKind::Function ? callee.closure->name : callee.builtin->name;
+        throw Captured{};
+      }
       aot.graph = graph;
       result = r;
       traced = true;
@@ -327,12 +339,17 @@ private:
     try {
       in.call(*entry, call);
     } catch (const Captured &) {
+    } catch (...) {
+      in.tracer.options.onTrace = nullptr;
+      throw;
     }
     in.tracer.options.onTrace = nullptr;
     if (!traced)
       throw CommandError{closure.span,
                          "`" + Entry + "` did not trace to one graph: it takes no tensors, needs a tensor's value "
-                         "(an `if` on one, int(x), printing it) or returns a function; `zy compile` exports traced functions only",
+                         "(an `if` on one, int(x), printing it) or returns a function; `zy compile` exports traced functions only" +
+                             (tracedInside.empty() ? std::string()
+                                                   : " (it runs eagerly, and only `" + tracedInside + "`, which it calls, traces)"),
                          ExitCompileError};
 
     aot.name = Entry;
