@@ -330,14 +330,16 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
   if (explicitAxes > static_cast<size_t>(t.rank()))
     in.fail(span, "too many indices (" + std::to_string(explicitAxes) + ") for " + typeString(t.dtype(), t.shape()));
   std::vector<IndexSpec> full_;
+  IndexSpec whole; // `:`, the whole axis
+  whole.kind = IndexSpec::Slice;
   for (const IndexSpec &s : items) {
     if (s.kind == IndexSpec::Ellipsis) {
-      for (size_t k = 0; k < t.rank() - explicitAxes; ++k) full_.push_back(IndexSpec{IndexSpec::Slice});
+      for (size_t k = 0; k < t.rank() - explicitAxes; ++k) full_.push_back(whole);
     } else {
       full_.push_back(s);
     }
   }
-  while (full_.size() < static_cast<size_t>(t.rank())) full_.push_back(IndexSpec{IndexSpec::Slice});
+  while (full_.size() < static_cast<size_t>(t.rank())) full_.push_back(whole);
 
   Node slice = makeNode(Op::Slice);
   Shape kept;
