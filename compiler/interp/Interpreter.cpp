@@ -76,20 +76,24 @@ void Interpreter::write(const std::string &text) {
 static bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }
 
 void Interpreter::fail(Span span, const std::string &message, bool runtime) {
+  failWithChain(span, Stack, message, runtime);
+}
+
+void Interpreter::failWithChain(Span span, const ir::CallChain &chain, const std::string &message, bool runtime) {
   // An error inside the standard library is reported where the user called into it.
   if (inStdlib(span)) {
-    for (auto it = Stack.rbegin(); it != Stack.rend(); ++it) {
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       if (!it->callSite.valid() || inStdlib(it->callSite)) continue;
       Diagnostic d{Severity::Error, it->callSite, message, {}};
-      d.notes.push_back({Span{}, "raised inside `" + Stack.back().function + "` of the standard library"});
-      for (auto outer = it + 1; outer != Stack.rend(); ++outer)
+      d.notes.push_back({Span{}, "raised inside `" + chain.back().function + "` of the standard library"});
+      for (auto outer = it + 1; outer != chain.rend(); ++outer)
         if (outer->callSite.valid()) d.notes.push_back({outer->callSite, "in this call to `" + outer->function + "`"});
       throw ZyError(std::move(d), runtime);
     }
   }
   Diagnostic d{Severity::Error, span, message, {}};
   // The user call chain, innermost first, like a traceback read upwards.
-  for (auto it = Stack.rbegin(); it != Stack.rend(); ++it)
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     if (it->callSite.valid()) d.notes.push_back({it->callSite, "in this call to `" + it->function + "`"});
   if (d.notes.size() > 12) {
     size_t hidden = d.notes.size() - 12;

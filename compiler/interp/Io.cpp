@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -56,6 +57,17 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
       in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` has no parameter named `" + key + "`");
 }
 
+/// A hook for the test that kills a save half-way (tests/driver/test_reliability.sh):
+/// with ZY_TEST_STALL_WRITE set, a save stops half-way through its temporary file, says
+/// so on stderr and sleeps, so the test can kill -9 it at a known point.
+void stallForCrashTest(const std::string &tmp) {
+  static const char *stall = std::getenv("ZY_TEST_STALL_WRITE");
+  if (!stall) return;
+  std::fprintf(stderr, "zy: stalled mid-write of %s\n", tmp.c_str());
+  std::fflush(stderr);
+  ::sleep(static_cast<unsigned>(std::atoi(stall)));
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
@@ -73,11 +85,19 @@ void writeAtomically(Interpreter &in, Span span, const std::string &path, const 
     return true;
   };
   bool ok = writeAll(reinterpret_cast<const uint8_t *>(head.data()), head.size());
-  for (auto &[p, n] : chunks) ok = ok && writeAll(p, n);
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    if (k == chunks.size() / 2) stallForCrashTest(tmp);
+    ok = ok && writeAll(chunks[k].first, chunks[k].second);
+  }
   int err = ok ? 0 : errno;
   if (ok && ::fsync(fd) != 0) ok = false, err = errno;
   if (::close(fd) != 0 && ok) ok = false, err = errno;
   if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
+  if (ok) { // the rename itself survives a power cut once its directory is synced
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) ::fsync(dfd), ::close(dfd);
+  }
   if (!ok) {
     ::unlink(tmp.c_str());
     fileError(in, span, path, std::string("cannot write: ") + std::strerror(err ? err : EIO));
