@@ -267,7 +267,8 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
     bound[i] = true;
   }
   for (auto &[name, value] : args.keywords) {
-    auto it = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == name; });
+    const std::string &key = name; // clang 14 cannot capture a structured binding
+    auto it = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == key; });
     if (it == params.end()) fail(args.span, "`" + c.name + "` has no parameter named `" + name + "`");
     size_t index = it - params.begin();
     if (bound[index]) fail(args.span, "argument `" + name + "` of `" + c.name + "` is given twice");
@@ -348,6 +349,7 @@ static bool truthy(Interpreter &in, const Value &v, Span span, const char *what)
 
 Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &isValue) {
   isValue = false;
+  try {
   switch (s.kind) {
   case StmtKind::Let: {
     const auto &let = s.as<LetStmt>();
@@ -429,6 +431,9 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
   }
   }
   return {};
+  } catch (const ValueTooDeep &e) {
+    fail(s.span, e.what(), true);
+  }
 }
 
 Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &outer) {

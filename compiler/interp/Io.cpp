@@ -52,9 +52,11 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
   if (a.positional.size() > names.size())
     in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` takes at most " + std::to_string(names.size()) +
                         " arguments, got " + std::to_string(a.positional.size()));
-  for (auto &[key, value] : a.keywords)
+  for (auto &keyword : a.keywords) { // not a structured binding: clang 14 cannot capture one
+    const std::string &key = keyword.first;
     if (std::find_if(names.begin(), names.end(), [&](const char *n) { return key == n; }) == names.end())
       in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` has no parameter named `" + key + "`");
+  }
 }
 
 /// A hook for the test that kills a save half-way (tests/driver/test_reliability.sh):
@@ -144,6 +146,8 @@ std::string jsonQuote(const std::string &s) {
   return out + "\"";
 }
 
+struct JsonField;
+
 struct Json {
   enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
   bool b = false;
@@ -151,13 +155,23 @@ struct Json {
   std::optional<int64_t> integer; // set when the number is written as an integer that fits
   std::string str;
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> fields;
-  const Json *find(const std::string &key) const {
-    for (auto &[k, v] : fields)
-      if (k == key) return &v;
-    return nullptr;
-  }
+  std::vector<JsonField> fields; // of an object, in order
+  const Json *find(const std::string &key) const;
 };
+
+// A struct, not a std::pair, and defined here: a pair of the incomplete Json inside Json
+// does not compile with clang.
+struct JsonField {
+  std::string first;
+  Json second;
+  JsonField(std::string key, Json value) : first(std::move(key)), second(std::move(value)) {}
+};
+
+const Json *Json::find(const std::string &key) const {
+  for (auto &[k, v] : fields)
+    if (k == key) return &v;
+  return nullptr;
+}
 
 /// A small strict JSON parser for safetensors headers; errors say where and what.
 class JsonParser {
@@ -467,7 +481,8 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
   std::vector<Loaded> loaded;
   for (const auto &[name, info] : json->fields) {
     if (name == "__metadata__") continue;
-    auto where = [&](const std::string &what) { fail("tensor " + jsonQuote(name) + ": " + what); };
+    const std::string &tensorName = name; // clang 14 cannot capture a structured binding
+    auto where = [&](const std::string &what) { fail("tensor " + jsonQuote(tensorName) + ": " + what); };
     if (info.kind != Json::Object) where("its entry is not an object");
     const Json *dt = info.find("dtype"), *sh = info.find("shape"), *off = info.find("data_offsets");
     if (!dt || dt->kind != Json::String) where("no \"dtype\" string");

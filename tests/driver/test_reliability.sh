@@ -6,7 +6,8 @@
 #   3. a save killed with SIGKILL half-way leaves the previous checkpoint intact.
 # Usage: test_reliability.sh PATH/TO/zy   (run from the repository root)
 set -u
-zy=$1
+zy=$(realpath "$1")
+root=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -19,7 +20,8 @@ for f in tests/errors/*.zy tests/syntax/*.zy tests/nans/*.zy; do
   grep -q '^fn main' "$f" || continue # test blocks only: `zy test` checks those
   opts=()
   [[ $f == tests/nans/* ]] && opts=(--check-nans)
-  timeout 120 "$zy" run "${opts[@]}" "$f" >"$tmp/out" 2>&1
+  # From a scratch directory: some of them write files where they run.
+  (cd "$tmp" && timeout 120 "$zy" run "${opts[@]}" "$root/$f") >"$tmp/out" 2>&1
   status=$?
   if [[ $status != 1 && $status != 2 ]]; then fail "$f: exit status $status, expected 1 or 2"; continue; fi
   # The first error names this file (or a module it imports) with a line and column.
