@@ -38,10 +38,12 @@ asan-test: setup
 	  ctest --output-on-failure -j$(JOBS) --label-exclude 'slow|nosanitize'
 
 # libFuzzer: the three fuzz targets (tests/fuzz/) built with clang in build-fuzz, each run
-# for FUZZ_TIME seconds from its seed corpus; new inputs collect in build-fuzz/corpus/,
-# crashes in build-fuzz/crashes/ (docs/reliability.md).
+# for FUZZ_TIME seconds from its seed corpus (FUZZ_SEED 0: a new random seed each run);
+# new inputs collect in build-fuzz/corpus/, crashes in build-fuzz/crashes/
+# (docs/reliability.md).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 60
+FUZZ_SEED ?= 0
 FUZZ_TARGETS ?= frontend tracer loaders
 FUZZ_SEEDS_frontend = examples stdlib tests/parse tests/lang tests/syntax tests/errors
 fuzz: setup
@@ -50,10 +52,10 @@ fuzz: setup
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
-	  ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=30 \
+	  ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -seed=$(FUZZ_SEED) -timeout=30 \
 	    -rss_limit_mb=8192 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$(test $$t = frontend && echo $(FUZZ_SEEDS_frontend)) > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1; status=$$?; \
-	  grep -E "^(stat::|#[0-9]+ +DONE)" $(FUZZ_BUILD)/fuzz_$$t.log; \
+	  grep -E "^(stat::|#[0-9]+[[:space:]]+DONE)" $(FUZZ_BUILD)/fuzz_$$t.log; \
 	  test $$status -eq 0 || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
 	done
 
