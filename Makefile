@@ -56,8 +56,9 @@ fuzz: setup
 	    -rss_limit_mb=8192 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$(test $$t = frontend && echo $(FUZZ_SEEDS_frontend)) > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1; status=$$?; \
 	  grep -E "^(stat::|#[0-9]+[[:space:]]+DONE)" $(FUZZ_BUILD)/fuzz_$$t.log; \
-	  test $$status -eq 0 || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
-	done
+	  test $$status -eq 0 || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; echo "fuzz: 0 passed, 1 failed"; exit 1; }; \
+	done; \
+	echo "fuzz: $(words $(FUZZ_TARGETS)) passed, 0 failed"
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log $(ASAN_BUILD) $(ASAN_BUILD).configure.log $(FUZZ_BUILD) $(FUZZ_BUILD).configure.log
