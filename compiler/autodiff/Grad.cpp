@@ -62,6 +62,7 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
       continue;
     }
     std::vector<int> parts;
+    size_t firstNew = g.nodes.size();
     if (n.op == Op::Scan) {
       auto it = scanCotangents.find(id);
       if (it == scanCotangents.end()) continue;
@@ -70,6 +71,9 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
       if (grad[id] < 0) continue;
       parts = vjp(g, id, grad[id]);
     }
+    // The gradient's nodes are blamed on the forward node's source (errors at run time).
+    for (size_t k = firstNew; k < g.nodes.size(); ++k)
+      if (!g.nodes[k].span.valid()) g.nodes[k].span = n.span, g.nodes[k].chain = n.chain;
     for (size_t k = 0; k < n.operands.size() && k < parts.size(); ++k) accumulate(n.operands[k], parts[k]);
   }
   return grad;

@@ -18,7 +18,8 @@ public:
       In.fail(A.span, "`" + fn() + "` takes at most " + std::to_string(Names.size()) + " arguments, got " +
                           std::to_string(A.positional.size()));
     for (auto &[name, value] : A.keywords) {
-      auto it = std::find_if(Names.begin(), Names.end(), [&](const char *n) { return name == n; });
+      const std::string &key = name; // clang 14 cannot capture a structured binding
+      auto it = std::find_if(Names.begin(), Names.end(), [&](const char *n) { return key == n; });
       if (it == Names.end()) In.fail(A.span, "`" + fn() + "` has no parameter named `" + name + "`");
       if (static_cast<size_t>(it - Names.begin()) < A.positional.size())
         In.fail(A.span, "argument `" + name + "` of `" + fn() + "` is given twice (by position and by name)");

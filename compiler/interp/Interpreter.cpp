@@ -81,20 +81,24 @@ void Interpreter::write(const std::string &text) {
 static bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }
 
 void Interpreter::fail(Span span, const std::string &message, bool runtime) {
+  failWithChain(span, Stack, message, runtime);
+}
+
+void Interpreter::failWithChain(Span span, const ir::CallChain &chain, const std::string &message, bool runtime) {
   // An error inside the standard library is reported where the user called into it.
   if (inStdlib(span)) {
-    for (auto it = Stack.rbegin(); it != Stack.rend(); ++it) {
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       if (!it->callSite.valid() || inStdlib(it->callSite)) continue;
       Diagnostic d{Severity::Error, it->callSite, message, {}};
-      d.notes.push_back({Span{}, "raised inside `" + Stack.back().function + "` of the standard library"});
-      for (auto outer = it + 1; outer != Stack.rend(); ++outer)
+      d.notes.push_back({Span{}, "raised inside `" + chain.back().function + "` of the standard library"});
+      for (auto outer = it + 1; outer != chain.rend(); ++outer)
         if (outer->callSite.valid()) d.notes.push_back({outer->callSite, "in this call to `" + outer->function + "`"});
       throw ZyError(std::move(d), runtime);
     }
   }
   Diagnostic d{Severity::Error, span, message, {}};
   // The user call chain, innermost first, like a traceback read upwards.
-  for (auto it = Stack.rbegin(); it != Stack.rend(); ++it)
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     if (it->callSite.valid()) d.notes.push_back({it->callSite, "in this call to `" + it->function + "`"});
   if (d.notes.size() > 12) {
     size_t hidden = d.notes.size() - 12;
@@ -307,7 +311,8 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
     bound[i] = true;
   }
   for (auto &[name, value] : args.keywords) {
-    auto it = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == name; });
+    const std::string &key = name; // clang 14 cannot capture a structured binding
+    auto it = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == key; });
     if (it == params.end()) fail(args.span, "`" + c.name + "` has no parameter named `" + name + "`");
     size_t index = it - params.begin();
     if (bound[index]) fail(args.span, "argument `" + name + "` of `" + c.name + "` is given twice");
@@ -388,6 +393,7 @@ static bool truthy(Interpreter &in, const Value &v, Span span, const char *what)
 
 Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &isValue) {
   isValue = false;
+  try {
   switch (s.kind) {
   case StmtKind::Let: {
     const auto &let = s.as<LetStmt>();
@@ -469,6 +475,9 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
   }
   }
   return {};
+  } catch (const ValueTooDeep &e) {
+    fail(s.span, e.what(), true);
+  }
 }
 
 Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &outer) {

@@ -78,6 +78,10 @@ public:
 
   /// Throws a located error with the current call chain attached as notes.
   [[noreturn]] void fail(Span span, const std::string &message, bool runtime = false);
+  /// The same, with a call chain recorded earlier (a traced node's, for --check-nans).
+  [[noreturn]] void failWithChain(Span span, const ir::CallChain &chain, const std::string &message, bool runtime);
+  /// The current call chain, outermost first (recorded on traced nodes under --check-nans).
+  std::shared_ptr<const ir::CallChain> callChain() const { return std::make_shared<const ir::CallChain>(Stack); }
   /// The error for needing the value of a traced tensor (see ZyError::needsValue).
   [[noreturn]] void failNeedsValue(Span span, const std::string &message);
 
@@ -97,10 +101,7 @@ public:
 
 private:
   friend struct Evaluator;
-  struct Frame {
-    std::string function;
-    Span callSite;
-  };
+  using Frame = ir::CallSite;
 
   Value evalBlock(const ast::BlockExpr &b, const std::shared_ptr<Env> &env);
   Value exec(const ast::Stmt &s, const std::shared_ptr<Env> &env, bool &isValue);

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -52,9 +53,22 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
   if (a.positional.size() > names.size())
     in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` takes at most " + std::to_string(names.size()) +
                         " arguments, got " + std::to_string(a.positional.size()));
-  for (auto &[key, value] : a.keywords)
+  for (auto &keyword : a.keywords) { // not a structured binding: clang 14 cannot capture one
+    const std::string &key = keyword.first;
     if (std::find_if(names.begin(), names.end(), [&](const char *n) { return key == n; }) == names.end())
       in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` has no parameter named `" + key + "`");
+  }
+}
+
+/// A hook for the test that kills a save half-way (tests/driver/test_reliability.sh):
+/// with ZY_TEST_STALL_WRITE set, a save stops half-way through its temporary file, says
+/// so on stderr and sleeps, so the test can kill -9 it at a known point.
+void stallForCrashTest(const std::string &tmp) {
+  static const char *stall = std::getenv("ZY_TEST_STALL_WRITE");
+  if (!stall) return;
+  std::fprintf(stderr, "zy: stalled mid-write of %s\n", tmp.c_str());
+  std::fflush(stderr);
+  ::sleep(static_cast<unsigned>(std::atoi(stall)));
 }
 
 } // namespace
@@ -75,11 +89,19 @@ void writeAtomically(Interpreter &in, Span span, const std::string &path, const 
     return true;
   };
   bool ok = writeAll(reinterpret_cast<const uint8_t *>(head.data()), head.size());
-  for (auto &[p, n] : chunks) ok = ok && writeAll(p, n);
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    if (k == chunks.size() / 2) stallForCrashTest(tmp);
+    ok = ok && writeAll(chunks[k].first, chunks[k].second);
+  }
   int err = ok ? 0 : errno;
   if (ok && ::fsync(fd) != 0) ok = false, err = errno;
   if (::close(fd) != 0 && ok) ok = false, err = errno;
   if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
+  if (ok) { // the rename itself survives a power cut once its directory is synced
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) ::fsync(dfd), ::close(dfd);
+  }
   if (!ok) {
     ::unlink(tmp.c_str());
     fileError(in, span, path, std::string("cannot write: ") + std::strerror(err ? err : EIO));
@@ -130,6 +152,8 @@ std::string jsonQuote(const std::string &s) {
   return out + "\"";
 }
 
+struct JsonField;
+
 struct Json {
   enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
   bool b = false;
@@ -137,13 +161,23 @@ struct Json {
   std::optional<int64_t> integer; // set when the number is written as an integer that fits
   std::string str;
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> fields;
-  const Json *find(const std::string &key) const {
-    for (auto &[k, v] : fields)
-      if (k == key) return &v;
-    return nullptr;
-  }
+  std::vector<JsonField> fields; // of an object, in order
+  const Json *find(const std::string &key) const;
 };
+
+// A struct, not a std::pair, and defined here: a pair of the incomplete Json inside Json
+// does not compile with clang.
+struct JsonField {
+  std::string first;
+  Json second;
+  JsonField(std::string key, Json value) : first(std::move(key)), second(std::move(value)) {}
+};
+
+const Json *Json::find(const std::string &key) const {
+  for (auto &[k, v] : fields)
+    if (k == key) return &v;
+  return nullptr;
+}
 
 /// A small strict JSON parser for safetensors headers; errors say where and what.
 class JsonParser {
@@ -453,7 +487,8 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
   std::vector<Loaded> loaded;
   for (const auto &[name, info] : json->fields) {
     if (name == "__metadata__") continue;
-    auto where = [&](const std::string &what) { fail("tensor " + jsonQuote(name) + ": " + what); };
+    const std::string &tensorName = name; // clang 14 cannot capture a structured binding
+    auto where = [&](const std::string &what) { fail("tensor " + jsonQuote(tensorName) + ": " + what); };
     if (info.kind != Json::Object) where("its entry is not an object");
     const Json *dt = info.find("dtype"), *sh = info.find("shape"), *off = info.find("data_offsets");
     if (!dt || dt->kind != Json::String) where("no \"dtype\" string");

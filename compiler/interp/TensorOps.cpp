@@ -1,6 +1,8 @@
 // TensorOps.cpp: from what users write to checked primitive nodes (see TensorOps.h).
 #include "interp/TensorOps.h"
 
+#include "interp/NanCheck.h"
+
 #include "ir/Builder.h"
 #include "ir/OpTable.h"
 #include "jit/Jit.h"
@@ -68,6 +70,7 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   }
   node.span = span;
   if (auto error = ir::inferType(node, types)) in.fail(span, *error);
+  if (checkNans() && in.trace) node.chain = in.callChain();
   if (traced && in.trace) {
     // Record the node; concrete operands are baked into the graph once each.
     for (const Tensor &t : operands) node.operands.push_back(nodeOf(*in.trace, t));
@@ -98,7 +101,10 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   // Constants fold: an op on concrete tensors runs at once, even inside a trace.
   std::vector<const Tensor *> ptrs;
   for (const Tensor &t : operands) ptrs.push_back(&t);
-  return jit::evaluateEager(node, ptrs);
+  if (!checkNans()) return jit::evaluateEager(node, ptrs);
+  Tensor result = jit::evaluateEager(node, ptrs);
+  checkEagerResult(in, node, ptrs, result, span);
+  return result;
 }
 
 

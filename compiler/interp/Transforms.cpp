@@ -8,6 +8,7 @@
 #include "interp/Transforms.h"
 
 #include "autodiff/Grad.h"
+#include "interp/NanCheck.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
 #include "ir/Builder.h"
@@ -153,6 +154,7 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
     } catch (const std::exception &e) {
       in.fail(args.span, std::string("internal error running the gradient: ") + e.what());
     }
+    if (checkNans()) checkGraphOutputs(in, g, inputs, outputs, args.span, "gradient of " + typeName(spec.f));
   }
 
   // 4. Results shaped like what the user passed: the gradient looks like the argument.

@@ -57,7 +57,8 @@ Value merge(Interpreter &in, const Value &a, const Value &b, Span span) {
   if (a.kind == ValueKind::Record && b.kind == ValueKind::Record) {
     std::vector<std::pair<std::string, Value>> fields = a.record->fields;
     for (const auto &[name, value] : b.record->fields) {
-      auto it = std::find_if(fields.begin(), fields.end(), [&](auto &f) { return f.first == name; });
+      const std::string &key = name; // clang 14 cannot capture a structured binding
+      auto it = std::find_if(fields.begin(), fields.end(), [&](auto &f) { return f.first == key; });
       if (it == fields.end()) fields.emplace_back(name, value);
       else it->second = merge(in, it->second, value, span);
     }

@@ -55,6 +55,8 @@ Value Value::string(std::string v) {
 Value Value::list(std::vector<Value> items) {
   Value x;
   x.kind = ValueKind::List;
+  for (const Value &v : items) x.depth = std::max<uint16_t>(x.depth, v.depth);
+  if (++x.depth > MaxValueDepth) throw ValueTooDeep();
   x.items = std::make_shared<const std::vector<Value>>(std::move(items));
   return x;
 }
@@ -68,6 +70,8 @@ Value Value::tuple(std::vector<Value> items) {
 Value Value::makeRecord(std::vector<std::pair<std::string, Value>> fields) {
   Value x;
   x.kind = ValueKind::Record;
+  for (const auto &field : fields) x.depth = std::max<uint16_t>(x.depth, field.second.depth);
+  if (++x.depth > MaxValueDepth) throw ValueTooDeep();
   auto data = std::make_shared<RecordData>();
   data->fields = std::move(fields);
   x.record = std::move(data);

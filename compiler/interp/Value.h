@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -77,9 +78,20 @@ struct InitSpec {
   bool trainable = true;                 // false for state(...)
 };
 
+/// Lists, tuples and records nest at most this deep, so that printing, comparing and
+/// freeing them (all recursive) cannot exhaust the stack; deeper is ValueTooDeep, which
+/// the interpreter reports at the statement that built it.
+constexpr uint16_t MaxValueDepth = 10000;
+struct ValueTooDeep : std::runtime_error {
+  ValueTooDeep()
+      : std::runtime_error("this value would nest lists, tuples or records more than " +
+                           std::to_string(MaxValueDepth) + " deep") {}
+};
+
 struct Value {
   ValueKind kind = ValueKind::None;
   bool b = false;
+  uint16_t depth = 0; // of lists, tuples and records (MaxValueDepth)
   int64_t i = 0;
   double f = 0;
   std::array<uint32_t, 2> key{};

@@ -80,6 +80,10 @@ std::vector<Tensor> runScan(const Node &node, const std::vector<const Tensor *> 
 } // namespace
 
 std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &inputs) {
+  return execute(graph, inputs, NodeObserver());
+}
+
+std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &inputs, const NodeObserver &observe) {
   const std::vector<Node> &nodes = graph.nodes;
   const int count = static_cast<int>(nodes.size());
 
@@ -142,6 +146,7 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
     } else {
       values[id] = evaluate(checked, args);
     }
+    if (observe) observe(id, node, values[id], args);
     for (int operand : node.operands)
       if (lastUse[operand] == id) {
         values[operand] = Tensor();

@@ -54,6 +54,13 @@ struct Attrs {
   int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes
 };
 
+/// One call on the user's call chain: the function called and where it was called.
+struct CallSite {
+  std::string function;
+  Span callSite;
+};
+using CallChain = std::vector<CallSite>; // outermost first
+
 struct Node {
   Op op;
   std::vector<int> operands; // ids of earlier nodes
@@ -61,6 +68,8 @@ struct Node {
   Shape shape;
   Attrs attrs;
   Span span; // the source that made it, for errors at run time
+  /// Under `--check-nans` only: the call chain that traced the node (interp/NanCheck.h).
+  std::shared_ptr<const CallChain> chain;
 };
 
 struct Graph {

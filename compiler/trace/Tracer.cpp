@@ -2,6 +2,7 @@
 #include "trace/Tracer.h"
 
 #include "interp/Interpreter.h"
+#include "interp/NanCheck.h"
 #include "ir/Builder.h"
 #include "passes/Simplify.h"
 #include "support/Timing.h"
@@ -294,6 +295,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   } catch (const std::exception &e) {
     in.fail(args.span, std::string("internal error running the traced graph: ") + e.what());
   }
+  if (interp::checkNans()) interp::checkGraphOutputs(in, entry->graph, inputs, outputs, args.span, "`" + name + "`");
   std::map<int, size_t> position;
   for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
   return mapRuntimeLeaves(entry->result, [&](const Value &leaf) {

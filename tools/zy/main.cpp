@@ -4,6 +4,7 @@
 // once, and maps outcomes to exit statuses (0 ok, 1 compile error, 2 runtime error,
 // 64 bad command line). All work runs on a large stack (support/LargeStack.h).
 #include "interp/Interpreter.h"
+#include "interp/NanCheck.h"
 #include "jit/Jit.h"
 #include "support/Diagnostics.h"
 #include "support/LargeStack.h"
@@ -60,7 +61,8 @@ struct Subcommand {
   "  --check-jit       run every graph both ways and stop if they disagree (f32: 1e-4 relative\n"     \
   "                    to the output's largest magnitude; f64: 1e-9)\n"                               \
   "  --threads=N       threads for large loops (default: every core)\n"                              \
-  "  --log-jit         report each graph's compile time on stderr\n"
+  "  --log-jit         report each graph's compile time on stderr\n"                                 \
+  "  --check-nans      stop at the first op that makes a NaN or an infinity from finite operands\n"
 
 /// Consumes one backend option (see BACKEND_HELP); false if `a` is not one.
 bool backendOption(const std::string &a, std::string &error) {
@@ -70,6 +72,7 @@ bool backendOption(const std::string &a, std::string &error) {
   else if (a.rfind("--executor=", 0) == 0) error = "unknown executor `" + a.substr(11) + "`; it is jit or reference";
   else if (a == "--check-jit") o.check = true;
   else if (a == "--log-jit") o.reportCompileTime = true;
+  else if (a == "--check-nans") interp::checkNans() = true; // interp/NanCheck.h
   else if (a.rfind("--threads=", 0) == 0) {
     std::string n = a.substr(10);
     if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) < 1)
