@@ -80,9 +80,17 @@ public:
       if (auto d = dtypeFromName(*v->str)) return *d;
     In.fail(A.span, "`" + std::string(name) + "` must be a dtype (f32, f64, i32 or bool), got " + toDisplayString(*v));
   }
-  Key key(const char *name) const {
+  /// A key argument; a traced one (a key passed to a traced function) only where the
+  /// caller handles it, so `key` asks for its words, which only host code has.
+  const Value &keyValue(const char *name) const {
     const Value &v = get(name);
     if (v.kind != ValueKind::Key) In.fail(A.span, "`" + fn() + "` needs a key (from random.key), got " + typeName(v));
+    return v;
+  }
+  Key key(const char *name) const {
+    const Value &v = keyValue(name);
+    if (v.isTracedKey())
+      In.failNeedsValue(A.span, "`" + fn() + "` needs the words of its key, which a traced function only has when it runs");
     return v.key;
   }
   std::optional<std::vector<int64_t>> axes(const char *name) const {

@@ -442,6 +442,45 @@ void installParams(Env &env) {
   }
 }
 
+// Draws with a traced key (a key passed to a traced function): ops of the graph that make
+// the numbers the host makes for the same key (RandomValues.cpp), so a traced step with a
+// new key each call reuses its trace and draws inside the compiled code.
+
+/// f64 uniform numbers in [0, 1): the random_uniform op.
+Tensor tracedUniform(Interpreter &in, const Tensor &key, const Shape &shape, Span span) {
+  ir::Node n;
+  n.op = Op::RandomUniform;
+  n.attrs.dtype = DType::F64;
+  n.attrs.shape = shape;
+  return emit(in, n, {key}, span);
+}
+
+/// Standard normal numbers by the inverse CDF, as normalTensor computes them in f64:
+/// sqrt(2) erf_inv(2u - 1), kept inside (-1, 1) first, rounded once to `dtype`.
+Tensor tracedNormal(Interpreter &in, const Tensor &key, const Shape &shape, DType dtype, Span span) {
+  auto op = [&](Op o, Value a, Value b) { return tensorValue(binary(in, o, a, b, span)); };
+  const double tiny = 1e-15;
+  Value v = op(Op::Add, Value::real(-1), op(Op::Mul, Value::real(2), tensorValue(tracedUniform(in, key, shape, span))));
+  v = op(Op::Min, op(Op::Max, v, Value::real(-1 + tiny)), Value::real(1 - tiny));
+  Value z = op(Op::Mul, Value::real(std::sqrt(2.0)), tensorValue(unary(in, Op::ErfInv, *v.tensor, span)));
+  return cast(in, *z.tensor, dtype, span);
+}
+
+/// random.split of a traced key: the random_split op, and its rows as keys.
+Value tracedSplit(Interpreter &in, const Tensor &key, int64_t n, Span span) {
+  ir::Node node;
+  node.op = Op::RandomSplit;
+  node.attrs.shape = {n, 2};
+  Tensor words = emit(in, node, {key}, span);
+  std::vector<Value> keys;
+  for (int64_t i = 0; i < n; ++i) {
+    IndexSpec row;
+    row.index = i;
+    keys.push_back(Value::tracedKey(index(in, words, {row}, span)));
+  }
+  return Value::list(std::move(keys));
+}
+
 void installRandom(Env &prelude) {
   auto env = std::make_shared<Env>();
   env->defineBuiltin("key", [](Interpreter &in, CallArgs &a) {
@@ -451,9 +490,10 @@ void installRandom(Env &prelude) {
   });
   env->defineBuiltin("split", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "n"});
-    Key k = args.key("key");
     int64_t n = args.integer("n", 2);
     if (n < 1 || n > 1'000'000) in.fail(a.span, "random.split makes 1 to 1,000,000 keys, not " + std::to_string(n));
+    if (const Value &key = args.keyValue("key"); key.isTracedKey()) return tracedSplit(in, *key.tensor, n, a.span);
+    Key k = args.key("key");
     std::vector<uint32_t> words(2 * n);
     zy_rt_random_split(k.data(), n, words.data());
     std::vector<Value> keys;
@@ -462,7 +502,14 @@ void installRandom(Env &prelude) {
   });
   env->defineBuiltin("fold_in", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "data"});
-    Key k = foldIn(args.key("key"), static_cast<uint32_t>(args.integer("data")));
+    auto data = static_cast<uint32_t>(args.integer("data"));
+    if (const Value &key = args.keyValue("key"); key.isTracedKey()) {
+      ir::Node n;
+      n.op = Op::RandomFoldIn;
+      n.attrs.value = data;
+      return Value::tracedKey(emit(in, n, {*key.tensor}, a.span));
+    }
+    Key k = foldIn(args.key("key"), data);
     return Value::randomKey(k[0], k[1]);
   });
   auto checkedShape = [](Interpreter &in, const Args &args) {
@@ -476,19 +523,34 @@ void installRandom(Env &prelude) {
   };
   env->defineBuiltin("normal", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "shape", "dtype"});
-    return tensorValue(normalTensor(args.key("key"), checkedShape(in, args), args.dtype("dtype", DType::F32), 1.0));
+    Shape shape = checkedShape(in, args);
+    DType dtype = args.dtype("dtype", DType::F32);
+    if (const Value &key = args.keyValue("key"); key.isTracedKey())
+      return tensorValue(tracedNormal(in, *key.tensor, shape, dtype, a.span));
+    return tensorValue(normalTensor(args.key("key"), shape, dtype, 1.0));
   });
   env->defineBuiltin("uniform", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "shape", "lo", "hi", "dtype"});
-    return tensorValue(uniformTensor(args.key("key"), checkedShape(in, args), args.dtype("dtype", DType::F32),
-                                     args.number("lo", 0), args.number("hi", 1)));
+    Shape shape = checkedShape(in, args);
+    DType dtype = args.dtype("dtype", DType::F32);
+    double lo = args.number("lo", 0), hi = args.number("hi", 1);
+    if (const Value &key = args.keyValue("key"); key.isTracedKey()) {
+      Tensor u = tracedUniform(in, *key.tensor, shape, a.span);
+      if (lo != 0 || hi != 1) u = binary(in, Op::Add, Value::real(lo), tensorValue(binary(in, Op::Mul, Value::real(hi - lo), tensorValue(u), a.span)), a.span);
+      return tensorValue(cast(in, u, dtype, a.span));
+    }
+    return tensorValue(uniformTensor(args.key("key"), shape, dtype, lo, hi));
   });
   env->defineBuiltin("bernoulli", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "p", "shape"});
     const Value *p = args.find("p");
-    if (!p || p->isNumber()) return tensorValue(bernoulliTensor(args.key("key"), checkedShape(in, args), args.number("p", 0.5)));
+    Shape shape = checkedShape(in, args);
+    if (const Value &key = args.keyValue("key"); key.isTracedKey())
+      return tensorValue(binary(in, Op::Lt, tensorValue(tracedUniform(in, *key.tensor, shape, a.span)),
+                                p ? *p : Value::real(0.5), a.span));
+    if (!p || p->isNumber()) return tensorValue(bernoulliTensor(args.key("key"), shape, args.number("p", 0.5)));
     // p is a tensor (a traced rate, say): compare the same draws with it as an op.
-    Tensor u = uniformTensor(args.key("key"), checkedShape(in, args), DType::F64, 0, 1);
+    Tensor u = uniformTensor(args.key("key"), shape, DType::F64, 0, 1);
     return tensorValue(binary(in, Op::Lt, tensorValue(u), *p, a.span));
   });
   env->defineBuiltin("permutation", [](Interpreter &in, CallArgs &a) {

@@ -439,8 +439,7 @@ Tensor gatherRows(const Tensor &t, const std::vector<int64_t> &order, size_t beg
 
 Value batches(Interpreter &in, CallArgs &a) {
   Args args(in, a, {"key", "xs", "ys", "batch_size", "drop_last"});
-  const Value &key = args.get("key");
-  if (key.kind != ValueKind::Key) in.fail(a.span, "`data.batches` needs a key (from random.key), got " + typeName(key));
+  Key key{args.key("key")};
   Tensor xs = concrete(in, args.tensor("xs"), a.span, "data.batches"), ys = concrete(in, args.tensor("ys"), a.span, "data.batches");
   int64_t size = args.integer("batch_size");
   bool dropLast = args.flag("drop_last", true);
@@ -451,7 +450,7 @@ Value batches(Interpreter &in, CallArgs &a) {
   if (size < 1) in.fail(a.span, "`data.batches` needs a batch_size of at least 1, not " + std::to_string(size));
   int64_t n = xs.shape()[0];
   // The same order as random.permutation(key, n): sort uniform draws.
-  Tensor u = uniformTensor(key.key, {n}, DType::F64, 0, 1);
+  Tensor u = uniformTensor(key, {n}, DType::F64, 0, 1);
   const double *draws = u.data<double>();
   std::vector<int64_t> order(n);
   for (int64_t i = 0; i < n; ++i) order[i] = i;

@@ -241,6 +241,7 @@ Value initBuiltin(Interpreter &in, CallArgs &args) {
   const Value &fn = args.positional[0];
   const Value &key = args.positional[1];
   if (key.kind != ValueKind::Key) in.fail(args.span, "the second argument of init must be a key, got " + typeName(key));
+  if (key.isTracedKey()) in.failNeedsValue(args.span, "init needs the words of its key, which a traced function only has when it runs");
   Interpreter::ParamContext ctx;
   ctx.key = key.key;
   CallArgs inner;

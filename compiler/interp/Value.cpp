@@ -92,6 +92,13 @@ Value Value::randomKey(uint32_t k0, uint32_t k1) {
   return x;
 }
 
+Value Value::tracedKey(Tensor words) {
+  Value x;
+  x.kind = ValueKind::Key;
+  x.tensor = std::make_shared<const Tensor>(std::move(words));
+  return x;
+}
+
 Value Value::makeBuiltin(std::string name, std::function<Value(Interpreter &, CallArgs &)> fn) {
   Value x;
   x.kind = ValueKind::Builtin;
@@ -208,7 +215,9 @@ std::string toDisplayString(const Value &v) {
   case ValueKind::Tensor:
     if (v.tensor->isTraced()) return "traced(" + typeString(v.tensor->dtype(), v.tensor->shape()) + ")";
     return v.tensor->toString();
-  case ValueKind::Key: return "key(" + std::to_string(v.key[0]) + ", " + std::to_string(v.key[1]) + ")";
+  case ValueKind::Key:
+    if (v.tensor) return "key(traced)";
+    return "key(" + std::to_string(v.key[0]) + ", " + std::to_string(v.key[1]) + ")";
   case ValueKind::Module: return "<module " + v.module->name + ">";
   case ValueKind::Init: return "<initialiser " + v.init->name + " " + shapeString(v.init->shape) + ">";
   case ValueKind::ParamsView: return "<params being initialised at `" + v.path + "`>";
@@ -237,7 +246,7 @@ bool staticEquals(const Value &a, const Value &b) {
           !staticEquals(a.record->fields[i].second, b.record->fields[i].second))
         return false;
     return true;
-  case ValueKind::Key: return a.key == b.key;
+  case ValueKind::Key: return a.tensor || b.tensor ? a.tensor == b.tensor : a.key == b.key;
   case ValueKind::Function: return a.closure == b.closure;
   case ValueKind::Builtin: return a.builtin == b.builtin;
   case ValueKind::Tensor: return a.tensor == b.tensor;

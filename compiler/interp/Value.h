@@ -94,7 +94,7 @@ struct Value {
   uint16_t depth = 0; // of lists, tuples and records (MaxValueDepth)
   int64_t i = 0;
   double f = 0;
-  std::array<uint32_t, 2> key{};
+  std::array<uint32_t, 2> key{}; // a Key's two words; for a traced key, `tensor` holds them
   std::shared_ptr<const std::string> str;
   std::shared_ptr<const std::vector<Value>> items; // List, Tuple
   std::shared_ptr<const RecordData> record;
@@ -121,6 +121,10 @@ struct Value {
   static Value makeRecord(std::vector<std::pair<std::string, Value>> fields);
   static Value fromTensor(Tensor t);
   static Value randomKey(uint32_t k0, uint32_t k1);
+  /// A key whose words are a traced i32[2] tensor: a key passed to a traced function,
+  /// known only when its graph runs (its draws become random ops of the graph).
+  static Value tracedKey(Tensor words);
+  bool isTracedKey() const { return kind == ValueKind::Key && tensor; }
   static Value makeBuiltin(std::string name, std::function<Value(Interpreter &, CallArgs &)> fn);
 
   bool isNumber() const { return kind == ValueKind::Int || kind == ValueKind::Float || kind == ValueKind::Bool; }

@@ -886,8 +886,35 @@ Tensor evalRandomUniform(const Rule &, const Node &node, const Args &args) {
   return out;
 }
 
+// random_split(key: i32[2]) -> i32[n, 2] (attrs.shape); random_fold_in(key) -> i32[2]:
+// keys derived from a key the graph gets at run time, word for word as the host derives
+// them (random.split, random.fold_in).
+Error inferRandomKeys(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &key = ops[0];
+  const char *name = opInfo(node.op).name;
+  if (key.dtype != DType::I32 || key.shape != Shape{2})
+    return std::string(name) + " needs a key of type i32[2], got " + typeOf(key);
+  if (node.op == Op::RandomSplit && (node.attrs.shape.size() != 2 || node.attrs.shape[1] != 2 || node.attrs.shape[0] < 1))
+    return "random_split makes [n, 2] keys, not " + shapeString(node.attrs.shape);
+  node.dtype = DType::I32;
+  node.shape = node.op == Op::RandomSplit ? node.attrs.shape : Shape{2};
+  return std::nullopt;
+}
+
+Tensor evalRandomKeys(const Rule &, const Node &node, const Args &args) {
+  const int32_t *words = args[0]->data<int32_t>();
+  uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
+  Tensor out(DType::I32, node.shape);
+  auto *to = reinterpret_cast<uint32_t *>(out.mutableData<int32_t>());
+  if (node.op == Op::RandomSplit) zy_rt_random_split(key, node.shape[0], to);
+  else zy_rt_random_fold_in(key, static_cast<uint32_t>(static_cast<int64_t>(node.attrs.value)), to);
+  return out;
+}
+
 constexpr Rule RandomRules[] = {
     {Op::RandomUniform, inferRandomUniform, evalRandomUniform, Domain::Float},
+    {Op::RandomSplit, inferRandomKeys, evalRandomKeys},
+    {Op::RandomFoldIn, inferRandomKeys, evalRandomKeys},
 };
 
 // ================================================================ Control

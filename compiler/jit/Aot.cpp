@@ -323,6 +323,8 @@ private:
          "void cblas_dgemv(int, int, int, int, double, const double *, int, const double *, int, double, double *, int);\n"
          "void zy_rt_random_uniform_f32(const uint32_t key[2], int64_t n, float *out);\n"
          "void zy_rt_random_uniform_f64(const uint32_t key[2], int64_t n, double *out);\n"
+         "void zy_rt_random_split(const uint32_t key[2], int64_t n, uint32_t *out);\n"
+         "void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2]);\n"
          "enum { RowMajor = 101, NoTrans = 111, Trans = 112 };\n\n";
     std::string failure = "zy_" + E.name + "_failure";
     c << "/* The calling thread's last failure: a message of this file, never freed. */\n"
@@ -418,6 +420,14 @@ private:
     case Step::MatMul: return emitMatMul(c, u, step);
     case Step::Random: {
       NeedsRuntime = true;
+      if (node.op == Op::RandomSplit || node.op == Op::RandomFoldIn) {
+        c << "  zy_rt_random_" << (node.op == Op::RandomSplit ? "split" : "fold_in") << "("
+          << slot(u, node.operands[0], "const uint32_t") << ", "
+          << (node.op == Op::RandomSplit ? ll(node.shape[0])
+                                         : std::to_string(static_cast<uint32_t>(static_cast<int64_t>(node.attrs.value))) + "U")
+          << ", " << slot(u, step.node, "uint32_t") << ");\n";
+        return;
+      }
       const char *suffix = node.dtype == DType::F32 ? "f32" : "f64";
       c << "  zy_rt_random_uniform_" << suffix << "(" << slot(u, node.operands[0], "const uint32_t") << ", "
         << ll(countOf(node.shape)) << ", " << slot(u, step.node, cType(node.dtype)) << ");\n";

@@ -118,7 +118,9 @@ private:
           break;
         case Op::Scan:
         case Op::ScatterAdd:
-        case Op::RandomUniform: NeedsBuffer[operand] = true; break;
+        case Op::RandomUniform:
+        case Op::RandomSplit:
+        case Op::RandomFoldIn: NeedsBuffer[operand] = true; break;
         case Op::Reshape:
           if (!unitReshape(x.shape, node.shape)) NeedsBuffer[operand] = true;
           break;
@@ -224,7 +226,9 @@ private:
         step.reads = {step.a.node, step.b.node};
         break;
       case Op::Scan: step.kind = Step::Scan; break;
-      case Op::RandomUniform: step.kind = Step::Random; break;
+      case Op::RandomUniform:
+      case Op::RandomSplit:
+      case Op::RandomFoldIn: step.kind = Step::Random; break;
       case Op::ScatterAdd: step.kind = Step::ScatterAdd; break;
       default:
         step.kind = Step::Kernel;

@@ -71,7 +71,8 @@ Graph simplify(const Graph &graph) {
   std::vector<int> remap(nodes.size(), -1);
   std::map<std::string, int> seen;
   auto emit = [&](Node n) {
-    if (n.op != Op::Input && n.op != Op::RandomUniform) { // inputs are distinct by position
+    // Inputs are distinct by position; random ops are kept as they are traced.
+    if (n.op != Op::Input && ir::opInfo(n.op).kind != ir::OpKind::Random) {
       std::string key = keyOf(n);
       if (auto it = seen.find(key); it != seen.end()) return it->second;
       int id = out.add(std::move(n));

@@ -49,6 +49,7 @@ void describe(const Value &v, std::string &out, bool &cacheable, std::vector<Val
     cacheable = cacheable && Tracer::cacheable(v);
     functions.push_back(v);
     break;
+  case ValueKind::Key: out += "key"; break; // a runtime leaf: a new key each step is the same trace
   case ValueKind::BoundMethod:
   case ValueKind::ParamsView:
   case ValueKind::Init: cacheable = false; break;
@@ -73,30 +74,64 @@ bool returnsFunction(const Value &v) {
 
 } // namespace
 
-/// Tensors anywhere in a tree are runtime leaves; a float only as a whole argument.
-static Value mapTensorLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
+/// Tensors anywhere in a tree are runtime leaves (and random keys, with `keys`); a float
+/// only as a whole argument.
+static Value mapTensorLeaves(const Value &v, const std::function<Value(const Value &)> &fn, bool keys) {
   if (v.kind == ValueKind::Record) {
     std::vector<std::pair<std::string, Value>> fields;
-    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapTensorLeaves(value, fn));
+    for (const auto &[name, value] : v.record->fields) fields.emplace_back(name, mapTensorLeaves(value, fn, keys));
     Value out = Value::makeRecord(std::move(fields));
     out.path = v.path;
     return out;
   }
   if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) {
     std::vector<Value> items;
-    for (const Value &x : *v.items) items.push_back(mapTensorLeaves(x, fn));
+    for (const Value &x : *v.items) items.push_back(mapTensorLeaves(x, fn, keys));
     Value out = v.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
     out.path = v.path;
     return out;
   }
-  return v.kind == ValueKind::Tensor ? fn(v) : v;
+  return v.kind == ValueKind::Tensor || (keys && v.kind == ValueKind::Key) ? fn(v) : v;
 }
 
 Value mapRuntimeLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
   // LANGUAGE.md: a float passed to a function is a runtime scalar; lists and records
   // are static, floats in them included.
-  return v.kind == ValueKind::Float ? fn(v) : mapTensorLeaves(v, fn);
+  return v.kind == ValueKind::Float ? fn(v) : mapTensorLeaves(v, fn, false);
 }
+
+namespace {
+
+/// The runtime leaves of a traced call: mapRuntimeLeaves' and, anywhere in a tree, random
+/// keys, as i32[2] words. A training step called with a new key each step (dropout)
+/// then reuses its trace, and draws with the key inside the graph.
+Value mapCallLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
+  return v.kind == ValueKind::Float ? fn(v) : mapTensorLeaves(v, fn, true);
+}
+
+/// The words of a key as the i32[2] tensor the graph takes.
+Tensor keyWords(const Value &key) {
+  if (key.tensor) return *key.tensor;
+  Tensor t(DType::I32, {2});
+  t.mutableData<int32_t>()[0] = static_cast<int32_t>(key.key[0]);
+  t.mutableData<int32_t>()[1] = static_cast<int32_t>(key.key[1]);
+  return t;
+}
+
+/// A result leaf of a traced call, given the tensor now standing for it: a key stays a
+/// key (traced while tracing, with its words once the graph has run).
+Value rewrap(const Value &leaf, const Tensor &t) {
+  if (leaf.kind == ValueKind::Key) {
+    if (t.isTraced()) return Value::tracedKey(t);
+    const int32_t *w = t.data<int32_t>();
+    return Value::randomKey(static_cast<uint32_t>(w[0]), static_cast<uint32_t>(w[1]));
+  }
+  Value out = withLeafInfo(Value::fromTensor(t), leaf);
+  out.weak = leaf.weak;
+  return out;
+}
+
+} // namespace
 
 Value withLeafInfo(Value leaf, const Value &from) {
   leaf.path = from.path;
@@ -152,11 +187,13 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   // The runtime leaves, in order: these are the graph's inputs on every call.
   std::vector<Tensor> inputs;
   auto collect = [&](const Value &leaf) {
-    inputs.push_back(leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F64, leaf.f) : *leaf.tensor);
+    inputs.push_back(leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F64, leaf.f)
+                     : leaf.kind == ValueKind::Key ? keyWords(leaf)
+                                                   : *leaf.tensor);
     return leaf;
   };
-  for (const Value &v : args.positional) mapRuntimeLeaves(v, collect);
-  for (const auto &kw : args.keywords) mapRuntimeLeaves(kw.second, collect);
+  for (const Value &v : args.positional) mapCallLeaves(v, collect);
+  for (const auto &kw : args.keywords) mapCallLeaves(kw.second, collect);
 
   // Host code: the body is interpreted op by op (the functions it calls may be traced).
   auto runEagerly = [&]() -> Value {
@@ -193,6 +230,8 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     TraceContext ctx;
     ir::Builder builder(ctx.graph);
     auto symbolic = [&](const Value &leaf) {
+      if (leaf.kind == ValueKind::Key)
+        return Value::tracedKey(Tensor::traced(DType::I32, {2}, builder.input(DType::I32, {2}, args.span), ctx.id));
       // A host float is a weak f64 scalar: full precision, and it takes the dtype of the
       // tensors it meets, as the host number would (TensorOps.cpp).
       DType dtype = leaf.kind == ValueKind::Float ? DType::F64 : leaf.tensor->dtype();
@@ -203,8 +242,8 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       return v;
     };
     interp::CallArgs symbolicArgs = args;
-    for (Value &v : symbolicArgs.positional) v = mapRuntimeLeaves(v, symbolic);
-    for (auto &kw : symbolicArgs.keywords) kw.second = mapRuntimeLeaves(kw.second, symbolic);
+    for (Value &v : symbolicArgs.positional) v = mapCallLeaves(v, symbolic);
+    for (auto &kw : symbolicArgs.keywords) kw.second = mapCallLeaves(kw.second, symbolic);
 
     Value result;
     std::string output;
@@ -237,10 +276,11 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     }
     in.write(output);
 
-    // The result's tensors become the graph's outputs; concrete ones are baked in.
+    // The result's tensors (and traced keys) become the graph's outputs; concrete
+    // tensors are baked in, concrete keys stay static parts of the result.
     std::map<int, bool> isOutput;
-    result = mapRuntimeLeaves(result, [&](const Value &leaf) {
-      if (leaf.kind != ValueKind::Tensor) return leaf;
+    result = mapCallLeaves(result, [&](const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor && !leaf.isTracedKey()) return leaf;
       int id;
       if (leaf.tensor->isTraced()) {
         id = leaf.tensor->tracedNode();
@@ -256,9 +296,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
         ctx.graph.outputs.push_back(id);
         isOutput[id] = true;
       }
-      Value out = withLeafInfo(Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id, ctx.id)), leaf);
-      out.weak = leaf.weak;
-      return out;
+      return rewrap(leaf, Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), id, ctx.id));
     });
     ++Traces;
     std::string title = "fn " + name + "(" + signature + ")";
@@ -272,12 +310,9 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     }
     std::map<int, int> moved;
     for (size_t i = 0; i < graph.outputs.size(); ++i) moved[ctx.graph.outputs[i]] = graph.outputs[i];
-    result = mapRuntimeLeaves(result, [&](const Value &leaf) {
-      if (leaf.kind != ValueKind::Tensor) return leaf;
-      Value out = withLeafInfo(
-          Value::fromTensor(Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), moved.at(leaf.tensor->tracedNode()), ctx.id)), leaf);
-      out.weak = leaf.weak;
-      return out;
+    result = mapCallLeaves(result, [&](const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor && !leaf.isTracedKey()) return leaf;
+      return rewrap(leaf, Tensor::traced(leaf.tensor->dtype(), leaf.tensor->shape(), moved.at(leaf.tensor->tracedNode()), ctx.id));
     });
     if (options.emitOptIr) in.write("# " + title + ", simplified\n" + ir::printGraph(graph) + "\n");
     if (options.graphSink) options.graphSink(title, graph);
@@ -298,11 +333,11 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   if (interp::checkNans()) interp::checkGraphOutputs(in, entry->graph, inputs, outputs, args.span, "`" + name + "`");
   std::map<int, size_t> position;
   for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
-  return mapRuntimeLeaves(entry->result, [&](const Value &leaf) {
-    if (leaf.kind != ValueKind::Tensor) return leaf;
+  return mapCallLeaves(entry->result, [&](const Value &leaf) {
+    if (leaf.kind != ValueKind::Tensor && !leaf.isTracedKey()) return leaf;
     const Tensor &out = outputs[position[leaf.tensor->tracedNode()]];
     if (leaf.weak) return Value::real(out.get(0)); // a host number stays one
-    return withLeafInfo(Value::fromTensor(out), leaf);
+    return rewrap(leaf, out);
   });
 }
 

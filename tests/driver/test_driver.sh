@@ -50,6 +50,17 @@ check "repl at end of input" 0 "$zy" repl </dev/null
 check "compile needs an entry" 64 "$zy" compile x.zy
 contains "compile needs an entry" "needs \`--entry NAME\`"
 
+# A traced step called with a new key each time is traced once: keys are runtime data.
+cat > "$tmp/keys.zy" <<'ZY'
+fn step(key, x) = nn.dropout(key, x, 0.5)
+fn main() {
+    for i in 0..5 { let y = step(random.fold_in(random.key(0), i), ones([8])) }
+}
+ZY
+check "keys do not retrace" 0 "$zy" run --log-compiles "$tmp/keys.zy"
+if [[ $(grep -c "tracing \`step\`" "$tmp/out") == 1 ]]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL keys do not retrace: step was traced other than once"; cat "$tmp/out"; fi
+
 # A syntax error: location, source line, caret, note, summary, exit status 1.
 check "syntax error" 1 "$zy" run tests/syntax/unclosed_call.zy
 contains "syntax error" "tests/syntax/unclosed_call.zy:4:1: error: expected \`)\` to close the call opened at 2:14, found \`}\`"
