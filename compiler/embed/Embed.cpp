@@ -139,8 +139,8 @@ int64_t Tensor::size() const {
   return count;
 }
 
-void Tensor::checkElementType(size_t bytes) const {
-  if (bytes != dtypeSize(Dtype))
+void Tensor::checkElementType(DType wanted) const {
+  if (wanted != Dtype)
     throw std::logic_error(std::string("zy::Tensor::data<T>: T does not match the dtype ") + dtypeName(Dtype));
 }
 
