@@ -124,5 +124,10 @@ TEST_CASE("misuse of the API throws") {
   CHECK(zy::Tensor::i32({1}, {7}).data<int32_t>()[0] == 7);
   CHECK_THROWS_AS(t.at(2), std::out_of_range);
   CHECK(zy::Result<int>(3).value() == 3);
+  // A Module that no Session loaded is an error value, not a crash.
+  zy::Module unloaded;
+  CHECK(unloaded.call("f", {}).error().message.find("was not loaded") != std::string::npos);
+  CHECK(unloaded.global("x").error().status == 1);
+  CHECK(!unloaded.init("f", 0));
   CHECK_THROWS_AS(zy::Result<int>(3).error(), std::logic_error);
 }
