@@ -139,8 +139,8 @@ int64_t Tensor::size() const {
   return count;
 }
 
-void Tensor::checkElementType(size_t bytes) const {
-  if (bytes != dtypeSize(Dtype))
+void Tensor::checkElementType(DType wanted) const {
+  if (wanted != Dtype)
     throw std::logic_error(std::string("zy::Tensor::data<T>: T does not match the dtype ") + dtypeName(Dtype));
 }
 
@@ -281,7 +281,16 @@ Result<Module> Session::load(const std::string &path) {
   });
 }
 
+namespace {
+
+/// A default-constructed Module has no session behind it: using one is the host's
+/// mistake, reported as an Error like any other rather than a null dereference.
+Error notLoaded() { return simpleError("this zy::Module was not loaded: get one from Session::load"); }
+
+} // namespace
+
 Result<Value> Module::global(const std::string &name) const {
+  if (!Box || !State) return notLoaded();
   interp::Value *v = Box->module->globals->lookup(name);
   if (!v || Box->module->globals->vars.find(name) == Box->module->globals->vars.end())
     return simpleError("`" + Box->path + "` has no top-level `" + name + "`");
@@ -312,6 +321,7 @@ Result<interp::Value> functionOf(const detail::ModuleBox &box, const std::string
 } // namespace
 
 Result<Value> Module::call(const std::string &fn, std::vector<Value> args) const {
+  if (!Box || !State) return notLoaded();
   std::shared_ptr<SessionState> state = State;
   const detail::ModuleBox &box = *Box;
   return guarded<Value>([&]() -> Result<Value> {
@@ -325,6 +335,7 @@ Result<Value> Module::call(const std::string &fn, std::vector<Value> args) const
 }
 
 Result<Value> Module::init(const std::string &fn, uint32_t seed, std::vector<Value> samples) const {
+  if (!Box || !State) return notLoaded();
   std::shared_ptr<SessionState> state = State;
   const detail::ModuleBox &box = *Box;
   return guarded<Value>([&]() -> Result<Value> {

@@ -141,9 +141,20 @@ std::shared_ptr<Env> Interpreter::moduleEnv(const Module &m, const std::string &
   return env;
 }
 
+/// The name a module is cached and cycle-checked under: its canonical path, or its
+/// absolute path where there is none (weakly_canonical throws for `/dev/fd/N`, a pipe's
+/// link into /proc), so a strange path is reported by the loader rather than as an
+/// internal error.
+static std::string moduleKey(const fs::path &path) {
+  std::error_code ec;
+  fs::path key = fs::weakly_canonical(path, ec);
+  if (ec) key = fs::absolute(path, ec);
+  return key.string();
+}
+
 void Interpreter::importInto(const ImportDecl &import, const std::string &from, Env &env) {
   fs::path target = fs::path(from).parent_path() / import.path;
-  std::string canonical = fs::weakly_canonical(target).string();
+  std::string canonical = moduleKey(target);
   if (std::find(Loading.begin(), Loading.end(), canonical) != Loading.end())
     fail(import.span, "import cycle: `" + import.path + "` is already being imported");
   std::error_code ec;
@@ -189,7 +200,7 @@ void Interpreter::runReplInput(const ReplInput &input, const std::shared_ptr<Env
 }
 
 void Interpreter::forgetModule(const std::string &path) {
-  Modules.erase(fs::weakly_canonical(fs::path(path)).string());
+  Modules.erase(moduleKey(fs::path(path)));
 }
 
 /// Syntax errors of a whole file: all of them, rendered once by the driver.
@@ -199,7 +210,7 @@ struct SyntaxErrors : ZyError {
 };
 
 std::shared_ptr<const ModuleData> Interpreter::loadModule(const std::string &path) {
-  std::string canonical = fs::weakly_canonical(fs::path(path)).string();
+  std::string canonical = moduleKey(fs::path(path));
   if (auto it = Modules.find(canonical); it != Modules.end()) return it->second;
   std::string error;
   auto source = SourceFile::load(path, error);
@@ -240,7 +251,7 @@ std::vector<TestResult> Interpreter::runTests(const std::string &path) {
   auto data = loadModule(path);
   const Module *ast = nullptr;
   for (auto &a : Asts)
-    if (a->source && fs::weakly_canonical(a->source->name()) == fs::weakly_canonical(path)) ast = a.get();
+    if (a->source && moduleKey(a->source->name()) == moduleKey(path)) ast = a.get();
   std::vector<TestResult> results;
   if (!ast) return results;
   for (const Item &item : ast->items) {

@@ -63,6 +63,11 @@ void checkEagerResult(Interpreter &in, const ir::Node &node, const std::vector<c
   in.fail(span, describe(node, result, at), true);
 }
 
+void checkHostResult(Interpreter &in, const std::string &op, double a, double b, double result, Span span) {
+  if (std::isfinite(result) || !std::isfinite(a) || !std::isfinite(b)) return;
+  in.fail(span, "--check-nans: `" + op + "` made " + valueName(result) + " from finite operands", true);
+}
+
 void checkGraphOutputs(Interpreter &in, const ir::Graph &graph, const std::vector<Tensor> &inputs,
                        const std::vector<Tensor> &outputs, Span callSpan, const std::string &what) {
   bool clean = true;

@@ -20,6 +20,10 @@ bool &checkNans();
 void checkEagerResult(Interpreter &in, const ir::Node &node, const std::vector<const Tensor *> &operands,
                       const Tensor &result, Span span);
 
+/// After host arithmetic on numbers (`1e300 * 1e300`, `(-1.0) ** 0.5`): fails if
+/// `result` is not finite where both operands are. `op` is the operator as written.
+void checkHostResult(Interpreter &in, const std::string &op, double a, double b, double result, Span span);
+
 /// After a graph ran (the outputs of jit::run): fails at the first node that made a
 /// non-finite value, found on the reference executor. `what` names the graph for the
 /// message when no single node is to blame (a non-finite argument).

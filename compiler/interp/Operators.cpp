@@ -1,6 +1,7 @@
 // Operators.cpp: operators, fields, indexing and formatting on every kind of value.
 #include "interp/Operators.h"
 
+#include "interp/NanCheck.h"
 #include "interp/Params.h"
 #include "interp/Progress.h"
 #include "interp/TensorOps.h"
@@ -100,27 +101,32 @@ Value hostArithmetic(Interpreter &in, BinaryOp op, const Value &a, const Value &
   bool ints = a.kind == ValueKind::Int && b.kind == ValueKind::Int;
   // Host ints are 64-bit; overflow is an error rather than a silent wrap.
   auto overflow = [&] { in.fail(span, std::string("integer overflow in `") + spelling(op) + "` (ints are 64-bit)", true); };
+  // A float result is checked under --check-nans like an eager tensor op's.
+  auto real = [&](double v) {
+    if (checkNans()) checkHostResult(in, spelling(op), a.number(), b.number(), v, span);
+    return Value::real(v);
+  };
   int64_t r = 0;
   switch (op) {
   case BinaryOp::Add:
-    if (!ints) return Value::real(a.number() + b.number());
+    if (!ints) return real(a.number() + b.number());
     if (__builtin_add_overflow(a.i, b.i, &r)) overflow();
     return Value::integer(r);
   case BinaryOp::Sub:
-    if (!ints) return Value::real(a.number() - b.number());
+    if (!ints) return real(a.number() - b.number());
     if (__builtin_sub_overflow(a.i, b.i, &r)) overflow();
     return Value::integer(r);
   case BinaryOp::Mul:
-    if (!ints) return Value::real(a.number() * b.number());
+    if (!ints) return real(a.number() * b.number());
     if (__builtin_mul_overflow(a.i, b.i, &r)) overflow();
     return Value::integer(r);
   case BinaryOp::Div:
     if (b.number() == 0) in.fail(span, "division by zero", true);
-    return Value::real(a.number() / b.number());
+    return real(a.number() / b.number());
   case BinaryOp::Mod:
     if (b.number() == 0) in.fail(span, "modulo by zero", true);
     if (ints) return Value::integer(b.i == -1 ? 0 : floorMod(a.i, b.i)); // INT64_MIN % -1 would trap
-    return Value::real(a.number() - std::floor(a.number() / b.number()) * b.number());
+    return real(a.number() - std::floor(a.number() / b.number()) * b.number());
   case BinaryOp::Pow:
     if (ints && b.i >= 0) {
       int64_t p = 1;
@@ -131,7 +137,7 @@ Value hostArithmetic(Interpreter &in, BinaryOp op, const Value &a, const Value &
       if (a.i == -1) p = b.i % 2 ? -1 : 1;
       return Value::integer(p);
     }
-    return Value::real(std::pow(a.number(), b.number()));
+    return real(std::pow(a.number(), b.number()));
   case BinaryOp::Lt: return Value::boolean(a.number() < b.number());
   case BinaryOp::Le: return Value::boolean(a.number() <= b.number());
   case BinaryOp::Gt: return Value::boolean(a.number() > b.number());

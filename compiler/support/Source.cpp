@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace zy {
 
@@ -19,6 +20,13 @@ std::unique_ptr<SourceFile> SourceFile::load(const std::string &path, std::strin
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     error = "`" + path + "` is a directory, not a file";
+    return nullptr;
+  }
+  // A device (/dev/zero) would be read without end, and a pipe (`<(...)`) can be read
+  // only once while a program's file is read by the driver and again by the interpreter.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    error = "`" + path + "` is " + (S_ISFIFO(st.st_mode) ? "a pipe" : "a device") + ", not a file";
     return nullptr;
   }
   std::ifstream in(path, std::ios::binary);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -49,7 +50,7 @@ public:
   const void *data() const { return Bytes.data(); }
   /// The elements as T, which must match dtype() (bool is uint8_t); else std::logic_error.
   template <typename T> const T *data() const {
-    checkElementType(sizeof(T));
+    checkElementType(elementDType<T>());
     return reinterpret_cast<const T *>(Bytes.data());
   }
   /// Element `flat` (row-major) as a double, whatever the dtype.
@@ -58,7 +59,18 @@ public:
   std::string toString() const;
 
 private:
-  void checkElementType(size_t bytes) const;
+  /// The dtype whose elements are T. Same-sized types (float, int32_t) are told apart, so
+  /// data<int32_t>() of an f32 tensor is an error rather than its bits reinterpreted.
+  template <typename T> static constexpr DType elementDType() {
+    if constexpr (std::is_same_v<T, float>) return DType::F32;
+    else if constexpr (std::is_same_v<T, double>) return DType::F64;
+    else if constexpr (std::is_same_v<T, int32_t>) return DType::I32;
+    else {
+      static_assert(std::is_same_v<T, uint8_t>, "zy::Tensor::data<T>: T is float, double, int32_t or uint8_t");
+      return DType::Bool;
+    }
+  }
+  void checkElementType(DType wanted) const;
   DType Dtype = DType::F32;
   std::vector<int64_t> Shape;
   std::vector<unsigned char> Bytes = std::vector<unsigned char>(4, 0);

@@ -46,6 +46,12 @@ check "missing file" 1 "$zy" run "$tmp/nope.zy"
 contains "missing file" "cannot open"
 check "directory" 1 "$zy" run examples
 contains "directory" "is a directory"
+# A device would be read without end; a pipe is read once while the driver reads the
+# program twice (it was an internal error, exit 70).
+check "device" 1 timeout 20 "$zy" run /dev/zero
+contains "device" "\`/dev/zero\` is a device, not a file"
+check "pipe" 1 "$zy" run <(echo 'fn main() { print(1) }')
+contains "pipe" "is a pipe, not a file"
 check "repl at end of input" 0 "$zy" repl </dev/null
 check "compile needs an entry" 64 "$zy" compile x.zy
 contains "compile needs an entry" "needs \`--entry NAME\`"

@@ -115,6 +115,14 @@ if total and list(rows) == phases:
     # Each row is rounded to a microsecond; host is what the phases leave of the total.
     check("--time's rows add up to its total", abs(parts - float(total.group(1))) < 0.01, timed.stderr)
 
+# A program that does not parse has failed too: the diagnostic, exit 1, and the table.
+broken = os.path.join(tmp, "broken.zy")
+with open(broken, "w") as f:
+    f.write("fn main() { let x = \n")
+timed_broken = run("run", "--time", broken)
+check("--time on a syntax error", timed_broken.returncode == 1 and "broken.zy:1:" in timed_broken.stderr
+      and re.search(r"^time: [0-9.]+ ms total$", timed_broken.stderr, re.M) is not None, timed_broken.stderr)
+
 shutil.rmtree(tmp, ignore_errors=True)
 if failures:
     print("\n".join(failures))

@@ -99,6 +99,12 @@ check("pipe: :type reports a shape error and the session goes on",
       "error:" in more.stderr and "f32[2]" in more.stderr and more.stdout.count('"(["') == 2, more.stdout + more.stderr)
 check("pipe: :quit ends the session", "2" not in more.stdout.splitlines(), more.stdout)
 
+# A closing bracket that does not match the open one ends the input (the parser reports
+# it) instead of swallowing the lines after it while the REPL waits for a balance.
+mismatch = subprocess.run([zy, "repl"], input="fn h(a) {\n  a.sum(\n}\n1 + 1\n", capture_output=True, text=True, env=env, timeout=60)
+check("pipe: a mismatched closer ends the input", mismatch.stdout == "2\n" and "<input 1>:3:1: error:" in mismatch.stderr,
+      repr(mismatch.stdout) + mismatch.stderr)
+
 usage = subprocess.run([zy, "repl", "--bogus"], capture_output=True, text=True, env=env, timeout=60)
 check("an unknown option is a usage error", usage.returncode == 64 and "unknown option `--bogus`" in usage.stderr, usage.stderr)
 

@@ -118,7 +118,16 @@ TEST_CASE("misuse of the API throws") {
   CHECK_THROWS_AS(zy::Tensor::f32({2, 2}, {1, 2, 3}), std::invalid_argument);
   zy::Tensor t = zy::Tensor::f32({2}, {1, 2});
   CHECK_THROWS_AS(t.data<double>(), std::logic_error);
+  // An element type of the same size is still the wrong one (an f32's bits are no i32).
+  CHECK_THROWS_AS(t.data<int32_t>(), std::logic_error);
+  CHECK_THROWS_AS(zy::Tensor::i32({1}, {7}).data<float>(), std::logic_error);
+  CHECK(zy::Tensor::i32({1}, {7}).data<int32_t>()[0] == 7);
   CHECK_THROWS_AS(t.at(2), std::out_of_range);
   CHECK(zy::Result<int>(3).value() == 3);
+  // A Module that no Session loaded is an error value, not a crash.
+  zy::Module unloaded;
+  CHECK(unloaded.call("f", {}).error().message.find("was not loaded") != std::string::npos);
+  CHECK(unloaded.global("x").error().status == 1);
+  CHECK(!unloaded.init("f", 0));
   CHECK_THROWS_AS(zy::Result<int>(3).error(), std::logic_error);
 }

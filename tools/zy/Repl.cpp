@@ -26,7 +26,7 @@ using interp::Value;
 using interp::ValueKind;
 
 bool leavesBracketOpen(const std::string &text) {
-  int depth = 0;
+  std::string open; // the closers the open brackets expect, innermost last
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '#') {
@@ -35,12 +35,16 @@ bool leavesBracketOpen(const std::string &text) {
       for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i)
         if (text[i] == '\\') ++i;
     } else if (c == '(' || c == '[' || c == '{') {
-      ++depth;
+      open += c == '(' ? ')' : c == '[' ? ']' : '}';
     } else if (c == ')' || c == ']' || c == '}') {
-      --depth;
+      // A closer that does not match (`f(}`, a stray `)`) can never be balanced by more
+      // lines: the input ends here and the parser reports it, instead of swallowing the
+      // lines typed after it.
+      if (open.empty() || open.back() != c) return false;
+      open.pop_back();
     }
   }
-  return depth > 0;
+  return !open.empty();
 }
 
 namespace {

@@ -235,7 +235,11 @@ int cmdRun(const std::vector<std::string> &args) {
 
   std::unique_ptr<SourceFile> source;
   auto module = loadAndParse(file, source);
-  if (!module) return ExitCompileError;
+  if (!module) {
+    // A program that fails to parse has failed too: --time still says where the time went.
+    if (showTime) std::cerr << timing::report(timing::Totals{}, timing::nowMillis() - started);
+    return ExitCompileError;
+  }
   if (emit == "ast") {
     std::cout << ast::printModule(*module);
     return ExitOk;
