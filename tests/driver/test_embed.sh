@@ -4,9 +4,11 @@
 # check that it prints what `zy run` prints for the same model (line for line: the
 # parameters' shapes, the MLP's outputs, the loss before and after an SGD step), then
 # its errors as values (a shape mismatch located in model.zy, a missing function).
-# Usage: test_embed.sh BUILD_DIR SOURCE_DIR
+# Usage: test_embed.sh BUILD_DIR SOURCE_DIR [HOST_FLAGS]
+# HOST_FLAGS: compile and link flags for the host program (the sanitizer build passes
+# its -fsanitize flags, so the host links the runtime an instrumented libzy.so needs).
 set -u
-build=$1 src=$2
+build=$1 src=$2 hostflags=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL $1"; [[ -f ${2:-} ]] && sed 's/^/    /' "$2" | head -40; exit 1; }
@@ -19,7 +21,7 @@ cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 || fail
 [[ $(find "$tmp/prefix/include" -type f | wc -l) == 1 ]] || fail "only zy.hpp is installed as a header"
 
 cmake -S "$src/examples/embed" -B "$tmp/host" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release \
-  >"$tmp/configure.log" 2>&1 || fail "configure examples/embed with find_package(zy)" "$tmp/configure.log"
+  -DCMAKE_CXX_FLAGS="$hostflags" -DCMAKE_EXE_LINKER_FLAGS="$hostflags" >"$tmp/configure.log" 2>&1 || fail "configure examples/embed with find_package(zy)" "$tmp/configure.log"
 cmake --build "$tmp/host" >"$tmp/build.log" 2>&1 || fail "build examples/embed" "$tmp/build.log"
 
 model="$src/examples/embed/model.zy"
