@@ -3,51 +3,24 @@
 
 Runs tests/torch/nn_layers.zy, which saves, for each case, an input, params, the output
 and the gradient of 0.5 * sum(y^2) with respect to both (f64), as safetensors. Reads
-the file with a few lines of json and numpy (the format: an 8-byte little-endian header
-length, a JSON header of dtype/shape/data_offsets, raw little-endian data), recomputes
+the file (zy_output.py), recomputes
 every case with PyTorch's own operators (conv1d/conv2d/conv_transpose2d, pooling,
 nn.LSTM/nn.GRU, the losses) on the same values, and checks outputs and gradients agree
 to 1e-9 relative. Exits 77 (CTest's "skipped") when PyTorch is not installed.
 
 Usage: compare_nn_layers.py ZY_BINARY ZY_FILE
 """
-import json
 import os
-import struct
-import subprocess
 import sys
-import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
-    import numpy as np
     import torch
     import torch.nn.functional as F
+    from zy_output import run_and_read
 except ImportError:
     print("skipped: PyTorch (Debian's python3-torch) is not installed")
     sys.exit(77)
-
-DTYPES = {"F64": np.float64, "F32": np.float32, "I32": np.int32}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    data = blob[8 + n:]
-    tree = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        lo, hi = info["data_offsets"]
-        array = np.frombuffer(data[lo:hi], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        node = tree
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = torch.from_numpy(array.copy())
-    return tree
-
 
 def same_padding(n, size, stride):
     """TensorFlow's and JAX's "same": ceil(n / stride) outputs, the odd pad after."""
@@ -215,11 +188,7 @@ CASES = {
 
 
 def main():
-    zy, program = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "nn.safetensors")
-        subprocess.run([zy, "run", program, "--", path], check=True, capture_output=True, text=True)
-        cases = read_safetensors(path)
+    cases = run_and_read(sys.argv[1], sys.argv[2])
 
     failures = []
 

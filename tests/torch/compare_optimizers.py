@@ -11,14 +11,12 @@ Usage: compare_optimizers.py ZY_BINARY ZY_FILE
 """
 import math
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
     import torch
-    from compare_nn_layers import read_safetensors
+    from zy_output import run_and_read
 except ImportError:
     print("skipped: PyTorch (Debian's python3-torch) is not installed")
     sys.exit(77)
@@ -49,11 +47,7 @@ TOLERANCE = {"adam_cosine": 1e-6, "sgd_step": 1e-6}
 
 
 def main():
-    zy, program = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "optimizers.safetensors")
-        subprocess.run([zy, "run", program, "--", path], check=True, capture_output=True, text=True)
-        runs = read_safetensors(path)
+    runs = run_and_read(sys.argv[1], sys.argv[2])
 
     failures = []
     for name, (make, schedule) in RUNS.items():
