@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <unistd.h>
@@ -21,8 +22,7 @@ namespace zy::fuzz {
 inline std::string scratchFile(const std::string &name) {
   static const std::string dir = [] {
     std::string d = "/tmp/zy-fuzz-" + std::to_string(::getpid());
-    std::string cmd = "mkdir -p " + d;
-    if (std::system(cmd.c_str()) != 0) std::abort();
+    std::filesystem::create_directories(d); // throws if it cannot: the harness stops, loudly
     return d;
   }();
   return dir + "/" + name;
