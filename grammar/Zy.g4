@@ -43,14 +43,14 @@ stmt      : letStmt | forStmt | assertStmt | fnDecl | exprStmt ;
 letStmt   : 'let' pattern (':' type)? '=' expr ;
 forStmt   : 'for' pattern 'in' expr block ;
 assertStmt: 'assert' expr (',' expr)? ;
-exprStmt  : expr (op=('=' | '~') expr)? ;   // `x = e` rebinds, `p.w ~ init` declares
+exprStmt  : expr (op=('=' | '~' | '+=' | '-=' | '*=' | '/=') expr)? ;   // `x = e` rebinds, `x += e` is `x = x + e`, `p.w ~ init` declares
 pattern   : IDENT | '(' pattern (',' pattern)* ','? ')' ;
 
 // ---------------------------------------------------------------- expressions
 
 expr      : binary ('..' binary)? ;
 binary    : operand (binop operand)* ;
-binop     : 'or' | 'and' | '==' | '!=' | '<' | '<=' | '>' | '>='
+binop     : 'or' | 'and' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in'
           | '+' | '-' | '*' | '/' | '%' | '@' | '**' ;
 operand   : prefixOp* postfix ;
 prefixOp  : '-' | '+' | 'not' ;

@@ -20,7 +20,7 @@ public:
     for (auto &[name, value] : A.keywords) {
       const std::string &key = name; // clang 14 cannot capture a structured binding
       auto it = std::find_if(Names.begin(), Names.end(), [&](const char *n) { return key == n; });
-      if (it == Names.end()) In.fail(A.span, "`" + fn() + "` has no parameter named `" + name + "`");
+      if (it == Names.end()) In.failUnknownKeyword(A.span, fn(), name, std::vector<std::string>(Names.begin(), Names.end()));
       if (static_cast<size_t>(it - Names.begin()) < A.positional.size())
         In.fail(A.span, "argument `" + name + "` of `" + fn() + "` is given twice (by position and by name)");
     }

@@ -10,6 +10,7 @@
 #include "interp/Io.h"
 #include "interp/Params.h"
 #include "interp/Progress.h"
+#include "interp/Cond.h"
 #include "interp/Scan.h"
 #include "interp/Transforms.h"
 #include "interp/RandomValues.h"
@@ -18,6 +19,7 @@
 #include "interp/Trees.h"
 #include "runtime/Random.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 
@@ -63,6 +65,7 @@ void flattenNested(Interpreter &in, const Value &v, size_t depth, Shape &shape, 
 
 void installCore(Env &env) {
   env.defineBuiltin("print", [](Interpreter &in, CallArgs &a) {
+    if (!a.keywords.empty()) in.failUnknownKeyword(a.span, "print", a.keywords.front().first, {});
     std::string line;
     for (size_t i = 0; i < a.positional.size(); ++i) line += (i ? " " : "") + toDisplayString(a.positional[i]);
     in.write(line + "\n");
@@ -88,8 +91,10 @@ void installCore(Env &env) {
     const Value &v = Args(in, a, {"x"}).get("x");
     if (v.kind == ValueKind::Str) {
       char *end = nullptr;
+      errno = 0;
       long long n = std::strtoll(v.str->c_str(), &end, 10);
       if (v.str->empty() || *end) in.fail(a.span, "int() cannot read `" + *v.str + "` as an integer", true);
+      if (errno == ERANGE) in.fail(a.span, "int() of `" + *v.str + "`: too large for a 64-bit int", true);
       return Value::integer(n);
     }
     double x = v.kind == ValueKind::Tensor && v.tensor->size() == 1 ? concrete(in, *v.tensor, a.span, "int()").get(0) : v.number();
@@ -397,6 +402,7 @@ void installTensors(Env &env) {
 
 void installParams(Env &env) {
   env.defineBuiltin("scan", scanBuiltin);
+  env.defineBuiltin("cond", condBuiltin);
   env.defineBuiltin("init", initBuiltin);
   env.defineBuiltin("state", [](Interpreter &in, CallArgs &a) {
     const Value &v = Args(in, a, {"init"}).get("init");
@@ -583,6 +589,35 @@ void installRandom(Env &prelude) {
 }
 
 } // namespace
+
+Value callDType(Interpreter &in, DType dtype, CallArgs &a) {
+  std::string name = dtypeName(dtype);
+  Args args(in, a, {"x"});
+  const Value &v = args.get("x");
+  if (dtype == DType::Bool && v.kind != ValueKind::Tensor) {
+    // Python's truthiness: zero, empty and none are false.
+    switch (v.kind) {
+    case ValueKind::Bool: return v;
+    case ValueKind::Int: return Value::boolean(v.i != 0);
+    case ValueKind::Float: return Value::boolean(v.f != 0);
+    case ValueKind::Str: return Value::boolean(!v.str->empty());
+    case ValueKind::None: return Value::boolean(false);
+    case ValueKind::List: case ValueKind::Tuple: return Value::boolean(!v.items->empty());
+    case ValueKind::Record: return Value::boolean(!v.record->fields.empty());
+    default: in.fail(a.span, "bool() of a value of type " + typeName(v));
+    }
+  }
+  if (dtype == DType::Bool && v.tensor->size() == 1)
+    return Value::boolean(concrete(in, *v.tensor, a.span, "bool()").get(0) != 0);
+  if (dtype == DType::Bool)
+    in.fail(a.span, "bool() of a tensor with " + std::to_string(v.tensor->size()) +
+                        " elements is ambiguous; use astype(x, bool) for a bool tensor");
+  // f32(x), f64(x), i32(x): a tensor of that dtype, as NumPy's np.float32(x).
+  if (!isTensorLike(v) && !v.isSequence())
+    in.fail(a.span, name + "() makes a tensor from a number or a tensor, got " + typeName(v));
+  Tensor t = v.isSequence() ? asTensor(in, in.call(*in.preludeLookup("tensor"), a), a.span) : asTensor(in, v, a.span);
+  return tensorValue(cast(in, t, dtype, a.span));
+}
 
 void installBuiltins(Env &env) {
   installCore(env);

@@ -23,7 +23,7 @@ using namespace ast;
 namespace fs = std::filesystem;
 
 Interpreter::Interpreter() {
-  Prelude = std::make_shared<Env>();
+  Prelude = std::make_shared<Env>(std::make_shared<EnvRegistry>());
   Prelude->moduleScope = true;
   installBuiltins(*Prelude);
   // The parts of the standard library written in Zy, loaded into the same scope.
@@ -63,13 +63,12 @@ Interpreter::Interpreter() {
 }
 
 Interpreter::~Interpreter() {
-  // Functions and the scopes they close over refer to each other; breaking the cycles
-  // at the top level lets them be freed. (Closures made inside function calls can form
-  // such cycles too; those are reclaimed only when the process ends.)
-  for (auto &[path, module] : Modules) module->globals->vars.clear();
+  // Functions and the scopes they close over refer to each other (module scopes hold
+  // their functions): emptying every scope breaks the cycles, so all of it is freed.
+  std::shared_ptr<EnvRegistry> registry = Prelude->registry;
   for (auto &[name, value] : Prelude->vars)
     if (value.kind == ValueKind::Module && value.module->globals) value.module->globals->vars.clear();
-  Prelude->vars.clear();
+  releaseAll(*registry);
 }
 
 void Interpreter::write(const std::string &text) {
@@ -106,6 +105,19 @@ void Interpreter::failWithChain(Span span, const ir::CallChain &chain, const std
     d.notes.push_back({Span{}, std::to_string(hidden) + " more calls not shown"});
   }
   throw ZyError(std::move(d), runtime);
+}
+
+void Interpreter::failUnknownKeyword(Span span, const std::string &function, const std::string &name,
+                                     const std::vector<std::string> &parameters) {
+  std::string message = "`" + function + "` has no parameter named `" + name + "`";
+  if (parameters.empty()) fail(span, message + " (it takes no keyword arguments)");
+  std::string nearest, list;
+  for (const std::string &p : parameters) {
+    list += (list.empty() ? "" : ", ") + p;
+    if (editDistance(name, p) <= (name.size() <= 3 ? 1 : 2) && (nearest.empty() || editDistance(name, p) < editDistance(name, nearest)))
+      nearest = p;
+  }
+  fail(span, message + (nearest.empty() ? "" : "; did you mean `" + nearest + "`?") + " (its parameters: " + list + ")");
 }
 
 void Interpreter::failNeedsValue(Span span, const std::string &message) {
@@ -294,6 +306,9 @@ Value Interpreter::call(const Value &callee, CallArgs &args) {
     bound.positionalSpans.insert(bound.positionalSpans.begin(), args.span);
     return call((*callee.items)[1], bound);
   }
+  case ValueKind::Str:
+    if (auto dtype = dtypeFromName(*callee.str)) return callDType(*this, *dtype, args);
+    [[fallthrough]];
   default: fail(args.span, "a value of type " + typeName(callee) + " cannot be called");
   }
 }
@@ -302,6 +317,7 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
   if (Stack.size() >= MaxCallDepth)
     fail(args.span, "recursion deeper than " + std::to_string(MaxCallDepth) + " calls (in `" + c.name + "`)");
   const auto &params = *c.params;
+  if (c.env && c.env->registry) maybeCollect(*c.env->registry);
   auto env = std::make_shared<Env>(c.env);
   env->functionScope = true;
   if (args.positional.size() > params.size())
@@ -324,7 +340,11 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
   for (auto &[name, value] : args.keywords) {
     const std::string &key = name; // clang 14 cannot capture a structured binding
     auto it = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == key; });
-    if (it == params.end()) fail(args.span, "`" + c.name + "` has no parameter named `" + name + "`");
+    if (it == params.end()) {
+      std::vector<std::string> names;
+      for (const Param &p : params) names.push_back(p.name);
+      failUnknownKeyword(args.span, c.name, name, names);
+    }
     size_t index = it - params.begin();
     if (bound[index]) fail(args.span, "argument `" + name + "` of `" + c.name + "` is given twice");
     env->define(name, value);
@@ -347,6 +367,7 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
   Value result = c.body->kind == ExprKind::Block ? evalBlock(c.body->as<BlockExpr>(), env) : eval(*c.body, env);
   if (c.returnType) checkAnnotation(*this, result, *c.returnType, c.body->span, &shapeVars);
   env->finished = true;
+  releaseIfOnlyCycles(env);
   return result;
 }
 
@@ -394,9 +415,28 @@ void Interpreter::bindPattern(const Pattern &p, const Value &v, const std::share
 
 static bool truthy(Interpreter &in, const Value &v, Span span, const char *what) {
   if (v.kind == ValueKind::Bool) return v.b;
+  // Not a fallback to eager evaluation: the function would silently run on the host at
+  // every call (and could not be compiled), so a data-dependent branch is an error here.
+  if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && v.fromHostFloats) {
+    try {
+      in.failNeedsValue(span, std::string(what) + " on a float argument inside a differentiated function: its value "
+                                                  "is only known when the function runs; make it static by passing "
+                                                  "it inside a record or a list (floats nested there are static)");
+    } catch (ZyError &e) {
+      e.needsFloatValues = true;
+      throw;
+    }
+  }
+  // An assert is a check on the host by nature: asserting on a tensor makes the function
+  // host code (and is an error inside grad, which cannot run on the host).
+  if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && std::string(what) == "`assert`")
+    in.failNeedsValue(span, "`assert` on a tensor inside a differentiated function: its value is only known when "
+                            "the function runs; check it on the function's result instead");
   if (v.kind == ValueKind::Tensor && v.tensor->isTraced())
-    in.failNeedsValue(span, std::string(what) + " inside a differentiated function needs a static bool, but this "
-                                                "depends on tensor values; use `where(c, a, b)` to select");
+    in.fail(span, std::string(what) + " on a tensor inside a traced function: its value is only known when the "
+                                      "compiled function runs; " +
+                      "select elementwise with `where(c, a, b)`, or branch with `cond(pred, then_fn, else_fn, args...)`; to "
+                      "run the function as host code instead, take the value: `if bool(c)`");
   if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1) return v.tensor->get(0) != 0;
   in.fail(span, std::string(what) + " needs a bool, got " + typeName(v) +
                     (v.kind == ValueKind::Tensor ? "; use `where(c, a, b)` to select between tensors" : ""));
@@ -491,12 +531,29 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
   }
 }
 
+/// `xs.append(v)` as a statement of its own: Python's append changes `xs`, Zy's returns a
+/// new list, so the statement would do nothing at all.
+void Interpreter::checkDiscardedAppend(const Stmt &s) {
+  const Expr &e = *s.as<ExprStmt>().expr;
+  if (e.kind != ExprKind::Call) return;
+  const Expr &callee = *e.as<CallExpr>().callee;
+  if (callee.kind != ExprKind::Field || callee.as<FieldExpr>().name != "append") return;
+  std::string base = callee.as<FieldExpr>().base->kind == ExprKind::Name ? callee.as<FieldExpr>().base->as<NameExpr>().name : "xs";
+  fail(e.span, "`" + base + ".append(v)` returns a new list and leaves `" + base + "` as it was (values are immutable); "
+               "write `" + base + " = " + base + ".append(v)`");
+}
+
 Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &outer) {
+  if (outer->registry) maybeCollect(*outer->registry);
   auto env = std::make_shared<Env>(outer);
   Value last;
   bool lastIsValue = false;
-  for (const StmtPtr &s : b.stmts) last = exec(*s, env, lastIsValue);
+  for (const StmtPtr &s : b.stmts) {
+    last = exec(*s, env, lastIsValue);
+    if (lastIsValue && last.kind == ValueKind::List && s.get() != b.stmts.back().get()) checkDiscardedAppend(*s);
+  }
   env->finished = true;
+  releaseIfOnlyCycles(env);
   return lastIsValue ? last : Value::none();
 }
 

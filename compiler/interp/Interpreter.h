@@ -26,6 +26,9 @@ struct ZyError : std::exception {
   /// Raised because a traced function needed a tensor's value (an `if` on it, int(x),
   /// formatting): the tracer then runs the function eagerly instead (Tracer.cpp).
   bool needsValue = false;
+  /// The value needed was computed from float arguments only (`if rate == 0.0`): the
+  /// tracer then traces the function once per value of its floats instead.
+  bool needsFloatValues = false;
   ZyError(Diagnostic d, bool rt) : diagnostic(std::move(d)), runtime(rt) {}
   const char *what() const noexcept override { return diagnostic.message.c_str(); }
 };
@@ -82,6 +85,10 @@ public:
   [[noreturn]] void failWithChain(Span span, const ir::CallChain &chain, const std::string &message, bool runtime);
   /// The current call chain, outermost first (recorded on traced nodes under --check-nans).
   std::shared_ptr<const ir::CallChain> callChain() const { return std::make_shared<const ir::CallChain>(Stack); }
+  /// The error for a keyword argument `name` that `function` does not have: it names the
+  /// parameters it does have (and the nearest one, for a typo).
+  [[noreturn]] void failUnknownKeyword(Span span, const std::string &function, const std::string &name,
+                                       const std::vector<std::string> &parameters);
   /// The error for needing the value of a traced tensor (see ZyError::needsValue).
   [[noreturn]] void failNeedsValue(Span span, const std::string &message);
 
@@ -104,6 +111,7 @@ private:
   using Frame = ir::CallSite;
 
   Value evalBlock(const ast::BlockExpr &b, const std::shared_ptr<Env> &env);
+  void checkDiscardedAppend(const ast::Stmt &s);
   Value exec(const ast::Stmt &s, const std::shared_ptr<Env> &env, bool &isValue);
   Value callClosure(const Closure &c, CallArgs &args);
   void bindPattern(const ast::Pattern &p, const Value &v, const std::shared_ptr<Env> &env, bool define);
@@ -126,5 +134,8 @@ private:
 
 /// Adds the C++ builtins (prelude functions and the random/tree namespaces) to `env`.
 void installBuiltins(Env &env);
+/// A dtype name called as a function: `bool(x)` is Python's truthiness (or a one-element
+/// tensor's value), `f32(x)`, `f64(x)`, `i32(x)` make a tensor of that dtype.
+Value callDType(Interpreter &in, DType dtype, CallArgs &args);
 
 } // namespace zy::interp

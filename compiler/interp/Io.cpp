@@ -56,7 +56,8 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
   for (auto &keyword : a.keywords) { // not a structured binding: clang 14 cannot capture one
     const std::string &key = keyword.first;
     if (std::find_if(names.begin(), names.end(), [&](const char *n) { return key == n; }) == names.end())
-      in.fail(a.span, "`" + (a.name ? *a.name : std::string("function")) + "` has no parameter named `" + key + "`");
+      in.failUnknownKeyword(a.span, a.name ? *a.name : std::string("function"), key,
+                            std::vector<std::string>(names.begin(), names.end()));
   }
 }
 

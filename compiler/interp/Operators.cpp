@@ -147,14 +147,66 @@ Value hostArithmetic(Interpreter &in, BinaryOp op, const Value &a, const Value &
   in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b));
 }
 
+/// `==` on two trees that hold tensors: the same structure, and tensors of the same dtype
+/// and shape with equal elements (a NaN equals nothing, as elementwise). Tensors compare
+/// by value, not identity, so two equal checkpoints are `==`; inside a traced function
+/// the values are not known yet, which is an error.
+bool treeEquals(Interpreter &in, const Value &a, const Value &b, Span span) {
+  if (a.kind == ValueKind::Tensor && b.kind == ValueKind::Tensor) {
+    const Tensor &x = concrete(in, *a.tensor, span, "`==` on trees holding tensors");
+    const Tensor &y = concrete(in, *b.tensor, span, "`==` on trees holding tensors");
+    if (x.dtype() != y.dtype() || x.shape() != y.shape()) return false;
+    for (int64_t i = 0; i < x.size(); ++i)
+      if (!(x.get(i) == y.get(i))) return false;
+    return true;
+  }
+  if (a.kind != b.kind || !isTree(a)) return a.kind != ValueKind::Tensor && b.kind != ValueKind::Tensor && staticEquals(a, b);
+  if (a.kind == ValueKind::Record) {
+    const auto &fa = a.record->fields, &fb = b.record->fields;
+    if (fa.size() != fb.size()) return false;
+    for (size_t i = 0; i < fa.size(); ++i)
+      if (fa[i].first != fb[i].first || !treeEquals(in, fa[i].second, fb[i].second, span)) return false;
+    return true;
+  }
+  if (a.items->size() != b.items->size()) return false;
+  for (size_t i = 0; i < a.items->size(); ++i)
+    if (!treeEquals(in, (*a.items)[i], (*b.items)[i], span)) return false;
+  return true;
+}
+
+/// `x in xs`: an element of a list or tuple (compared as `==` does), a substring of a
+/// string, or a field name of a record.
+Value membership(Interpreter &in, const Value &x, const Value &container, Span span) {
+  if (container.isSequence()) {
+    for (const Value &item : *container.items)
+      if (isTree(x) || isTree(item) ? isTree(x) && isTree(item) && treeEquals(in, x, item, span)
+                                    : x.kind != ValueKind::Tensor && item.kind != ValueKind::Tensor && staticEquals(x, item))
+        return Value::boolean(true);
+    if (x.kind == ValueKind::Tensor || holdsTensor(container))
+      in.fail(span, "`in` cannot look for a tensor in a list: `==` on tensors compares element by element");
+    return Value::boolean(false);
+  }
+  if (container.kind == ValueKind::Str) {
+    if (x.kind != ValueKind::Str) in.fail(span, "`in` on a string looks for a string, got " + typeName(x));
+    return Value::boolean(container.str->find(*x.str) != std::string::npos);
+  }
+  if (container.kind == ValueKind::Record) {
+    if (x.kind != ValueKind::Str) in.fail(span, "`in` on a record looks for a field name (a string), got " + typeName(x));
+    return Value::boolean(container.record->find(*x.str) != nullptr);
+  }
+  in.fail(span, "`in` looks in a list, a tuple, a string or a record, got " + typeName(container));
+}
+
 } // namespace
 
 Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, Span span) {
+  if (op == BinaryOp::In) return membership(in, a, b, span);
   if (op == BinaryOp::Eq || op == BinaryOp::Ne) {
     // Comparing with none asks whether an optional argument was given: a tensor is not none.
     if ((a.kind != ValueKind::Tensor && b.kind != ValueKind::Tensor) || a.kind == ValueKind::None ||
         b.kind == ValueKind::None) {
-      bool eq = staticEquals(a, b);
+      bool eq = isTree(a) && isTree(b) && (holdsTensor(a) || holdsTensor(b)) ? treeEquals(in, a, b, span)
+                                                                             : staticEquals(a, b);
       return Value::boolean(op == BinaryOp::Eq ? eq : !eq);
     }
   }
@@ -168,12 +220,21 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
     return Value::fromTensor(matmul(in, *a.tensor, *b.tensor, span));
   }
   if (isTree(a) || isTree(b)) {
-    // `+` of two lists (or tuples) of host values concatenates, as in Python; lists that
-    // hold tensors are trees, and trees combine leaf by leaf.
-    if (op == BinaryOp::Add && a.kind == b.kind && a.kind != ValueKind::Record && !(holdsTensor(a) && holdsTensor(b))) {
-      std::vector<Value> items = *a.items;
-      items.insert(items.end(), b.items->begin(), b.items->end());
-      return a.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+    // Two lists (or two tuples): `+` concatenates, as in Python, whatever they hold; any
+    // other operator would have to guess between Python's meaning and leaf-by-leaf
+    // arithmetic, so it is an error pointing at tree.map. Records, and a tree with a
+    // scalar, combine leaf by leaf (and so do the lists inside two records).
+    if (a.isSequence() && b.isSequence()) {
+      if (op == BinaryOp::Add && a.kind == b.kind) {
+        std::vector<Value> items = *a.items;
+        items.insert(items.end(), b.items->begin(), b.items->end());
+        return a.kind == ValueKind::List ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+      }
+      std::string what = a.kind == b.kind ? "two " + typeName(a) + "s" : "a " + typeName(a) + " and a " + typeName(b);
+      std::string sym = spelling(op);
+      in.fail(span, "`" + sym + "` is not defined for " + what +
+                        (op == BinaryOp::Add ? " (`+` concatenates two lists, or two tuples)"
+                                             : "; to combine them leaf by leaf, use tree.map(|a, b| a " + sym + " b, xs, ys)"));
     }
     return zipTrees(in, a, b, span, [&](const Value &x, const Value &y) { return binaryValue(in, op, x, y, span); });
   }
@@ -184,6 +245,8 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
     // Arithmetic on host numbers (or traced scalars standing for them) stays weak.
     auto weakOrHost = [](const Value &v) { return v.kind != ValueKind::Tensor || v.weak; };
     out.weak = weakOrHost(a) && weakOrHost(b) && isFloat(out.tensor->dtype());
+    auto fromHost = [](const Value &v) { return v.kind != ValueKind::Tensor || v.fromHostFloats; };
+    out.fromHostFloats = out.tensor->isTraced() && fromHost(a) && fromHost(b);
     return out;
   }
   if (a.kind == ValueKind::Str && b.kind == ValueKind::Str) {
@@ -208,15 +271,32 @@ Value unaryValue(Interpreter &in, UnaryOp op, const Value &v, Span span) {
     if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool) return Value::fromTensor(unary(in, Op::Not, *v.tensor, span));
     in.fail(span, "`not` needs a bool, got " + typeName(v));
   }
-  if (v.kind == ValueKind::Int) return Value::integer(op == UnaryOp::Neg ? -v.i : v.i);
+  if (v.kind == ValueKind::Int) {
+    if (op == UnaryOp::Neg && v.i == INT64_MIN) in.fail(span, "integer overflow in unary `-` (ints are 64-bit)", true);
+    return Value::integer(op == UnaryOp::Neg ? -v.i : v.i);
+  }
   if (v.kind == ValueKind::Float) return Value::real(op == UnaryOp::Neg ? -v.f : v.f);
   if (v.kind == ValueKind::Tensor) {
     if (op != UnaryOp::Neg) return v;
     Value out = Value::fromTensor(unary(in, Op::Neg, *v.tensor, span));
     out.weak = v.weak;
+    out.fromHostFloats = v.fromHostFloats;
     return out;
   }
   in.fail(span, std::string("unary `") + spelling(op) + "` is not defined for " + typeName(v));
+}
+
+/// xs.append(v): a new list, xs with v at the end (xs itself is unchanged).
+static Value appendMethod() {
+  static const Value method = Value::makeBuiltin("append", [](Interpreter &in, CallArgs &a) {
+    if (!a.keywords.empty()) in.failUnknownKeyword(a.span, "append", a.keywords.front().first, {});
+    if (a.positional.size() != 2)
+      in.fail(a.span, "`append` takes one value, got " + std::to_string(a.positional.size() - 1));
+    std::vector<Value> items = *a.positional[0].items;
+    items.push_back(a.positional[1]);
+    return Value::list(std::move(items));
+  });
+  return method;
 }
 
 static Value withPath(Value v, const std::string &path) {
@@ -272,8 +352,15 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
   case ValueKind::List:
     // A list from progress(...) has one method: set, for the bar's running metrics.
     if (v.progress && name == "set") return progressSetMethod(v.progress);
+    if (name == "append") {
+      Value bound;
+      bound.kind = ValueKind::BoundMethod;
+      bound.items = std::make_shared<const std::vector<Value>>(std::vector<Value>{v, appendMethod()});
+      return bound;
+    }
     in.fail(span, std::string("a list has no field `") + name + "`" +
-                      (v.progress ? " (a progress bar has one method: `set`, as in `bar.set(loss = l)`)" : ""));
+                      (v.progress ? " (a progress bar has one method: `set`, as in `bar.set(loss = l)`)"
+                                  : " (a list has one method, `append`: `xs = xs.append(v)`)"));
   default: in.fail(span, "a value of type " + typeName(v) + " has no field `" + name + "`");
   }
 }
@@ -382,6 +469,15 @@ size_t editDistance(const std::string &a, const std::string &b) {
 }
 
 std::string suggestName(Env &env, const std::string &name) {
+  // Words from Python and other languages that Zy spells differently.
+  static const std::pair<const char *, const char *> others[] = {
+      {"True", "`true`"}, {"False", "`false`"}, {"None", "`none`"}, {"null", "`none`"}, {"nil", "`none`"},
+      {"np", "the prelude's functions without a prefix (`zeros`, `mean`, ...)"},
+      {"jnp", "the prelude's functions without a prefix (`zeros`, `mean`, ...)"},
+      {"torch", "the prelude's functions without a prefix (`zeros`, `mean`, ...)"},
+      {"lambda", "a lambda as `|x| e`"}};
+  for (auto [word, zy] : others)
+    if (name == word) return std::string("; Zy writes ") + zy;
   std::string best;
   size_t bestDistance = name.size() <= 3 ? 1 : 2;
   for (Env *e = &env; e; e = e->parent.get())

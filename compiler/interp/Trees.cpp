@@ -88,6 +88,7 @@ std::string withCommas(int64_t n) {
 
 
 const Value &arg(Interpreter &in, CallArgs &a, size_t i, const char *what) {
+  if (!a.keywords.empty()) in.failUnknownKeyword(a.span, a.name ? *a.name : std::string("tree function"), a.keywords.front().first, {});
   if (i >= a.positional.size()) in.fail(a.span, "`" + (a.name ? *a.name : std::string("tree function")) + "` needs " + what);
   return a.positional[i];
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace zy::interp {
 
@@ -168,19 +169,35 @@ std::string describeType(const Value &v) {
   }
 }
 
+/// A float as Python's repr writes it: the fewest digits that read back to the same
+/// double, positional from 1e-4 up to 1e16 (`10.0`, `0.001`, `123.5`), scientific
+/// outside it (`1e+16`, `1e-05`), and a `.0` on whole numbers.
 static std::string showFloat(double f) {
   if (std::isnan(f)) return "nan";
   if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", f);
-  // The shortest text that reads back to the same double, with a `.0` on whole numbers.
+  char buf[40];
   for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, f);
+    std::snprintf(buf, sizeof buf, "%.*e", precision - 1, f);
     if (std::strtod(buf, nullptr) == f) break;
   }
-  std::string s = buf;
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
+  // buf is [-]D[.DDD]e[+-]XX: split it into sign, digits and decimal exponent.
+  std::string text = buf, sign, digits;
+  size_t e = text.find('e');
+  int exponent = std::atoi(text.c_str() + e + 1);
+  for (size_t k = 0; k < e; ++k) {
+    if (text[k] == '-') sign = "-";
+    else if (text[k] != '.') digits += text[k];
+  }
+  if (exponent < -4 || exponent >= 16) {
+    std::string mantissa = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "");
+    char exp[8];
+    std::snprintf(exp, sizeof exp, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    return sign + mantissa + exp;
+  }
+  if (exponent < 0) return sign + "0." + std::string(-exponent - 1, '0') + digits;
+  size_t whole = static_cast<size_t>(exponent) + 1;
+  if (digits.size() <= whole) return sign + digits + std::string(whole - digits.size(), '0') + ".0";
+  return sign + digits.substr(0, whole) + "." + digits.substr(whole);
 }
 
 std::string toDisplayString(const Value &v) {

@@ -7,6 +7,7 @@
 // so errors can name `encoder.layers.0.w` in full.
 #pragma once
 
+#include "interp/Collector.h"
 #include "ir/Tensor.h"
 #include "syntax/Ast.h"
 
@@ -106,6 +107,7 @@ struct Value {
   std::string path;   // for records, lists and tensors reached through a params tree
   bool state = false; // a tensor leaf declared with state(...): no gradient, no update
   bool weak = false;  // a traced f64 scalar standing for a host float (see Tracer.cpp)
+  bool fromHostFloats = false; // a traced scalar computed from host floats alone (`rate == 0.0`)
   // A list from progress(xs): its label and the metrics `bar.set(...)` reports (Progress.h).
   // Shared and mutable on purpose: the `for` that draws the bar and the loop body that
   // sets a metric hold the same list.
@@ -147,8 +149,9 @@ std::string toDisplayString(const Value &v);
 /// Structural equality of static values (tensors compare by identity of contents).
 bool staticEquals(const Value &a, const Value &b);
 
-/// A lexical scope.
-struct Env {
+/// A lexical scope. Scopes under an interpreter's prelude are registered with its
+/// EnvRegistry, whose collector frees the ones only closure cycles keep (Collector.h).
+struct Env : std::enable_shared_from_this<Env> {
   std::unordered_map<std::string, Value> vars;
   std::shared_ptr<Env> parent;
   /// The scope of a function call's parameters: rebinding (`x = e`) does not reach past
@@ -163,7 +166,22 @@ struct Env {
   /// (an optimizer's update, say) means the same at every call, and can be traced.
   bool finished = false;
 
-  explicit Env(std::shared_ptr<Env> p = nullptr) : parent(std::move(p)) {}
+  std::shared_ptr<EnvRegistry> registry; // inherited from the parent
+  Env *prevLive = nullptr, *nextLive = nullptr;
+
+  explicit Env(std::shared_ptr<Env> p = nullptr) : parent(std::move(p)) {
+    if (parent && parent->registry) {
+      registry = parent->registry;
+      registry->link(this);
+    }
+  }
+  /// A root scope that starts a registry (the prelude).
+  explicit Env(std::shared_ptr<EnvRegistry> r) : registry(std::move(r)) { registry->link(this); }
+  ~Env() {
+    if (registry) registry->unlink(this);
+  }
+  Env(const Env &) = delete;
+  Env &operator=(const Env &) = delete;
   Value *lookup(const std::string &name);
   /// The binding `x = e` may rebind: the nearest `x` within the current function, or
   /// null; `outside` is set when `x` exists only beyond it.

@@ -26,6 +26,7 @@ const char *spelling(BinaryOp op) {
   case BinaryOp::Le: return "<=";
   case BinaryOp::Gt: return ">";
   case BinaryOp::Ge: return ">=";
+  case BinaryOp::In: return "in";
   case BinaryOp::Add: return "+";
   case BinaryOp::Sub: return "-";
   case BinaryOp::Mul: return "*";
@@ -42,7 +43,7 @@ int precedence(BinaryOp op) {
   case BinaryOp::Or: return 1;
   case BinaryOp::And: return 2;
   case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt:
-  case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge: return 4;
+  case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge: case BinaryOp::In: return 4;
   case BinaryOp::Add: case BinaryOp::Sub: return 5;
   case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Mod: case BinaryOp::MatMul: return 6;
   case BinaryOp::Pow: return 8;

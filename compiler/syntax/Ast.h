@@ -58,7 +58,7 @@ enum class ExprKind {
 enum class UnaryOp { Neg, Plus, Not };
 enum class BinaryOp {
   Or, And,
-  Eq, Ne, Lt, Le, Gt, Ge,
+  Eq, Ne, Lt, Le, Gt, Ge, In,
   Add, Sub,
   Mul, Div, Mod, MatMul,
   Pow,

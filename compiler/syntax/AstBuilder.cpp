@@ -265,6 +265,8 @@ bool Builder::isParameterPath(const Expr &e) const {
   }
 }
 
+BinaryOp binaryOpOf(const std::string &s);
+
 StmtPtr Builder::exprStmt(ZyParser::ExprStmtContext *ctx) {
   ExprPtr lhs = expr(ctx->expr(0));
   if (!ctx->op) return std::make_unique<ExprStmt>(std::move(lhs), span(ctx));
@@ -278,7 +280,27 @@ StmtPtr Builder::exprStmt(ZyParser::ExprStmtContext *ctx) {
     return s;
   }
   auto s = std::make_unique<AssignStmt>(span(ctx));
-  s->target = patternFromExpr(*lhs);
+  std::string op = ctx->op->getText();
+  if (op != "=") {
+    // Compound assignment `x += e` is `x = x + e`: the target is one name, rebound.
+    if (lhs->kind != ExprKind::Name) {
+      error(lhs->span, "the left side of `" + op + "` must be a name (`x " + op + " e` means `x = x " + op.substr(0, 1) +
+                           " e`)" + (lhs->kind == ExprKind::Field || lhs->kind == ExprKind::Index
+                                         ? "; values are immutable, so a field or an element cannot be updated"
+                                         : ""));
+    } else {
+      auto current = std::make_unique<NameExpr>(lhs->as<NameExpr>().name, lhs->span);
+      rhs = std::make_unique<BinaryExpr>(binaryOpOf(op.substr(0, 1)), std::move(current), std::move(rhs), span(ctx->op),
+                                         span(ctx));
+    }
+  }
+  if (op != "=" && lhs->kind != ExprKind::Name) {
+    s->target = std::make_unique<Pattern>(); // reported above
+    s->target->span = lhs->span;
+    s->target->name = "_";
+  } else {
+    s->target = patternFromExpr(*lhs);
+  }
   s->value = std::move(rhs);
   return s;
 }
@@ -330,7 +352,7 @@ std::vector<ExprPtr> Builder::exprs(const std::vector<ZyParser::ExprContext *> &
 BinaryOp binaryOpOf(const std::string &s) {
   static const std::pair<const char *, BinaryOp> table[] = {
       {"or", BinaryOp::Or},   {"and", BinaryOp::And}, {"==", BinaryOp::Eq},  {"!=", BinaryOp::Ne},
-      {"<", BinaryOp::Lt},    {"<=", BinaryOp::Le},   {">", BinaryOp::Gt},   {">=", BinaryOp::Ge},
+      {"<", BinaryOp::Lt},    {"<=", BinaryOp::Le},   {">", BinaryOp::Gt},   {">=", BinaryOp::Ge},   {"in", BinaryOp::In},
       {"+", BinaryOp::Add},   {"-", BinaryOp::Sub},   {"*", BinaryOp::Mul},  {"/", BinaryOp::Div},
       {"%", BinaryOp::Mod},   {"@", BinaryOp::MatMul}, {"**", BinaryOp::Pow}};
   for (auto &[text, op] : table)

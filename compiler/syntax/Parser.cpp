@@ -105,7 +105,7 @@ std::string describeFoundToken(const Token *token) {
 }
 
 bool isBinaryOperator(const std::string &lit) {
-  static const std::set<std::string> ops = {"or", "and", "==", "!=", "<", "<=", ">", ">=", "+",
+  static const std::set<std::string> ops = {"or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "+",
                                             "-",  "*",   "/",  "%",  "@", "**", "..", "~"};
   return ops.count(lit) > 0;
 }
@@ -175,7 +175,7 @@ struct Opener {
 /// Tokens after which a statement cannot end, so a newline there continues the line.
 bool continuesAfter(const std::string &lit) {
   return isBinaryOperator(lit) || lit == "not" || lit == "{" || lit == "(" || lit == "[" || lit == "," ||
-         lit == ";" || lit == "=" || lit == "->" || lit == ":" || lit == "." || lit == "..." || lit == "else" ||
+         lit == ";" || lit == "=" || lit == "+=" || lit == "-=" || lit == "*=" || lit == "/=" || lit == "->" || lit == ":" || lit == "." || lit == "..." || lit == "else" ||
          lit == "in" || lit == "as";
 }
 

@@ -167,14 +167,18 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   std::vector<std::string> descriptions;
   std::vector<Value> functions;
   bool canCache = cacheable(callee);
+  // A function whose branches needed the value of a float argument (`if rate == 0.0`)
+  // is specialised on its float arguments: they are static, part of the signature.
+  auto known = canCache ? Cache.find(key) : Cache.end();
+  bool staticFloats = known != Cache.end() && known->second.staticFloats;
   for (const Value &v : args.positional) {
     std::string d;
-    describe(v, d, canCache, functions);
+    describe(v, d, canCache, functions, !staticFloats);
     descriptions.push_back(std::move(d));
   }
   for (const auto &[name, v] : args.keywords) {
     std::string d = name + " = ";
-    describe(v, d, canCache, functions);
+    describe(v, d, canCache, functions, !staticFloats);
     descriptions.push_back(std::move(d));
   }
   // Functions as arguments are keyed by identity: the same object, held by the entry.
@@ -184,6 +188,9 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     signature += "; #" + std::to_string(reinterpret_cast<uintptr_t>(
                              f.kind == ValueKind::Function ? static_cast<const void *>(f.closure.get()) : f.builtin.get()));
 
+  auto runtimeLeaves = [&](const Value &v, const std::function<Value(const Value &)> &fn) {
+    return staticFloats && v.kind == ValueKind::Float ? v : mapCallLeaves(v, fn);
+  };
   // The runtime leaves, in order: these are the graph's inputs on every call.
   std::vector<Tensor> inputs;
   auto collect = [&](const Value &leaf) {
@@ -192,8 +199,8 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
                                                    : *leaf.tensor);
     return leaf;
   };
-  for (const Value &v : args.positional) mapCallLeaves(v, collect);
-  for (const auto &kw : args.keywords) mapCallLeaves(kw.second, collect);
+  for (const Value &v : args.positional) runtimeLeaves(v, collect);
+  for (const auto &kw : args.keywords) runtimeLeaves(kw.second, collect);
 
   // Host code: the body is interpreted op by op (the functions it calls may be traced).
   auto runEagerly = [&]() -> Value {
@@ -238,12 +245,12 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       Shape shape = leaf.kind == ValueKind::Float ? Shape{} : leaf.tensor->shape();
       int id = builder.input(dtype, shape, args.span);
       Value v = withLeafInfo(Value::fromTensor(Tensor::traced(dtype, shape, id, ctx.id)), leaf);
-      v.weak = leaf.kind == ValueKind::Float;
+      v.weak = v.fromHostFloats = leaf.kind == ValueKind::Float;
       return v;
     };
     interp::CallArgs symbolicArgs = args;
-    for (Value &v : symbolicArgs.positional) v = mapCallLeaves(v, symbolic);
-    for (auto &kw : symbolicArgs.keywords) kw.second = mapCallLeaves(kw.second, symbolic);
+    for (Value &v : symbolicArgs.positional) v = runtimeLeaves(v, symbolic);
+    for (auto &kw : symbolicArgs.keywords) kw.second = runtimeLeaves(kw.second, symbolic);
 
     Value result;
     std::string output;
@@ -257,6 +264,12 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       in.trace = nullptr;
       in.traceOutput = outerOutput;
       if (!e.needsValue) throw;
+      if (e.needsFloatValues && !compiled.staticFloats) {
+        if (options.logCompiles) std::cerr << "zy: `" << name << "` branches on a float argument, so it is traced per value\n";
+        compiled.staticFloats = true;
+        compiled.entries.clear();
+        return call(in, callee, args);
+      }
       if (options.logCompiles) std::cerr << "zy: `" << name << "` needs tensor values, so it runs eagerly\n";
       compiled.eagerSignatures.push_back(signature);
       return runEagerly();

@@ -87,6 +87,8 @@ struct CompiledFunction {
   std::vector<Entry> entries;
   /// Signatures whose trace needed tensor values: these calls run eagerly.
   std::vector<std::string> eagerSignatures;
+  /// Its trace branched on a float argument: floats are static, and each value is traced.
+  bool staticFloats = false;
 };
 
 /// Rebuilds `v` with each runtime leaf (tensor or host float) replaced by fn(leaf):

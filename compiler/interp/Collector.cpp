@@ -1,0 +1,188 @@
+// Collector.cpp: trial-deletion cycle collection of interpreter scopes (see Collector.h).
+#include "interp/Collector.h"
+
+#include "interp/Value.h"
+
+#include <algorithm>
+#include <climits>
+#include <unordered_map>
+#include <vector>
+
+namespace zy::interp {
+
+void EnvRegistry::link(Env *env) {
+  env->nextLive = head;
+  if (head) head->prevLive = env;
+  head = env;
+  ++live;
+}
+
+void EnvRegistry::unlink(Env *env) {
+  if (env->prevLive) env->prevLive->nextLive = env->nextLive;
+  else head = env->nextLive;
+  if (env->nextLive) env->nextLive->prevLive = env->prevLive;
+  env->prevLive = env->nextLive = nullptr;
+  --live;
+}
+
+namespace {
+
+/// The objects of the graph: scopes, closures, list/tuple contents, records, modules.
+enum class Kind { Env, Closure, Items, Record, Module };
+
+struct Node {
+  Kind kind;
+  long strong = 0;   // its shared_ptr count
+  long internal = 0; // references to it found inside the graph
+  bool alive = false;
+};
+
+class Graph {
+public:
+  std::unordered_map<const void *, Node> nodes;
+
+  /// Visits the shared_ptr edges held directly by the object at `key`.
+  template <typename F> void forEachEdge(const void *key, Kind kind, F &&edge) {
+    switch (kind) {
+    case Kind::Env: {
+      const Env &env = *static_cast<const Env *>(key);
+      if (env.parent) edge(env.parent.get(), Kind::Env, env.parent.use_count());
+      for (const auto &entry : env.vars) valueEdges(entry.second, edge);
+      break;
+    }
+    case Kind::Closure: {
+      const Closure &c = *static_cast<const Closure *>(key);
+      if (c.env) edge(c.env.get(), Kind::Env, c.env.use_count());
+      break;
+    }
+    case Kind::Items:
+      for (const Value &v : *static_cast<const std::vector<Value> *>(key)) valueEdges(v, edge);
+      break;
+    case Kind::Record:
+      for (const auto &field : static_cast<const RecordData *>(key)->fields) valueEdges(field.second, edge);
+      break;
+    case Kind::Module: {
+      const ModuleData &m = *static_cast<const ModuleData *>(key);
+      if (m.globals) edge(m.globals.get(), Kind::Env, m.globals.use_count());
+      break;
+    }
+    }
+  }
+
+  template <typename F> static void valueEdges(const Value &v, F &&edge) {
+    if (v.items) edge(v.items.get(), Kind::Items, v.items.use_count());
+    if (v.record) edge(v.record.get(), Kind::Record, v.record.use_count());
+    if (v.closure) edge(v.closure.get(), Kind::Closure, v.closure.use_count());
+    if (v.module) edge(v.module.get(), Kind::Module, v.module.use_count());
+  }
+};
+
+} // namespace
+
+bool releaseIfOnlyCycles(const std::shared_ptr<Env> &env) {
+  if (env.use_count() <= 1) return false; // freed as usual when the caller lets go
+  // Its enclosing scopes are in use (the caller runs in them): not part of the question.
+  std::unordered_map<const void *, bool> outer;
+  for (const Env *e = env->parent.get(); e; e = e->parent.get()) outer[e] = true;
+  constexpr size_t MaxNodes = 4096; // beyond this, leave it to collectCycles
+  Graph g;
+  std::vector<std::pair<const void *, Kind>> work;
+  // The caller's own shared_ptr is about to go: it does not count as a reference.
+  g.nodes.emplace(env.get(), Node{Kind::Env, env.use_count() - 1});
+  work.emplace_back(env.get(), Kind::Env);
+  for (size_t i = 0; i < work.size(); ++i) {
+    auto [key, kind] = work[i];
+    bool tooBig = false;
+    g.forEachEdge(key, kind, [&](const void *target, Kind targetKind, long strong) {
+      if (outer.count(target)) return;
+      auto [it, fresh] = g.nodes.emplace(target, Node{targetKind, strong});
+      ++it->second.internal;
+      if (fresh) work.emplace_back(target, targetKind);
+      tooBig |= g.nodes.size() > MaxNodes;
+    });
+    if (tooBig) return false;
+  }
+  std::vector<const void *> stack;
+  for (auto &[key, node] : g.nodes)
+    if (node.strong > node.internal) {
+      node.alive = true;
+      stack.push_back(key);
+    }
+  while (!stack.empty()) {
+    const void *key = stack.back();
+    stack.pop_back();
+    g.forEachEdge(key, g.nodes.at(key).kind, [&](const void *target, Kind, long) {
+      auto it = g.nodes.find(target);
+      if (it != g.nodes.end() && !it->second.alive) {
+        it->second.alive = true;
+        stack.push_back(target);
+      }
+    });
+  }
+  if (g.nodes.at(env.get()).alive) return false;
+  env->vars.clear();
+  return true;
+}
+
+size_t collectCycles(EnvRegistry &registry) {
+  Graph g;
+  std::vector<std::pair<const void *, Kind>> work;
+  for (Env *e = registry.head; e; e = e->nextLive) {
+    long strong = e->weak_from_this().use_count();
+    // A scope not owned by a shared_ptr (one on the C++ stack) is never collected.
+    g.nodes.emplace(e, Node{Kind::Env, strong > 0 ? strong : LONG_MAX});
+    work.emplace_back(e, Kind::Env);
+  }
+  // Census: every object reachable from a scope, and how often the graph refers to it.
+  for (size_t i = 0; i < work.size(); ++i) {
+    auto [key, kind] = work[i];
+    g.forEachEdge(key, kind, [&](const void *target, Kind targetKind, long strong) {
+      auto [it, fresh] = g.nodes.emplace(target, Node{targetKind, strong});
+      ++it->second.internal;
+      if (fresh) work.emplace_back(target, targetKind);
+    });
+  }
+  // Whatever is referred to from outside the graph is alive, and so is all it reaches.
+  std::vector<const void *> stack;
+  for (auto &[key, node] : g.nodes)
+    if (node.strong > node.internal) {
+      node.alive = true;
+      stack.push_back(key);
+    }
+  while (!stack.empty()) {
+    const void *key = stack.back();
+    stack.pop_back();
+    g.forEachEdge(key, g.nodes.at(key).kind, [&](const void *target, Kind, long) {
+      Node &n = g.nodes.at(target);
+      if (!n.alive) {
+        n.alive = true;
+        stack.push_back(target);
+      }
+    });
+  }
+  // The rest is garbage held up only by cycles: empty those scopes. The shared_ptrs
+  // taken here keep each one valid while the others are emptied.
+  std::vector<std::shared_ptr<Env>> garbage;
+  for (Env *e = registry.head; e; e = e->nextLive)
+    if (!g.nodes.at(e).alive) garbage.push_back(e->shared_from_this());
+  for (auto &env : garbage) {
+    env->vars.clear();
+    env->parent.reset();
+  }
+  size_t freed = garbage.size();
+  garbage.clear();
+  registry.threshold = std::max(EnvRegistry::MinThreshold, 2 * registry.live);
+  return freed;
+}
+
+void releaseAll(EnvRegistry &registry) {
+  std::vector<std::shared_ptr<Env>> all;
+  for (Env *e = registry.head; e; e = e->nextLive)
+    if (auto held = e->weak_from_this().lock()) all.push_back(std::move(held));
+  for (auto &env : all) {
+    env->vars.clear();
+    env->parent.reset();
+  }
+}
+
+} // namespace zy::interp
