@@ -108,8 +108,11 @@ def scratch():
     return d
 
 
+# `zy` on PATH is the binary under test, whatever its file is called.
+bindir = tempfile.mkdtemp(prefix="zy-doc-bin-")
+os.symlink(zy, os.path.join(bindir, "zy"))
 env = dict(os.environ)
-env["PATH"] = os.path.dirname(zy) + os.pathsep + env.get("PATH", "")
+env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
 env["ZY_ROOT"] = root
 env["NO_COLOR"] = "1"
 
@@ -189,6 +192,7 @@ for path in markdown_files():
             failures.append(f"FAIL {rel}:{start - 1}: `runnable` on a block of kind `{kind}` "
                             "(only sh, console and zy blocks run)")
 
+shutil.rmtree(bindir, ignore_errors=True)
 print(f"{marked_commands} marked commands, {marked_files} marked zy files")
 if marked_commands < MIN_COMMANDS:
     failures.append(f"FAIL only {marked_commands} marked commands were found; at least {MIN_COMMANDS} are expected")
