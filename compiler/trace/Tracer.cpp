@@ -95,8 +95,8 @@ static Value mapTensorLeaves(const Value &v, const std::function<Value(const Val
 }
 
 Value mapRuntimeLeaves(const Value &v, const std::function<Value(const Value &)> &fn) {
-  // LANGUAGE.md: a float passed to a function is a runtime scalar; lists and records
-  // are static, floats in them included.
+  // docs/semantics.md: a float passed to a function is a runtime scalar; lists and
+  // records are static, floats in them included.
   return v.kind == ValueKind::Float ? fn(v) : mapTensorLeaves(v, fn, false);
 }
 
