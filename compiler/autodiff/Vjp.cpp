@@ -223,6 +223,9 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
     return {g, -1, b.add(Op::Gather, {g, x[1]}, s)};
   }
 
+  // ---- checks: integer labels, which have no gradient
+  case Op::CheckLabels: return {-1};
+
   // ---- sources and loops have no operands to differentiate (scan: see Grad.cpp)
   default: return std::vector<int>(x.size(), -1);
   }

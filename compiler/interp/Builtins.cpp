@@ -388,6 +388,20 @@ void installTensors(Env &env) {
     }
     return tensorValue(emit(in, n, {x}, a.span));
   });
+  // check_labels(labels, n, name): labels unchanged, or a runtime error at the first one
+  // outside [0, n) naming `name` (the stdlib function whose labels they are). A float
+  // tensor is a type error at once, even with --no-check-labels, which only drops the scan.
+  env.defineBuiltin("check_labels", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"labels", "n", "name"});
+    Tensor labels = args.tensor("labels");
+    ir::Node n;
+    n.op = Op::CheckLabels;
+    n.attrs.value = static_cast<double>(args.integer("n"));
+    n.attrs.name = args.has("name") ? args.str("name") : "check_labels";
+    if (checkLabels()) return tensorValue(emit(in, n, {labels}, a.span));
+    if (auto error = ir::inferType(n, {{labels.dtype(), labels.shape()}})) in.fail(a.span, *error);
+    return tensorValue(labels);
+  });
   env.defineBuiltin("take", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "indices", "axis"});
     Tensor x = args.tensor("x"), idx = args.tensor("indices");

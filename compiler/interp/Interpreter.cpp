@@ -509,8 +509,11 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
     const auto &a = s.as<AssertStmt>();
     Value c = eval(*a.cond, env);
     if (!truthy(*this, c, a.cond->span, "`assert`")) {
+      // The standard library's asserts are reported at the user's call, where their
+      // condition (stdlib internals) means nothing: their message says it all.
       std::string message = "assertion failed: " + printExpr(*a.cond);
-      if (a.message) message += ": " + toDisplayString(eval(*a.message, env));
+      if (a.message && inStdlib(a.cond->span)) message = toDisplayString(eval(*a.message, env));
+      else if (a.message) message += ": " + toDisplayString(eval(*a.message, env));
       fail(a.cond->span, message, true);
     }
     return {};

@@ -70,7 +70,8 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   }
   node.span = span;
   if (auto error = ir::inferType(node, types)) in.fail(span, *error);
-  if (checkNans() && in.trace) node.chain = in.callChain();
+  // Traced checks keep the call chain: their errors are found when the graph runs.
+  if ((checkNans() || node.op == Op::CheckLabels) && in.trace) node.chain = in.callChain();
   if (traced && in.trace) {
     // Record the node; concrete operands are baked into the graph once each.
     for (const Tensor &t : operands) node.operands.push_back(nodeOf(*in.trace, t));
@@ -101,12 +102,29 @@ Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Spa
   // Constants fold: an op on concrete tensors runs at once, even inside a trace.
   std::vector<const Tensor *> ptrs;
   for (const Tensor &t : operands) ptrs.push_back(&t);
+  if (node.op == Op::CheckLabels) {
+    try {
+      return jit::evaluateEager(node, ptrs);
+    } catch (const ir::CheckFailed &e) {
+      in.fail(span, e.what(), true);
+    }
+  }
   if (!checkNans()) return jit::evaluateEager(node, ptrs);
   Tensor result = jit::evaluateEager(node, ptrs);
   checkEagerResult(in, node, ptrs, result, span);
   return result;
 }
 
+bool &checkLabels() {
+  static bool on = true;
+  return on;
+}
+
+void failCheck(Interpreter &in, const ir::CheckFailed &e, Span fallback) {
+  Span at = e.span.valid() ? e.span : fallback;
+  if (e.chain) in.failWithChain(at, *e.chain, e.what(), true);
+  in.fail(at, e.what(), true);
+}
 
 bool isTensorLike(const Value &v) { return v.kind == ValueKind::Tensor || v.isNumber(); }
 

@@ -9,6 +9,7 @@
 
 #include "interp/Interpreter.h"
 #include "ir/Ir.h"
+#include "ir/OpTable.h"
 
 #include <optional>
 
@@ -16,6 +17,15 @@ namespace zy::interp {
 
 /// Runs one primitive on concrete operands after checking it; errors name `span`.
 Tensor emit(Interpreter &in, ir::Node node, const std::vector<Tensor> &operands, Span span);
+
+/// Whether `check_labels` checks (the stdlib's losses, one_hot, embedding): on unless the
+/// driver's --no-check-labels turned it off; off, it only checks the labels' dtype.
+bool &checkLabels();
+
+/// Reports a check that failed while a graph ran (ir::CheckFailed) as a located runtime
+/// error: at the node's span and call chain (so at the user's call into the stdlib), or
+/// at `fallback` when the node has none.
+[[noreturn]] void failCheck(Interpreter &in, const ir::CheckFailed &e, Span fallback);
 
 /// The node standing for `t` in the graph `ctx` builds: its own node, a Literal for a
 /// concrete tensor, or an Input capturing a tensor of an enclosing trace.

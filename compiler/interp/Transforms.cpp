@@ -151,6 +151,8 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   } else {
     try {
       outputs = jit::run(g, inputs);
+    } catch (const ir::CheckFailed &e) {
+      failCheck(in, e, args.span); // a bad label, found as the gradient ran
     } catch (const std::exception &e) {
       in.fail(args.span, std::string("internal error running the gradient: ") + e.what());
     }

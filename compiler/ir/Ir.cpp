@@ -70,6 +70,10 @@ std::string attrsString(const Node &node) {
     parts.push_back("sequences=" + std::to_string(a.sequences));
     break;
   case Op::Constant: parts.push_back("value=" + numberString(a.value)); break;
+  case Op::CheckLabels:
+    parts.push_back("classes=" + numberString(a.value));
+    parts.push_back("name=" + a.name);
+    break;
   case Op::Literal:
     parts.push_back("literal=" + (a.literal ? a.literal->toString() : std::string("null")));
     break;

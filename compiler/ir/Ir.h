@@ -20,7 +20,7 @@ enum class Op : uint8_t {
 #undef ZY_OP
 };
 
-enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Source, Random, Control };
+enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Check, Source, Random, Control };
 
 struct OpInfo {
   const char *name;
@@ -48,7 +48,8 @@ struct Attrs {
   std::vector<int64_t> lo, hi;                         // Pad
   int64_t axis = 0;                                    // Concat, Gather, ScatterAdd, Iota
   int64_t index = 0;                                   // Input
-  double value = 0;                                    // Constant, Pad
+  double value = 0;                                    // Constant, Pad; CheckLabels: the class count
+  std::string name;                                    // CheckLabels: the function its error names
   std::shared_ptr<const Tensor> literal;               // Literal
   std::shared_ptr<const Graph> body;                   // Scan: the loop body
   int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes
@@ -68,7 +69,8 @@ struct Node {
   Shape shape;
   Attrs attrs;
   Span span; // the source that made it, for errors at run time
-  /// Under `--check-nans` only: the call chain that traced the node (interp/NanCheck.h).
+  /// The call chain that traced the node, recorded under `--check-nans` (interp/NanCheck.h)
+  /// and always for checks (check_labels), whose errors are found when the graph runs.
   std::shared_ptr<const CallChain> chain;
 };
 

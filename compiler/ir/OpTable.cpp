@@ -1,13 +1,14 @@
 // OpTable.cpp: every primitive's shape rule (inferType) and reference kernel (evaluate).
 //
 // The file has one section per op kind of Ops.def (Unary, Binary, Compare, Ternary,
-// Reduce, Movement, Contract, Index, Source, Random). Each section ends with a table of
-// Rules, one per op of that kind in Ops.def order, so a primitive's dtype domain, shape
+// Reduce, Movement, Contract, Index, Check, Source, Random, Control). Each section ends
+// with a table of Rules, one per op of that kind in Ops.def order, so a primitive's dtype domain, shape
 // rule and kernel sit together; static_asserts at the end check that the tables list
 // exactly the ops of Ops.def. Elementwise ops share one shape rule and one kernel per
 // kind and differ only by the scalar function in their Rule.
 //
-// Conventions of the kernels, chosen to never fail at run time:
+// Conventions of the kernels, chosen to never fail at run time (the Check ops excepted,
+// whose one job is to fail: they throw CheckFailed on bad values):
 //   1. Kernels compute in double and round once, on store, with Tensor::set; i32 results
 //      therefore saturate at the int32 range instead of wrapping.
 //   2. i32 division and modulo by zero give 0 (there is no trap to raise at run time);
@@ -801,6 +802,35 @@ constexpr Rule IndexRules[] = {
     {Op::ScatterAdd, inferScatterAdd, evalScatterAdd, Domain::Numeric},
 };
 
+// ================================================================ Check
+
+// check_labels(labels) -> labels: integer labels only, so a float label is a type error
+// when the graph is traced, not a value compared at run time.
+Error inferCheckLabels(const Rule &, Node &node, const Operands &ops) {
+  const OperandType &labels = ops[0];
+  const std::string &name = node.attrs.name.empty() ? std::string("check_labels") : node.attrs.name;
+  if (labels.dtype != DType::I32)
+    return name + " expects integer labels, found " + typeOf(labels) + " (convert them with astype(labels, i32))";
+  double classes = node.attrs.value; // a whole number of classes an i32 label can reach
+  if (!(classes >= 0 && classes <= 2147483648.0) || classes != std::floor(classes))
+    return name + " needs a whole number of classes from 0 to 2^31";
+  node.dtype = labels.dtype;
+  node.shape = labels.shape;
+  return std::nullopt;
+}
+
+Tensor evalCheckLabels(const Rule &, const Node &node, const Args &args) {
+  const Tensor &labels = *args[0];
+  if (auto bad = badLabel(labels.size() ? labels.data<int32_t>() : nullptr, labels.shape(),
+                          static_cast<int64_t>(node.attrs.value), node.attrs.name))
+    throw CheckFailed(*bad, node);
+  return labels; // tensors are immutable: the result shares the operand's buffer
+}
+
+constexpr Rule CheckRules[] = {
+    {Op::CheckLabels, inferCheckLabels, evalCheckLabels},
+};
+
 // ================================================================ Source
 
 // Input and Constant are typed by attrs.dtype and attrs.shape; the final shape check in
@@ -999,8 +1029,8 @@ struct Section {
 constexpr Section Sections[] = {
     {OpKind::Unary, UnaryRules},       {OpKind::Binary, BinaryRules},     {OpKind::Compare, CompareRules},
     {OpKind::Ternary, TernaryRules},   {OpKind::Reduce, ReduceRules},     {OpKind::Movement, MovementRules},
-    {OpKind::Contract, ContractRules}, {OpKind::Index, IndexRules},       {OpKind::Source, SourceRules},
-    {OpKind::Random, RandomRules},      {OpKind::Control, ControlRules},
+    {OpKind::Contract, ContractRules}, {OpKind::Index, IndexRules},       {OpKind::Check, CheckRules},
+    {OpKind::Source, SourceRules},     {OpKind::Random, RandomRules},     {OpKind::Control, ControlRules},
 };
 
 /// True when every section lists exactly the ops of its kind, in Ops.def order (and so,
@@ -1035,6 +1065,24 @@ const Rule *ruleFor(Op op) {
 } // namespace
 
 double erfInv(double y) { return zy_rt_erf_inv(y); }
+
+std::optional<std::string> badLabel(const int32_t *labels, const Shape &shape, int64_t classes, const std::string &name) {
+  int64_t count = countOf(shape);
+  int64_t at = 0;
+  while (at < count && labels[at] >= 0 && labels[at] < classes) ++at; // the hot loop: one compare per label
+  if (at == count) return std::nullopt;
+  // The bad label's index, one coordinate per axis: [3], or [1, 4].
+  std::string index;
+  int64_t rest = at;
+  for (size_t k = shape.size(); k-- > 0;) {
+    index = std::to_string(rest % shape[k]) + (index.empty() ? "" : ", ") + index;
+    rest /= shape[k];
+  }
+  std::string n = std::to_string(classes);
+  return (name.empty() ? std::string("check_labels") : name) + ": label " + std::to_string(labels[at]) +
+         (shape.empty() ? "" : " at index [" + index + "]") + " is out of range for " + n +
+         (classes == 1 ? " class" : " classes") + " (expected 0 <= label < " + n + ")";
+}
 
 // ================================================================ the interface
 

@@ -3,8 +3,8 @@
 //
 // A run fills the slot table (inputs, outputs, arena offsets, literals), then runs the
 // steps in order: generated kernels (large ones split over the cores), BLAS calls for
-// matmul, scans as loops over their compiled bodies, and the runtime's random numbers
-// and scatter-add.
+// matmul, scans as loops over their compiled bodies, the runtime's random numbers and
+// scatter-add, and label checks (which throw ir::CheckFailed).
 #include "jit/Jit.h"
 
 #include "ir/Executor.h"
@@ -237,6 +237,16 @@ private:
       return;
     }
     case Step::ScatterAdd: return scatterAdd(step, slots);
+    case Step::Check: {
+      // One pass over the labels. The error is the node of the graph being run, with its
+      // name, span and call chain (compiled code may be shared by graphs of one structure).
+      const Node &checked = source.nodes[step.node];
+      const auto *labels = static_cast<const int32_t *>(slotOf(slots, node.operands[0]));
+      if (auto bad = ir::badLabel(labels, G.nodes[node.operands[0]].shape, static_cast<int64_t>(node.attrs.value), checked.attrs.name))
+        throw ir::CheckFailed(*bad, checked);
+      if (size_t bytes = bytesOf(node)) std::memcpy(slotOf(slots, step.node), labels, bytes);
+      return;
+    }
     case Step::Copy: {
       size_t bytes = bytesOf(node);
       if (bytes) std::memcpy(outputs[step.output], slotOf(slots, step.node), bytes);

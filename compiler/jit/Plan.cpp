@@ -118,6 +118,7 @@ private:
           break;
         case Op::Scan:
         case Op::ScatterAdd:
+        case Op::CheckLabels:
         case Op::RandomUniform:
         case Op::RandomSplit:
         case Op::RandomFoldIn: NeedsBuffer[operand] = true; break;
@@ -230,6 +231,7 @@ private:
       case Op::RandomSplit:
       case Op::RandomFoldIn: step.kind = Step::Random; break;
       case Op::ScatterAdd: step.kind = Step::ScatterAdd; break;
+      case Op::CheckLabels: step.kind = Step::Check; break;
       default:
         step.kind = Step::Kernel;
         step.kernel = static_cast<int>(P.kernels.size());

@@ -3,7 +3,7 @@
 //
 // Every live node is either *fused* (computed inside the loop of each value that reads
 // it: elementwise ops, broadcasts, movement, gathers, constants) or *materialised* (it
-// has a buffer: inputs, literals, outputs, reductions, matmuls, scans, and fusable nodes
+// has a buffer: inputs, literals, outputs, reductions, matmuls, scans, checks, and fusable nodes
 // whose value is read more than once, read by a BLAS call, or stretched by a broadcast).
 // Each materialised node that is computed gets one step; the steps run in graph order.
 // Buffers that are neither inputs, literals nor outputs share one arena: each is placed
@@ -41,6 +41,7 @@ struct Step {
     Scan,       // a loop over the compiled body
     Random,     // random_uniform from the runtime
     ScatterAdd, // from the runtime
+    Check,      // check_labels: scans its operand (throws ir::CheckFailed), then copies it
     Copy,       // an output that is an input, a literal, or another output: copied
   } kind = Kernel;
   int node = -1;                 // the node it computes (Copy: the node copied)

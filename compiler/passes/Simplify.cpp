@@ -29,7 +29,7 @@ std::string keyOf(const Node &n) {
   k << '|' << static_cast<int>(a.dtype) << a.keepdims << ';' << a.axis << ';' << a.index << ';' << a.carries << ';'
     << a.sequences << ';';
   k.precision(17);
-  k << a.value << ';' << a.literal.get() << ';' << a.body.get() << ';';
+  k << a.value << ';' << a.literal.get() << ';' << a.body.get() << ';' << a.name << ';';
   for (auto *v : {&a.axes, &a.shape, &a.perm, &a.starts, &a.stops, &a.steps, &a.lo, &a.hi}) list(*v);
   return k.str();
 }
@@ -108,6 +108,9 @@ Graph simplify(const Graph &graph) {
       break;
     case Op::Neg:
       if (operand(0).op == Op::Neg) replacement = operand(0).operands[0];
+      break;
+    case Op::CheckLabels: // labels checked against the same class count already (one_hot in cross_entropy)
+      if (operand(0).op == Op::CheckLabels && operand(0).attrs.value == n.attrs.value) replacement = n.operands[0];
       break;
     case Op::Reshape:
     case Op::Broadcast:

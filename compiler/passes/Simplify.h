@@ -8,7 +8,8 @@ namespace zy::passes {
 /// Returns an equivalent graph, smaller:
 ///   1. constants fold through movement and casts (a broadcast of a constant is a
 ///      constant of the new shape), and the identities x + 0, x - 0, x * 1, x / 1,
-///      neg(neg(x)) and reshapes or broadcasts to a node's own shape disappear;
+///      neg(neg(x)) and reshapes or broadcasts to a node's own shape disappear, and so
+///      does a check_labels of labels checked against the same class count already;
 ///   2. common subexpressions merge: two nodes with the same op, operands, attributes
 ///      and type become one;
 ///   3. dead nodes go: only what an output needs is kept (inputs always stay).

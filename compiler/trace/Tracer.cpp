@@ -3,6 +3,7 @@
 
 #include "interp/Interpreter.h"
 #include "interp/NanCheck.h"
+#include "interp/TensorOps.h"
 #include "ir/Builder.h"
 #include "passes/Simplify.h"
 #include "support/Timing.h"
@@ -340,6 +341,8 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   std::vector<Tensor> outputs;
   try {
     outputs = jit::run(entry->graph, inputs, &entry->executable);
+  } catch (const ir::CheckFailed &e) {
+    interp::failCheck(in, e, args.span); // a bad label, found as the graph ran
   } catch (const std::exception &e) {
     in.fail(args.span, std::string("internal error running the traced graph: ") + e.what());
   }

@@ -11,7 +11,8 @@
 #   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
 #                  copies, scans: nested, capturing, nn.lstm) on small entries of tests/aot/steps.zy, against zy run
 #   errors         located errors for bad --arg specs, unknown entries or parameters, and
-#                  entries that cannot be exported
+#                  entries that cannot be exported; a label out of range reported by the
+#                  library's error, and not checked with --no-check-labels
 set -u
 mode=$1 zy=$2 root=$3
 tmp=$(mktemp -d)
@@ -182,6 +183,23 @@ errors)
   caret=$(grep -n '\^' out | head -1 | cut -d: -f2-)
   line=$(grep -F 'zy compile' out | head -1)
   [[ ${line:$(( ${#caret} - 1 )):1} == q ]] && pass || fail "the caret is not under the q: $(cat out)"
+  # A label out of range is the call's error (checked by default, docs/compile.md), and
+  # not checked with --no-check-labels (then the call succeeds: a wrong loss, but fast).
+  labels=(--entry labelled_loss --arg "logits=f32[7,3]" --arg "labels=i32[7]")
+  run "zy compile labelled_loss" "$zy" compile "$f" "${labels[@]}" -o liblabelled_loss.so
+  check_library liblabelled_loss.so labelled_loss
+  run "cc run_entry.c for labelled_loss" cc -std=c11 -Wall -Wextra -Werror -DENTRY=labelled_loss \
+    -include labelled_loss.h "$root/tests/aot/run_entry.c" -L. -llabelled_loss -o run_checked
+  message="the call failed: zy_labelled_loss: cross_entropy: label 4 at index [2] is out of range for 3 classes (expected 0 <= label < 3)"
+  if env LD_LIBRARY_PATH=. ./run_checked >out 2>&1; then fail "a label out of range was not reported: $(cat out)"
+  elif grep -qxF "$message" out; then pass; else fail "the label error: $(cat out)"; fi
+  mkdir -p unchecked
+  run "zy compile --no-check-labels" "$zy" compile "$f" "${labels[@]}" --no-check-labels -o unchecked/liblabelled_loss.so
+  grep -qF "Labels are not checked" unchecked/labelled_loss.h && pass || fail "the header does not say labels are unchecked"
+  run "cc run_entry.c, unchecked" cc -std=c11 -Wall -Wextra -Werror -DENTRY=labelled_loss \
+    -include unchecked/labelled_loss.h "$root/tests/aot/run_entry.c" -Lunchecked -llabelled_loss -o run_unchecked
+  run "run_unchecked" env LD_LIBRARY_PATH=unchecked ./run_unchecked
+  [[ $(wc -l <out) == 1 ]] && pass || fail "run_unchecked printed: $(cat out)"
   ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac

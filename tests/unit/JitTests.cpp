@@ -5,6 +5,7 @@
 // jit::run's cache. Inputs come from a fixed LCG, so every run sees the same numbers.
 #include "ir/Builder.h"
 #include "ir/Executor.h"
+#include "ir/OpTable.h"
 #include "jit/Jit.h"
 #include "jit/Plan.h"
 
@@ -452,6 +453,26 @@ TEST_CASE("jit: scatter_add sums repeated indices and drops out-of-range ones, a
   g.outputs = {b.add(Op::ScatterAdd, {b.input(I32, {2}), b.input(I32, {2}), b.input(I32, {2})})};
   checkJit(g, {sample(I32, {2}, 0, 0, {IntMax, 0}), sample(I32, {2}, 0, 0, {0, 0}), sample(I32, {2}, 0, 0, {5, -10})},
            "i32 scatter_add across the int32 range");
+}
+
+TEST_CASE("jit: check_labels passes labels in range through and throws at the first bad one") {
+  Graph g;
+  Builder b(g);
+  int labels = b.input(I32, {2, 3});
+  ir::Attrs five{.value = 5};
+  five.name = "nll";
+  int checked = b.add(Op::CheckLabels, {labels}, five);
+  // Read by a fused one-hot comparison and as an output, as the stdlib uses it.
+  g.outputs = {checked, b.add(Op::Add, {checked, b.constant(I32, {2, 3}, 1)})};
+  checkJit(g, {sample(I32, {2, 3}, 0, 0, {0, 4, 1, 2, 3, 0})}, "check_labels in range");
+  auto exe = jit::compile(g);
+  std::string message;
+  try {
+    exe->run(g, {sample(I32, {2, 3}, 0, 0, {0, 4, 1, 2, 5, 0})});
+  } catch (const ir::CheckFailed &e) {
+    message = e.what();
+  }
+  CHECK(message == "nll: label 5 at index [1, 1] is out of range for 5 classes (expected 0 <= label < 5)");
 }
 
 TEST_CASE("jit: iota, constants and literals, as outputs and fused") {

@@ -570,6 +570,34 @@ TEST_CASE("scatter_add: kernel sums repeated indices and drops out-of-range ones
   CHECK(valuesOf(byColumn) == V{0, 5, 0, 7});
 }
 
+// ================================================================ Check
+
+TEST_CASE("check_labels: i32 labels in range pass unchanged, the first bad one is named with its index") {
+  Attrs ten{.value = 10};
+  ten.name = "cross_entropy";
+  CHECK(typed(Op::CheckLabels, {type(DType::I32, {4})}, ten).shape == Shape{4});
+  CHECK(errorOf(Op::CheckLabels, {type(DType::F32, {32})}, ten) ==
+        "cross_entropy expects integer labels, found f32[32] (convert them with astype(labels, i32))");
+  CHECK(errorOf(Op::CheckLabels, {type(DType::I32, {2})}, Attrs{.value = -1}) ==
+        "check_labels needs a whole number of classes from 0 to 2^31");
+  CHECK(valuesOf(run(Op::CheckLabels, {i32({3}, {0, 9, 4})}, ten)) == V{0, 9, 4});
+  auto failure = [&](Tensor labels, Attrs attrs) -> std::string {
+    try {
+      run(Op::CheckLabels, {std::move(labels)}, attrs);
+    } catch (const CheckFailed &e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(failure(i32({4}, {0, 2, 1, 10}), ten) ==
+        "cross_entropy: label 10 at index [3] is out of range for 10 classes (expected 0 <= label < 10)");
+  CHECK(failure(i32({2, 2}, {0, 1, -1, 12}), ten) ==
+        "cross_entropy: label -1 at index [1, 0] is out of range for 10 classes (expected 0 <= label < 10)");
+  CHECK(failure(i32({}, {1}), Attrs{.value = 1}) ==
+        "check_labels: label 1 is out of range for 1 class (expected 0 <= label < 1)");
+  CHECK(failure(i32({0}, {}), Attrs{.value = 0}) == "");
+}
+
 // ================================================================ Source
 
 TEST_CASE("input and constant take their type from attrs") {
@@ -787,7 +815,13 @@ TEST_CASE("fuzz: every well-typed node evaluates") {
     // Loops run graphs, so the executor runs them (tested below), never evaluate().
     if (inferType(node, types) || op == Op::Input || opInfo(op).kind == OpKind::Control) continue;
     ++accepted;
-    Tensor out = evaluate(node, args);
+    Tensor out;
+    try {
+      out = evaluate(node, args);
+    } catch (const CheckFailed &) { // a check's one way to fail: the labels are out of range
+      CHECK(opInfo(op).kind == OpKind::Check);
+      continue;
+    }
     INFO(printGraph(Graph{{node}, {}, {}}));
     CHECK(out.dtype() == node.dtype);
     CHECK(out.shape() == node.shape);

@@ -11,6 +11,7 @@
 
 #include "interp/Interpreter.h"
 #include "interp/Operators.h"
+#include "interp/TensorOps.h"
 #include "interp/Trees.h"
 #include "jit/Aot.h"
 #include "support/Diagnostics.h"
@@ -47,6 +48,9 @@ const char *const CompileUsage =
     "  --params CKPT     bind the first parameter to the checkpoint CKPT (a safetensors file\n"
     "                    written by `save`): its tensors are baked into the library\n"
     "  -o PATH           the shared object to write (default: libNAME.so); NAME.h goes beside it\n"
+    "  --no-check-labels do not check at run time that the labels of nn.cross_entropy, nn.nll,\n"
+    "                    one_hot and nn.embedding are in range (checked by default: a bad one\n"
+    "                    makes the call fail with a message naming it)\n"
     "\n"
     "environment: CC, the C compiler that links the library (default: cc).\n";
 
@@ -226,6 +230,8 @@ private:
         ParamsIndex = index;
       } else if (a == "-o" || isOption(a, "--output")) {
         Output = optionValue(i, a == "-o" ? "-o" : "--output", index, offset);
+      } else if (a == "--no-check-labels") {
+        interp::checkLabels() = false; // check_labels then leaves no step in the graph
       } else if (!a.empty() && a[0] == '-') {
         throw CommandError{Line.span(i), "unknown option " + quote(a) + " for `zy compile` (see `zy help compile`)"};
       } else if (File.empty()) {
@@ -354,6 +360,7 @@ private:
 
     aot.name = Entry;
     aot.sourceFile = File;
+    if (!interp::checkLabels()) aot.notes.push_back("Labels are not checked (compiled with --no-check-labels).");
     std::set<std::string> names;
     // C's keywords and the names the generated C uses itself cannot name a parameter.
     static const std::set<std::string> reserved = {

@@ -5,6 +5,7 @@
 // 64 bad command line). All work runs on a large stack (support/LargeStack.h).
 #include "interp/Interpreter.h"
 #include "interp/NanCheck.h"
+#include "interp/TensorOps.h"
 #include "jit/Jit.h"
 #include "support/Diagnostics.h"
 #include "support/LargeStack.h"
@@ -62,7 +63,9 @@ struct Subcommand {
   "                    to the output's largest magnitude; f64: 1e-9)\n"                               \
   "  --threads=N       threads for large loops (default: every core)\n"                              \
   "  --log-jit         report each graph's compile time on stderr\n"                                 \
-  "  --check-nans      stop at the first op that makes a NaN or an infinity from finite operands\n"
+  "  --check-nans      stop at the first op that makes a NaN or an infinity from finite operands\n"  \
+  "  --no-check-labels do not check that the labels of nn.cross_entropy, nn.nll, one_hot and\n"      \
+  "                    nn.embedding are in range (one pass over them; checked by default)\n"
 
 /// Consumes one backend option (see BACKEND_HELP); false if `a` is not one.
 bool backendOption(const std::string &a, std::string &error) {
@@ -73,6 +76,7 @@ bool backendOption(const std::string &a, std::string &error) {
   else if (a == "--check-jit") o.check = true;
   else if (a == "--log-jit") o.reportCompileTime = true;
   else if (a == "--check-nans") interp::checkNans() = true; // interp/NanCheck.h
+  else if (a == "--no-check-labels") interp::checkLabels() = false; // interp/TensorOps.h
   else if (a.rfind("--threads=", 0) == 0) {
     std::string n = a.substr(10);
     if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) < 1)
