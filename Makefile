@@ -27,13 +27,12 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --label-exclude slow
 
 # The default suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer in
-# build-asan (CI runs it after `make test`; docs/reliability.md). Leak checking is off:
-# closures stored in the scopes they capture form shared_ptr cycles that live until exit.
+# build-asan (CI runs it after `make test`; docs/reliability.md), with LeakSanitizer on.
 ASAN_BUILD ?= build-asan
 asan-test: setup
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DZY_SANITIZE=ON > $(ASAN_BUILD).configure.log 2>&1 || (cat $(ASAN_BUILD).configure.log; exit 1)
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
-	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1 \
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS) --label-exclude 'slow|nosanitize'
 

@@ -90,7 +90,7 @@ ifExpr    : 'if' expr block ('else' 'if' expr block)* ('else' block)? ;
 
 INT       : [0-9]+ ;
 FLOAT     : [0-9]+ '.' [0-9]+ EXPONENT? | [0-9]+ EXPONENT ;
-FSTRING   : 'f"' (ESCAPE | ~["\\\r\n])* '"' ;
+FSTRING   : 'f"' (ESCAPE | FHOLE | ~["\\\r\n])* '"' ;
 STRING    : '"' (ESCAPE | ~["\\\r\n])* '"' ;
 IDENT     : [A-Za-z_] [A-Za-z0-9_]* ;
 NEWLINE   : '\r'? '\n' ;
@@ -103,3 +103,5 @@ BAD_CHAR  : . ;
 
 fragment EXPONENT : [eE] [+-]? [0-9]+ ;
 fragment ESCAPE   : '\\' ~[\r\n] ;
+// A hole of an f-string may hold string literals: f"{name + "!"}".
+fragment FHOLE    : '{' (STRING | ~["}\r\n])* '}' ;

@@ -668,6 +668,11 @@ ExprPtr Builder::fstring(Token *token) {
     int depth = 0;
     for (uint32_t j = i + 1; j < bodyEnd && !close; ++j) {
       char d = text[j];
+      if (d == '"') { // a string literal inside the hole: its braces and colons are its own
+        for (++j; j < bodyEnd && text[j] != '"'; ++j)
+          if (text[j] == '\\') ++j;
+        continue;
+      }
       if (d == '(' || d == '[' || d == '{') ++depth;
       else if ((d == ')' || d == ']' || d == '}') && depth > 0) --depth;
       else if (d == '}') close = j;
