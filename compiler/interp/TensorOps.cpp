@@ -8,6 +8,7 @@
 #include "jit/Jit.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace zy::interp {
@@ -115,7 +116,16 @@ Tensor asTensor(Interpreter &in, const Value &v, Span span, std::optional<DType>
   if (v.kind == ValueKind::ParamsView)
     in.fail(span, "parameter `" + v.path + "` is used before it is declared; declare it first with `" + v.path + " ~ ...`");
   if (v.kind == ValueKind::Bool) return Tensor::scalar(weak.value_or(DType::Bool), v.b);
-  if (v.kind == ValueKind::Int) return Tensor::scalar(weak.value_or(DType::I32), double(v.i));
+  if (v.kind == ValueKind::Int) {
+    // Host ints are 64-bit; one that does not fit an i32 tensor op is an error here, at
+    // the user's line, rather than a value saturated at the int32 range (as JAX's
+    // OverflowError). Met with a float tensor it becomes that float type and is fine.
+    DType d = weak.value_or(DType::I32);
+    if (d == DType::I32 && (v.i > std::numeric_limits<int32_t>::max() || v.i < std::numeric_limits<int32_t>::min()))
+      in.fail(span, "the int " + std::to_string(v.i) + " does not fit in i32, the dtype it takes here; use a float "
+                    "(" + std::to_string(v.i) + ".0) or an f64 tensor");
+    return Tensor::scalar(d, double(v.i));
+  }
   if (v.kind == ValueKind::Float) {
     DType d = weak && isFloat(*weak) ? *weak : DType::F32;
     return Tensor::scalar(d, v.f);
