@@ -278,8 +278,8 @@ TEST_CASE("jit: max, min and argmax with NaN inside: NaN wins, the first NaN for
   }
 }
 
-TEST_CASE("jit: i32 sums saturate once, at the end, as the reference's exact sums do") {
-  // Partial sums leave the int32 range and come back: only the final sum saturates.
+TEST_CASE("jit: i32 sums wrap modulo 2^32 once, at the end, as the reference's exact sums do") {
+  // Partial sums leave the int32 range and come back: only the final sum wraps.
   Tensor x(I32, {3, 2});
   for (int64_t i = 0; i < 6; ++i) x.set(i, std::vector<double>{IntMax, IntMin, 5, -5, -10, 10}[i]);
   Graph g;
@@ -378,7 +378,7 @@ TEST_CASE("jit: matmul in 2-D and batched, f32, f64 and i32, with transposes of 
         }
 }
 
-TEST_CASE("jit: matmul of fused operands, inside a chain, with i32 saturation, and of empty sizes") {
+TEST_CASE("jit: matmul of fused operands, inside a chain, with i32 overflow (a wrap), and of empty sizes") {
   {
     // tanh(exp(x)ᵀ @ (w * 2) + b): the transposed chain gets a buffer and a BLAS flag.
     Graph g;
@@ -446,7 +446,7 @@ TEST_CASE("jit: scatter_add sums repeated indices and drops out-of-range ones, a
                                   sample(d, {3, 5}, 53, 9), sample(I32, {2, 2}, 0, 0, {4, 4, 7, 0}), sample(d, {3, 2, 2}, 54, 9)};
     checkJit(g, inputs, std::string("scatter_add on ") + dtypeName(d));
   }
-  // i32 sums saturate once, as the reference's exact double sums do.
+  // i32 sums wrap modulo 2^32 once, as the reference's exact sums do.
   Graph g;
   Builder b(g);
   g.outputs = {b.add(Op::ScatterAdd, {b.input(I32, {2}), b.input(I32, {2}), b.input(I32, {2})})};
