@@ -22,6 +22,14 @@ Tensor absolute(const Tensor &x) {
   return out;
 }
 
+/// M + |x|: what a term contributes to a sum's M (the error it carries, and its
+/// magnitude, which bounds the rounding of the partial sums it enters).
+Tensor carriedAndOwn(const Tensor &m, const Tensor &x) {
+  Tensor out(DType::F64, x.shape());
+  for (int64_t i = 0; i < x.size(); ++i) out.set(i, m.get(i) + std::fabs(x.get(i)));
+  return out;
+}
+
 /// `node` run by its reference kernel on f64 `operands` (with its i32 indices), which
 /// the op's shape rule types as f64.
 Tensor inF64(const Node &node, const std::vector<const Tensor *> &operands) {
@@ -100,8 +108,8 @@ Tensor magnitude(const Node &node, const Tensor &value, const std::vector<const 
   // sum, by at most u Σ|x| each (the length factor of a sum is left to the caller's
   // safety factor); an extremum carries its winner's, at most the largest M.
   case Op::ReduceSum: {
-    Tensor carried = inF64(node, {m[0]}), terms = inF64(node, {&owned.emplace_back(absolute(*x[0]))});
-    for (int64_t i = 0; i < n; ++i) out.set(i, carried.get(i) + terms.get(i));
+    Tensor terms = carriedAndOwn(*m[0], *x[0]);
+    out = inF64(node, {&terms}); // Σ (M(x) + |x|)
     break;
   }
   case Op::ReduceMax:
@@ -129,11 +137,11 @@ Tensor magnitude(const Node &node, const Tensor &value, const std::vector<const 
   case Op::ScatterAdd: out = inF64(node, {m[0], x[1], m[2]}); break;
 
   // ---- matmul: M(A) |B| + |A| M(B) carried, |A| |B| for the products' and partial
-  // sums' rounding (as a sum's)
+  // sums' rounding (as a sum's); all three, and a second-order M(A) M(B), in one
+  // product: (M(A) + |A|) (M(B) + |B|), so the check costs one more matmul, not three.
   case Op::MatMul: {
-    Tensor absA = absolute(*x[0]), absB = absolute(*x[1]);
-    Tensor left = inF64(node, {m[0], &absB}), right = inF64(node, {&absA, m[1]}), terms = inF64(node, {&absA, &absB});
-    for (int64_t i = 0; i < n; ++i) out.set(i, left.get(i) + right.get(i) + terms.get(i));
+    Tensor left = carriedAndOwn(*m[0], *x[0]), right = carriedAndOwn(*m[1], *x[1]);
+    out = inF64(node, {&left, &right});
     break;
   }
 
