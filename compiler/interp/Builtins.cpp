@@ -205,7 +205,10 @@ void installTensors(Env &env) {
   env.defineBuiltin("full", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"shape", "value", "dtype"});
     DType fallback = args.get("value").kind == ValueKind::Int ? DType::I32 : args.get("value").kind == ValueKind::Bool ? DType::Bool : DType::F32;
-    return tensorValue(full(in, args.shape("shape"), args.number("value"), args.dtype("dtype", fallback), a.span));
+    DType dtype = args.dtype("dtype", fallback);
+    // A host int that does not fit an i32 fill is an error, as asTensor's (not a clamp).
+    if (dtype == DType::I32 && args.get("value").kind == ValueKind::Int) asTensor(in, args.get("value"), a.span);
+    return tensorValue(full(in, args.shape("shape"), args.number("value"), dtype, a.span));
   });
   env.defineBuiltin("arange", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"start", "stop", "step", "dtype"});
