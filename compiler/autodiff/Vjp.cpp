@@ -130,9 +130,16 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
   }
   case Op::Pow: {                                                            // g b a^(b-1), g ln(a) a^b
     int one = b.constant(b.dtype(y), b.shape(y), 1);
-    int da = b.binary(Op::Mul, g, b.binary(Op::Mul, x[1], b.binary(Op::Pow, x[0], b.binary(Op::Sub, x[1], one))));
-    // ln(a) where a != 0 (at a = 0 the term is 0 · ln 0, which JAX also takes as 0)
     int zero = b.constant(b.dtype(y), b.shape(y), 0);
+    // a^0 is constant: its gradient is 0, as PyTorch's and JAX's rules have it, but the
+    // formula gives 0 · 0^-1 = NaN at a = 0. So the exponent of the power is b - 1 with
+    // b = 0 replaced by 1: the result is then 0 · a^0 = 0 exactly, and, differentiated
+    // again, its own exponent is 0 (so (a^1)'' and (a^0)'' at 0 are 0, not NaN). A where
+    // around the formula instead would still put NaN in the second derivative (0 · inf
+    // from the branch it did not choose).
+    int exponent = b.add(Op::Where, {b.binary(Op::Eq, x[1], zero), one, x[1]});
+    int da = b.binary(Op::Mul, g, b.binary(Op::Mul, x[1], b.binary(Op::Pow, x[0], b.binary(Op::Sub, exponent, one))));
+    // ln(a) where a != 0 (at a = 0 the term is 0 · ln 0, which JAX also takes as 0)
     int safe = b.add(Op::Where, {b.binary(Op::Eq, x[0], zero), one, x[0]});
     int db = b.binary(Op::Mul, g, b.binary(Op::Mul, b.add(Op::Log, {safe}), y));
     return {da, db};

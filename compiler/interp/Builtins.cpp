@@ -210,7 +210,10 @@ void installTensors(Env &env) {
   env.defineBuiltin("full", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"shape", "value", "dtype"});
     DType fallback = args.get("value").kind == ValueKind::Int ? DType::I32 : args.get("value").kind == ValueKind::Bool ? DType::Bool : DType::F32;
-    return tensorValue(full(in, args.shape("shape"), args.number("value"), args.dtype("dtype", fallback), a.span));
+    DType dtype = args.dtype("dtype", fallback);
+    // A host int that does not fit an i32 fill is an error, as asTensor's (not a clamp).
+    if (dtype == DType::I32 && args.get("value").kind == ValueKind::Int) asTensor(in, args.get("value"), a.span);
+    return tensorValue(full(in, args.shape("shape"), args.number("value"), dtype, a.span));
   });
   env.defineBuiltin("arange", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"start", "stop", "step", "dtype"});
@@ -270,6 +273,14 @@ void installTensors(Env &env) {
     Op o = op;
     env.defineBuiltin(name, [o](Interpreter &in, CallArgs &a) {
       Args args(in, a, {"x"});
+      // abs and sign of a host int stay host ints (64-bit): abs(3000000000) is
+      // 3000000000, not a tensor saturated at the i32 range.
+      if ((o == Op::Abs || o == Op::Sign) && args.get("x").kind == ValueKind::Int) {
+        int64_t v = args.get("x").i;
+        if (o == Op::Sign) return Value::integer(v > 0 ? 1 : v < 0 ? -1 : 0);
+        if (v == INT64_MIN) in.fail(a.span, "abs() of the smallest 64-bit int overflows", true);
+        return Value::integer(v < 0 ? -v : v);
+      }
       Tensor x = args.tensor("x");
       // Math on integers computes in f32, as NumPy and JAX do.
       if (!isFloat(x.dtype()) && o != Op::Abs && o != Op::Sign && o != Op::StopGradient) x = cast(in, x, DType::F32, a.span);

@@ -713,16 +713,17 @@ Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env
       if (v.kind != ValueKind::Int) fail(x->span, "a slice bound must be an int, got " + typeName(v));
       return v.i;
     };
+    auto optional = [&](const ExprPtr &x) -> std::optional<int64_t> {
+      if (!x) return std::nullopt;
+      return bound(x, 0);
+    };
     int64_t n = static_cast<int64_t>(base.items->size());
     int64_t step = bound(item.step, 1);
-    if (step <= 0) fail(item.span, "a slice step must be positive");
-    int64_t lo = bound(item.lo, 0), hi = bound(item.hi, n);
-    if (lo < 0) lo += n;
-    if (hi < 0) hi += n;
-    lo = std::clamp<int64_t>(lo, 0, n);
-    hi = std::clamp<int64_t>(hi, 0, n);
+    if (step == 0) fail(item.span, "a slice step cannot be 0");
+    // Python's rules, negative steps included (the same as tensors': sliceRange).
+    SliceRange r = sliceRange(n, optional(item.lo), optional(item.hi), step);
     std::vector<Value> out;
-    for (int64_t i = lo; i < hi; i = hi - i > step ? i + step : hi) out.push_back((*base.items)[i]); // no overflow
+    for (int64_t k = 0; k < r.count; ++k) out.push_back((*base.items)[r.first + k * r.step]); // |k step| < n
     return base.kind == ValueKind::List ? Value::list(std::move(out)) : Value::tuple(std::move(out));
   }
   if (item.kind != IndexItem::Single) fail(item.span, "a value of type " + typeName(base) + " cannot be sliced");

@@ -8,6 +8,7 @@
 #include "jit/Jit.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace zy::interp {
@@ -133,7 +134,16 @@ Tensor asTensor(Interpreter &in, const Value &v, Span span, std::optional<DType>
   if (v.kind == ValueKind::ParamsView)
     in.fail(span, "parameter `" + v.path + "` is used before it is declared; declare it first with `" + v.path + " ~ ...`");
   if (v.kind == ValueKind::Bool) return Tensor::scalar(weak.value_or(DType::Bool), v.b);
-  if (v.kind == ValueKind::Int) return Tensor::scalar(weak.value_or(DType::I32), double(v.i));
+  if (v.kind == ValueKind::Int) {
+    // Host ints are 64-bit; one that does not fit an i32 tensor op is an error here, at
+    // the user's line, rather than a value saturated at the int32 range (as JAX's
+    // OverflowError). Met with a float tensor it becomes that float type and is fine.
+    DType d = weak.value_or(DType::I32);
+    if (d == DType::I32 && (v.i > std::numeric_limits<int32_t>::max() || v.i < std::numeric_limits<int32_t>::min()))
+      in.fail(span, "the int " + std::to_string(v.i) + " does not fit in i32, the dtype it takes here; use a float "
+                    "(" + std::to_string(v.i) + ".0) or an f64 tensor");
+    return Tensor::scalar(d, double(v.i));
+  }
   if (v.kind == ValueKind::Float) {
     DType d = weak && isFloat(*weak) ? *weak : DType::F32;
     return Tensor::scalar(d, v.f);
@@ -346,6 +356,29 @@ Tensor concat(Interpreter &in, const std::vector<Tensor> &parts, int64_t axis, S
   return emit(in, n, cast_, span);
 }
 
+SliceRange sliceRange(int64_t n, std::optional<int64_t> lo, std::optional<int64_t> hi, int64_t step) {
+  SliceRange r;
+  auto bound = [&](std::optional<int64_t> b, int64_t fallback, int64_t min, int64_t max) {
+    if (!b) return fallback;
+    int64_t v = *b < 0 ? *b + n : *b; // *b >= INT64_MIN and n >= 0: no overflow
+    return std::clamp<int64_t>(v, min, max);
+  };
+  if (step > 0) { // [start, stop) forwards, bounds clamped to [0, n]
+    int64_t start = bound(lo, 0, 0, n), stop = bound(hi, n, 0, n);
+    r.first = start;
+    r.count = stop > start ? 1 + (stop - start - 1) / step : 0; // no overflow for huge steps
+  } else {        // (stop, start] backwards, bounds clamped to [-1, n - 1] (-1: before 0)
+    int64_t start = bound(lo, n - 1, -1, n - 1), stop = bound(hi, -1, -1, n - 1);
+    int64_t back = step == INT64_MIN ? INT64_MAX : -step; // the same elements: at most one
+    r.first = start;
+    r.count = start > stop ? 1 + (start - stop - 1) / back : 0;
+  }
+  // A step longer than the range picks the same elements as the range's length.
+  int64_t span = std::max<int64_t>(r.count > 0 ? n : 1, 1);
+  r.step = step > 0 ? std::min(step, span) : std::max(step, -span);
+  return r;
+}
+
 Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &items, Span span) {
   // Expand `...` to full slices, then slice every axis, then drop the axes indexed by an
   // int, then gather along axes indexed by a tensor.
@@ -366,6 +399,7 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
   while (full_.size() < static_cast<size_t>(t.rank())) full_.push_back(whole);
 
   Node slice = makeNode(Op::Slice);
+  Node flip = makeNode(Op::Flip); // the axes sliced with a negative step
   Shape kept;
   std::vector<std::pair<int64_t, Tensor>> gathers;
   for (int64_t axis = 0; axis < t.rank(); ++axis) {
@@ -380,17 +414,24 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
       start = i;
       stop = i + 1;
     } else if (s.kind == IndexSpec::Slice) {
-      if (s.step <= 0) in.fail(s.span.valid() ? s.span : span, "a slice step must be positive");
-      step = s.step;
-      auto clampBound = [&](std::optional<int64_t> b, int64_t fallback) {
-        if (!b) return fallback;
-        int64_t v = *b < 0 ? *b + n : *b;
-        return std::clamp<int64_t>(v, 0, n);
-      };
-      start = clampBound(s.lo, 0);
-      stop = std::max(start, clampBound(s.hi, n));
-      kept.push_back(stop > start ? 1 + (stop - start - 1) / step : 0); // no overflow for huge steps
-      step = std::min(step, std::max<int64_t>(stop - start, 1)); // same elements; kernels need no huge strides
+      if (s.step == 0) in.fail(s.span.valid() ? s.span : span, "a slice step cannot be 0");
+      SliceRange r = sliceRange(n, s.lo, s.hi, s.step);
+      kept.push_back(r.count);
+      if (r.count == 0) {
+        start = stop = 0;
+      } else if (r.step > 0) {
+        start = r.first;
+        stop = r.first + (r.count - 1) * r.step + 1;
+        step = r.step;
+      } else {
+        // A backward slice is the forward slice of the same elements, flipped: slice and
+        // flip are primitives with their own rules, so the gradient (a flip, then the
+        // slice's scatter back) and the JIT need nothing new.
+        step = -r.step;
+        start = r.first - (r.count - 1) * step;
+        stop = r.first + 1;
+        flip.attrs.axes.push_back(axis);
+      }
     } else {
       gathers.emplace_back(static_cast<int64_t>(kept.size()), s.indices);
       kept.push_back(n);
@@ -400,6 +441,7 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
     slice.attrs.steps.push_back(step);
   }
   Tensor out = emit(in, slice, {t}, span);
+  if (!flip.attrs.axes.empty()) out = emit(in, flip, {out}, span);
   out = reshape(in, out, kept, span);
   // Gathers: later axes first, so earlier axis numbers stay valid.
   for (auto it = gathers.rbegin(); it != gathers.rend(); ++it) {

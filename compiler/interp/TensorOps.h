@@ -53,6 +53,15 @@ Tensor reduce(Interpreter &in, ir::Op op, const Tensor &t, std::optional<std::ve
 Tensor matmul(Interpreter &in, const Tensor &a, const Tensor &b, Span span);
 Tensor concat(Interpreter &in, const std::vector<Tensor> &parts, int64_t axis, Span span);
 
+/// The elements a Python slice `lo:hi:step` picks from a sequence of n: `count` of them,
+/// from index `first` by `step` (negative steps go backwards: `::-1` is n-1, n-2, ..., 0).
+/// Bounds count from the end when negative and are clamped, as in Python; a step of 0 is
+/// an error the caller reports. `first` and `step` are such that no index overflows.
+struct SliceRange {
+  int64_t first = 0, count = 0, step = 1;
+};
+SliceRange sliceRange(int64_t n, std::optional<int64_t> lo, std::optional<int64_t> hi, int64_t step);
+
 /// `x[items]` with ints, slices (`lo:hi:step`, negatives from the end), `...` and `none`-free
 /// integer tensors (a gather along that axis).
 struct IndexSpec {

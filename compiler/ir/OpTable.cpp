@@ -10,7 +10,9 @@
 // Conventions of the kernels, chosen to never fail at run time (the Check ops excepted,
 // whose one job is to fail: they throw CheckFailed on bad values):
 //   1. Kernels compute in double and round once, on store, with Tensor::set; i32 results
-//      therefore saturate at the int32 range instead of wrapping.
+//      of elementwise arithmetic therefore saturate at the int32 range. i32 sums (sum,
+//      matmul, scatter_add) are exact in 64 bits and wrap modulo 2^32 once, on store, as
+//      NumPy's and JAX's int32 sums do (wrapInt32): never a silent clamp.
 //   2. i32 division and modulo by zero give 0 (there is no trap to raise at run time);
 //      i32 pow with a negative exponent truncates toward zero (2 ** -1 == 0).
 //   3. gather clamps out-of-range indices into [0, n) (as JAX does); scatter_add drops
@@ -379,6 +381,12 @@ template <typename F> void forEachReduced(const Tensor &x, const std::vector<int
   forEachOffset(x.shape(), strides, 0, [&](int64_t i, int64_t o) { visit(o, i, x.get(i)); });
 }
 
+/// An exact integer sum modulo 2^32, as an int32: how i32 sums overflow (NumPy's and
+/// JAX's int32 wrap). Sums are kept in uint64, whose wrapping arithmetic agrees with
+/// int64's modulo 2^32, so no partial sum overflows undefinedly.
+double wrapInt32(uint64_t sum) { return static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(sum))); }
+uint64_t asUnsigned(double integer) { return static_cast<uint64_t>(static_cast<int64_t>(integer)); }
+
 Tensor fromDoubles(DType dtype, const Shape &shape, const std::vector<double> &values) {
   Tensor out(dtype, shape);
   for (int64_t i = 0; i < out.size(); ++i) out.set(i, values[i]);
@@ -390,6 +398,13 @@ Error inferReduceSum(const Rule &rule, Node &node, const Operands &ops) {
 }
 
 Tensor evalReduceSum(const Rule &, const Node &node, const Args &args) {
+  if (node.dtype == DType::I32) {
+    std::vector<uint64_t> sums(countOf(node.shape), 0);
+    forEachReduced(*args[0], node.attrs.axes, [&](int64_t o, int64_t, double v) { sums[o] += asUnsigned(v); });
+    Tensor out(node.dtype, node.shape);
+    for (int64_t i = 0; i < out.size(); ++i) out.set(i, wrapInt32(sums[i]));
+    return out;
+  }
   std::vector<double> sums(countOf(node.shape), 0.0);
   forEachReduced(*args[0], node.attrs.axes, [&](int64_t o, int64_t, double v) { sums[o] += v; });
   return fromDoubles(node.dtype, node.shape, sums);
@@ -698,6 +713,17 @@ Tensor evalMatMul(const Rule &, const Node &node, const Args &args) {
   int64_t n = a.shape()[rank - 2], k = a.shape()[rank - 1], m = b.shape()[rank - 1];
   Tensor out(node.dtype, node.shape);
   std::vector<double> av(static_cast<size_t>(n * k)), bv(static_cast<size_t>(k * m)), row(static_cast<size_t>(m));
+  if (node.dtype == DType::I32) { // exact products in 64 bits, sums wrapped once (wrapInt32)
+    for (int64_t batch = 0; batch < batches; ++batch)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < m; ++j) {
+          uint64_t sum = 0;
+          for (int64_t p = 0; p < k; ++p)
+            sum += asUnsigned(a.get(batch * n * k + i * k + p)) * asUnsigned(b.get(batch * k * m + p * m + j));
+          out.set(batch * n * m + i * m + j, wrapInt32(sum));
+        }
+    return out;
+  }
   for (int64_t batch = 0; batch < batches; ++batch) {
     int64_t aBase = batch * n * k, bBase = batch * k * m, outBase = batch * n * m;
     for (int64_t i = 0; i < n * k; ++i) av[i] = a.get(aBase + i);
@@ -785,6 +811,20 @@ Error inferScatterAdd(const Rule &rule, Node &node, const Operands &ops) {
 Tensor evalScatterAdd(const Rule &, const Node &node, const Args &args) {
   const Tensor &base = *args[0], &idx = *args[1], &updates = *args[2];
   IndexLoops loop(base.shape(), idx, node.attrs.axis);
+  if (node.dtype == DType::I32) { // exact in 64 bits, wrapped once (wrapInt32)
+    std::vector<uint64_t> sums(base.size());
+    for (int64_t i = 0; i < base.size(); ++i) sums[i] = asUnsigned(base.get(i));
+    for (int64_t o = 0; o < loop.outer; ++o)
+      for (int64_t j = 0; j < loop.count; ++j) {
+        int64_t at = static_cast<int64_t>(idx.get(j));
+        if (at < 0 || at >= loop.length) continue; // dropped, see the file header
+        for (int64_t i = 0; i < loop.inner; ++i)
+          sums[(o * loop.length + at) * loop.inner + i] += asUnsigned(updates.get((o * loop.count + j) * loop.inner + i));
+      }
+    Tensor out(node.dtype, node.shape);
+    for (int64_t i = 0; i < out.size(); ++i) out.set(i, wrapInt32(sums[i]));
+    return out;
+  }
   std::vector<double> sums(base.size());
   for (int64_t i = 0; i < base.size(); ++i) sums[i] = base.get(i);
   for (int64_t o = 0; o < loop.outer; ++o)

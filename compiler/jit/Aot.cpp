@@ -508,14 +508,13 @@ private:
     std::string at = "(t * " + ll(n * k) + ")", bt = "(t * " + ll(k * m) + ")", ct = "(t * " + ll(n * m) + ")";
     c << "  for (int64_t t = 0; t < " << ll(batches) << "; ++t) {\n";
     if (node.dtype == DType::I32) {
-      // As the reference kernel: products and sums in double, saturated once.
+      // As the reference kernel: exact products, summed in uint64, wrapped to int32 once.
       std::string x = step.a.transposed ? "p * " + ll(n) + " + i" : "i * " + ll(k) + " + p";
       std::string y = step.b.transposed ? "j * " + ll(k) + " + p" : "p * " + ll(m) + " + j";
       c << "    for (int64_t i = 0; i < " << ll(n) << "; ++i)\n      for (int64_t j = 0; j < " << ll(m) << "; ++j) {\n"
-        << "        double sum = 0;\n        for (int64_t p = 0; p < " << ll(k) << "; ++p)\n"
-        << "          sum += (double)" << a << "[" << at << " + " << x << "] * (double)" << b << "[" << bt << " + " << y << "];\n"
-        << "        if (sum < -2147483648.0) sum = -2147483648.0;\n        if (sum > 2147483647.0) sum = 2147483647.0;\n"
-        << "        " << out << "[" << ct << " + i * " << ll(m) << " + j] = (int32_t)sum;\n      }\n  }\n";
+        << "        uint64_t sum = 0;\n        for (int64_t p = 0; p < " << ll(k) << "; ++p)\n"
+        << "          sum += (uint64_t)((int64_t)" << a << "[" << at << " + " << x << "] * (int64_t)" << b << "[" << bt << " + " << y << "]);\n"
+        << "        " << out << "[" << ct << " + i * " << ll(m) << " + j] = (int32_t)(uint32_t)sum;\n      }\n  }\n";
       return;
     }
     bool single = node.dtype == DType::F32;
@@ -548,10 +547,10 @@ private:
     std::string base = slot(u, node.operands[0], t), idx = slot(u, node.operands[1], "const int32_t"),
                 updates = slot(u, node.operands[2], t), out = slot(u, step.node, t);
     c << "  {\n";
-    if (integer) // i32 sums in int64, saturated once on store, as the reference's doubles are
-      c << "    int64_t *sums = (int64_t *)malloc(" << total * 8 << "ULL);\n"
+    if (integer) // i32 sums in uint64 (wrapping), wrapped to int32 once on store, as the reference's
+      c << "    uint64_t *sums = (uint64_t *)malloc(" << total * 8 << "ULL);\n"
         << "    if (!sums) { free(arena); return fail(" << cString(fn() + ": out of memory in a scatter-add") << "); }\n"
-        << "    for (int64_t e = 0; e < " << ll(total) << "; ++e) sums[e] = " << base << "[e];\n";
+        << "    for (int64_t e = 0; e < " << ll(total) << "; ++e) sums[e] = (uint64_t)(int64_t)" << base << "[e];\n";
     else
       c << "    " << t << " *sums = " << out << ";\n    memmove(sums, " << base << ", " << bytesOf(node) << "ULL);\n";
     c << "    for (int64_t o = 0; o < " << ll(outer) << "; ++o)\n      for (int64_t j = 0; j < " << ll(count) << "; ++j) {\n"
@@ -561,7 +560,7 @@ private:
       << " + j) * " << ll(inner) << " + i];\n      }\n";
     if (integer)
       c << "    for (int64_t e = 0; e < " << ll(total) << "; ++e)\n"
-        << "      " << out << "[e] = (int32_t)(sums[e] < INT32_MIN ? INT32_MIN : sums[e] > INT32_MAX ? INT32_MAX : sums[e]);\n"
+        << "      " << out << "[e] = (int32_t)(uint32_t)sums[e];\n"
         << "    free(sums);\n";
     c << "  }\n";
   }

@@ -7,8 +7,8 @@
 // of materialised nodes, which are loaded. So a whole chain of fused ops becomes one
 // expression per element, and LLVM vectorises the innermost loop.
 //
-// Scalar semantics follow the reference kernels (OpTable.cpp): i32 arithmetic saturates
-// (computed in i64 and clamped), i32 division and modulo by zero give 0, float→i32
+// Scalar semantics follow the reference kernels (OpTable.cpp): i32 elementwise arithmetic
+// saturates (computed in i64 and clamped), i32 sums wrap modulo 2^32, i32 division and modulo by zero give 0, float→i32
 // conversion truncates and saturates with NaN as 0, max/min propagate NaN, round goes
 // to even. Floats are computed in their own precision (the reference uses doubles), so
 // f32 results agree to rounding, not bit for bit.
@@ -577,8 +577,10 @@ private:
     return B.CreateSelect(better, v, acc);
   }
 
+  // An i32 sum is exact in i64 (whose wrapping add agrees modulo 2^32) and wraps
+  // modulo 2^32 once, at the end, as the reference's does (NumPy's and JAX's int32 sums).
   llvm::Value *finish(Op op, DType d, llvm::Value *acc) {
-    return op == Op::ReduceSum && d == DType::I32 ? saturate(acc) : acc;
+    return op == Op::ReduceSum && d == DType::I32 ? B.CreateTrunc(acc, B.getInt32Ty()) : acc;
   }
 
   void emitReduce(int id, bool split) {
@@ -589,7 +591,7 @@ private:
     DType d = node.dtype;
     Op op = node.op;
     bool innerReduced = in.empty() || std::find(axes.begin(), axes.end(), int64_t(in.size()) - 1) != axes.end();
-    // An i32 sum saturates once, at the end, so it needs the wide register accumulator.
+    // An i32 sum wraps once, at the end, from the wide register accumulator.
     bool wideSum = d == DType::I32 && op == Op::ReduceSum;
     if (!innerReduced && !wideSum) {
       // The innermost axis is kept: walk the input in order, accumulating into the

@@ -300,21 +300,20 @@ public:
   }
 
 private:
-  // i32 products are summed in double in the reference kernel's order and saturate once,
-  // so they agree with it bit for bit (an int64 sum could overflow).
+  // i32 products are exact in int64 and summed in uint64 (wrapping, so agreeing with the
+  // exact sum modulo 2^32), then wrap to int32 once, as the reference kernel does.
   static void integerMatmul(const int32_t *a, const int32_t *b, int32_t *c, int64_t batches, int64_t n, int64_t k,
                             int64_t m, const Step &step) {
     for (int64_t batch = 0; batch < batches; ++batch)
       for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < m; ++j) {
-          double sum = 0; // as the reference kernel: products and sums in double, in this order
+          uint64_t sum = 0;
           for (int64_t p = 0; p < k; ++p) {
-            double x = step.a.transposed ? a[batch * n * k + p * n + i] : a[batch * n * k + i * k + p];
-            double y = step.b.transposed ? b[batch * k * m + j * k + p] : b[batch * k * m + p * m + j];
-            sum += x * y;
+            int64_t x = step.a.transposed ? a[batch * n * k + p * n + i] : a[batch * n * k + i * k + p];
+            int64_t y = step.b.transposed ? b[batch * k * m + j * k + p] : b[batch * k * m + p * m + j];
+            sum += static_cast<uint64_t>(x * y);
           }
-          sum = std::clamp(sum, double(std::numeric_limits<int32_t>::min()), double(std::numeric_limits<int32_t>::max()));
-          c[batch * n * m + i * m + j] = static_cast<int32_t>(sum);
+          c[batch * n * m + i * m + j] = static_cast<int32_t>(static_cast<uint32_t>(sum));
         }
   }
 
@@ -361,8 +360,9 @@ private:
   template <typename T>
   static void scatterAddTyped(const T *base, const int32_t *idx, const T *updates, T *out, int64_t outer,
                               int64_t length, int64_t inner, int64_t count) {
-    // i32 sums are kept in int64 and saturate once, on store, as the reference's doubles do.
-    using Sum = std::conditional_t<std::is_same_v<T, int32_t>, int64_t, T>;
+    // i32 sums are kept in uint64 (wrapping) and wrap to int32 once, on store, as the
+    // reference kernel's do.
+    using Sum = std::conditional_t<std::is_same_v<T, int32_t>, uint64_t, T>;
     int64_t total = outer * length * inner;
     std::vector<Sum> wide;
     Sum *sums;
@@ -379,12 +379,11 @@ private:
         if (at < 0 || at >= length) continue; // dropped, as the reference kernel does
         Sum *dst = sums + (o * length + at) * inner;
         const T *src = updates + (o * count + j) * inner;
-        for (int64_t i = 0; i < inner; ++i) dst[i] += src[i];
+        for (int64_t i = 0; i < inner; ++i) dst[i] += static_cast<Sum>(src[i]);
       }
     if constexpr (std::is_same_v<T, int32_t>)
       for (int64_t i = 0; i < total; ++i)
-        out[i] = static_cast<int32_t>(std::clamp<int64_t>(wide[i], std::numeric_limits<int32_t>::min(),
-                                                          std::numeric_limits<int32_t>::max()));
+        out[i] = static_cast<int32_t>(static_cast<uint32_t>(wide[i]));
   }
 
   void scatterAdd(const Step &step, void **slots) const {

@@ -28,7 +28,8 @@ namespace zy::jit {
 struct Options {
   bool enabled = true;         // false: every graph runs on the reference executor
   bool check = false;          // run every graph on both and compare (tests)
-  double checkTolerance = 1e-4; // relative to the largest magnitude of the reference value
+  double checkTolerance = 1e-4; // relative to the largest magnitude of the reference value (f32;
+                                // plus a term for cancellation: compareWithReference)
   bool emitLlvm = false;       // print each new module's optimised LLVM IR
   bool keepLlvmIr = false;     // keep it for Executable::llvmIr (set by emitLlvm too)
   bool reportCompileTime = false;
@@ -64,6 +65,12 @@ std::shared_ptr<const Executable> compile(const ir::Graph &graph);
 /// Options::check or emitLlvm is set: then everything is compiled).
 std::vector<Tensor> run(const ir::Graph &graph, const std::vector<Tensor> &inputs,
                         std::shared_ptr<const Executable> *cache = nullptr);
+
+/// --check-jit's comparison: runs `graph` on the reference executor and throws
+/// std::runtime_error if `got` (the JIT's outputs) differs from it by more than rounding
+/// explains (the tolerance scales with the magnitude of the terms behind each element:
+/// Run.cpp, ir/Magnitude.h).
+void compareWithReference(const ir::Graph &graph, const std::vector<Tensor> &inputs, const std::vector<Tensor> &got);
 
 /// Forgets the compiled code cached by structure (not what callers hold), so the next
 /// run of each graph compiles it again: the REPL's `:llvm` shows code compiled anew.

@@ -279,8 +279,8 @@ TEST_CASE("jit: max, min and argmax with NaN inside: NaN wins, the first NaN for
   }
 }
 
-TEST_CASE("jit: i32 sums saturate once, at the end, as the reference's exact sums do") {
-  // Partial sums leave the int32 range and come back: only the final sum saturates.
+TEST_CASE("jit: i32 sums wrap modulo 2^32 once, at the end, as the reference's exact sums do") {
+  // Partial sums leave the int32 range and come back: only the final sum wraps.
   Tensor x(I32, {3, 2});
   for (int64_t i = 0; i < 6; ++i) x.set(i, std::vector<double>{IntMax, IntMin, 5, -5, -10, 10}[i]);
   Graph g;
@@ -379,7 +379,7 @@ TEST_CASE("jit: matmul in 2-D and batched, f32, f64 and i32, with transposes of 
         }
 }
 
-TEST_CASE("jit: matmul of fused operands, inside a chain, with i32 saturation, and of empty sizes") {
+TEST_CASE("jit: matmul of fused operands, inside a chain, with i32 overflow (a wrap), and of empty sizes") {
   {
     // tanh(exp(x)ᵀ @ (w * 2) + b): the transposed chain gets a buffer and a BLAS flag.
     Graph g;
@@ -447,7 +447,7 @@ TEST_CASE("jit: scatter_add sums repeated indices and drops out-of-range ones, a
                                   sample(d, {3, 5}, 53, 9), sample(I32, {2, 2}, 0, 0, {4, 4, 7, 0}), sample(d, {3, 2, 2}, 54, 9)};
     checkJit(g, inputs, std::string("scatter_add on ") + dtypeName(d));
   }
-  // i32 sums saturate once, as the reference's exact double sums do.
+  // i32 sums wrap modulo 2^32 once, as the reference's exact sums do.
   Graph g;
   Builder b(g);
   g.outputs = {b.add(Op::ScatterAdd, {b.input(I32, {2}), b.input(I32, {2}), b.input(I32, {2})})};
@@ -798,5 +798,53 @@ TEST_CASE("jit: run compiles a graph once and reuses the executable in its cache
     checkSame(want[0], jit::run(g, {in}, &cache)[0], "small graph, third run");
     CHECK(cache == kept);
     CHECK(jit::totalCompileMillis() == compiled);
+  }
+}
+
+// ================================================================ --check-jit's comparison
+
+/// A copy of `t` with element i replaced by `v`.
+Tensor with(Tensor t, int64_t i, double v) {
+  t.set(i, v);
+  return t;
+}
+
+TEST_CASE("check-jit: a real mismatch is caught; the rounding of cancelling terms is not one") {
+  // Well-conditioned: 2x + 1 on x = 1..8. Rounding-sized differences pass; 1e-3 of the
+  // largest value does not, as before the tolerance grew a term for cancellation.
+  {
+    Graph g;
+    Builder b(g);
+    int x = b.input(F32, {8});
+    g.outputs = {b.binary(Op::Add, b.binary(Op::Mul, x, b.constant(F32, {8}, 2)), b.constant(F32, {8}, 1))};
+    Tensor in(F32, {8});
+    for (int64_t i = 0; i < 8; ++i) in.set(i, double(i + 1));
+    Tensor want = execute(g, {in})[0];
+    CHECK_NOTHROW(jit::compareWithReference(g, {in}, {with(want, 3, want.get(3) * (1 + 1e-6))}));
+    CHECK_THROWS_WITH_AS(jit::compareWithReference(g, {in}, {with(want, 3, want.get(3) + 17 * 1e-3)}),
+                         doctest::Contains("disagree on output 0"), std::runtime_error);
+    CHECK_THROWS_AS(jit::compareWithReference(g, {in}, {with(want, 0, NaN)}), std::runtime_error);
+  }
+  // Ill-conditioned: 64 f32 terms of about ±1e4 sum to 252. The sum of |terms| is
+  // 6.4e5, and f32 rounding moves a sum by up to about 2^-24 · 6.4e5 ≈ 0.04 per partial
+  // sum: a difference of 0.5 is rounding (the old tolerance, 1e-4 · 252, called it a
+  // mismatch); a difference of 10 is not.
+  {
+    Graph g;
+    Builder b(g);
+    int x = b.input(F32, {64});
+    g.outputs = {b.reduceSum(b.binary(Op::Mul, x, x), {0}, false)};
+    Tensor in(F32, {64});
+    for (int64_t i = 0; i < 64; ++i) in.set(i, (i % 2 ? -1 : 1) * 1e4 + 0.125 * double(i));
+    Graph cancel;
+    Builder c(cancel);
+    cancel.outputs = {c.reduceSum(c.input(F32, {64}), {0}, false)};
+    Tensor want = execute(cancel, {in})[0];
+    REQUIRE(want.get(0) == 252);
+    CHECK_NOTHROW(jit::compareWithReference(cancel, {in}, {with(want, 0, 252.5)}));
+    CHECK_THROWS_AS(jit::compareWithReference(cancel, {in}, {with(want, 0, 262)}), std::runtime_error);
+    // The squares do not cancel: 1e-3 of their sum is a mismatch.
+    Tensor squares = execute(g, {in})[0];
+    CHECK_THROWS_AS(jit::compareWithReference(g, {in}, {with(squares, 0, squares.get(0) * (1 + 1e-3))}), std::runtime_error);
   }
 }

@@ -60,7 +60,8 @@ struct Subcommand {
   "  --executor=reference\n"                                                                          \
   "                    run traced graphs on the reference executor (slow, simple, the oracle)\n"      \
   "  --check-jit       run every graph both ways and stop if they disagree (f32: 1e-4 relative\n"     \
-  "                    to the output's largest magnitude; f64: 1e-9)\n"                               \
+  "                    to the output's largest magnitude, plus what rounding of large cancelling\n"  \
+  "                    terms explains; f64: 1e-9)\n"                                                  \
   "  --threads=N       threads for large loops (default: every core)\n"                              \
   "  --log-jit         report each graph's compile time on stderr\n"                                 \
   "  --check-nans      stop at the first op that makes a NaN or an infinity from finite operands\n"  \
