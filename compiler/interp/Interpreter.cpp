@@ -77,7 +77,7 @@ void Interpreter::write(const std::string &text) {
   else std::cout << text << std::flush;
 }
 
-static bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }
+bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }
 
 void Interpreter::fail(Span span, const std::string &message, bool runtime) {
   failWithChain(span, Stack, message, runtime);

@@ -132,6 +132,10 @@ private:
   std::shared_ptr<Env> Prelude;
 };
 
+/// True for a span in the standard library's own sources (errors there are reported at
+/// the user's call into it).
+bool inStdlib(Span span);
+
 /// Adds the C++ builtins (prelude functions and the random/tree namespaces) to `env`.
 void installBuiltins(Env &env);
 /// A dtype name called as a function: `bool(x)` is Python's truthiness (or a one-element

@@ -260,6 +260,10 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
     return hostArithmetic(in, op, a, b, span);
   bool strPlusNumber = op == BinaryOp::Add && ((a.kind == ValueKind::Str && b.isNumber()) || (b.kind == ValueKind::Str && a.isNumber()));
   std::string hint = strPlusNumber ? " (use str(x) to make a string)" : "";
+  // Inside the stdlib, the user passed a non-number to a function of numbers (`relu("a")`):
+  // say that, at their call, rather than name an operator they did not write.
+  if (inStdlib(span) && (isTensorLike(a) || isTensorLike(b)))
+    in.fail(span, "expected a tensor or a number, got " + typeName(isTensorLike(a) ? b : a));
   in.fail(span, std::string("`") + spelling(op) + "` is not defined for " + typeName(a) + " and " + typeName(b) + hint);
 }
 
