@@ -9,10 +9,11 @@
 //
 // Conventions of the kernels, chosen to never fail at run time (the Check ops excepted,
 // whose one job is to fail: they throw CheckFailed on bad values):
-//   1. Kernels compute in double and round once, on store, with Tensor::set; i32 results
-//      of elementwise arithmetic therefore saturate at the int32 range. i32 sums (sum,
-//      matmul, scatter_add) are exact in 64 bits and wrap modulo 2^32 once, on store, as
-//      NumPy's and JAX's int32 sums do (wrapInt32): never a silent clamp.
+//   1. Kernels compute in double and round once, on store, with Tensor::set (a cast to
+//      i32 saturates). i32 arithmetic wraps modulo 2^32 as NumPy's and JAX's int32 does,
+//      never a silent clamp: elementwise `+ - * // % **`, neg and abs compute exactly in
+//      64 bits and wrap on store; sums (sum, matmul, scatter_add) are exact in 64 bits
+//      and wrap once (wrapInt32).
 //   2. i32 division and modulo by zero give 0 (there is no trap to raise at run time);
 //      i32 pow with a negative exponent truncates toward zero (2 ** -1 == 0).
 //   3. gather clamps out-of-range indices into [0, n) (as JAX does); scatter_add drops
@@ -189,11 +190,32 @@ Error inferCast(const Rule &rule, Node &node, const Operands &ops) {
   return std::nullopt;
 }
 
+/// An exact integer sum modulo 2^32, as an int32: how i32 sums overflow (NumPy's and
+/// JAX's int32 wrap). Sums are kept in uint64, whose wrapping arithmetic agrees with
+/// int64's modulo 2^32, so no partial sum overflows undefinedly.
+double wrapInt32(uint64_t sum) { return static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(sum))); }
+
+/// i32 x ** n modulo 2^32, as NumPy's int32 power wraps: by squaring, in uint32
+/// arithmetic (which wraps without undefined behaviour). A negative exponent truncates
+/// toward zero as integer division would: 1 and -1 stay ±1, 0 ** -n is 0 (as x // 0 is).
+double powInt32(int64_t a, int64_t n) {
+  if (n < 0) return a == 1 ? 1.0 : a == -1 ? (n % 2 ? -1.0 : 1.0) : 0.0;
+  uint32_t result = 1, base = static_cast<uint32_t>(a);
+  for (uint64_t e = static_cast<uint64_t>(n); e; e >>= 1, base *= base)
+    if (e & 1) result *= base;
+  return static_cast<double>(static_cast<int32_t>(result));
+}
+
 // Cast needs no scalar function of its own: Tensor::set rounds to the result dtype.
 Tensor evalUnary(const Rule &rule, const Node &node, const Args &args) {
   const Tensor &x = *args[0];
   Tensor out(node.dtype, node.shape);
-  for (int64_t i = 0; i < out.size(); ++i) out.set(i, rule.unary(x.get(i)));
+  // i32 neg and abs wrap (-(-2^31) is -2^31, as NumPy's); other results are in range.
+  bool wraps = node.dtype == DType::I32 && (node.op == Op::Neg || node.op == Op::Abs);
+  for (int64_t i = 0; i < out.size(); ++i) {
+    double y = rule.unary(x.get(i));
+    out.set(i, wraps ? wrapInt32(static_cast<uint64_t>(static_cast<int64_t>(y))) : y);
+  }
   return out;
 }
 
@@ -242,7 +264,8 @@ Tensor evalBinary(const Rule &rule, const Node &node, const Args &args) {
   Tensor out(node.dtype, node.shape);
   bool integer = rule.integer && node.dtype == DType::I32;
   for (int64_t i = 0; i < out.size(); ++i)
-    out.set(i, integer ? rule.integer(static_cast<int64_t>(a.get(i)), static_cast<int64_t>(b.get(i)))
+    out.set(i, integer ? wrapInt32(static_cast<uint64_t>(static_cast<int64_t>(
+                             rule.integer(static_cast<int64_t>(a.get(i)), static_cast<int64_t>(b.get(i))))))
                        : rule.binary(a.get(i), b.get(i)));
   return out;
 }
@@ -278,12 +301,17 @@ constexpr Rule binary(Op op, Domain domain, double (*fn)(double, double),
 }
 
 constexpr Rule BinaryRules[] = {
-    binary(Op::Add, Domain::Numeric, [](double a, double b) { return a + b; }),
-    binary(Op::Sub, Domain::Numeric, [](double a, double b) { return a - b; }),
-    binary(Op::Mul, Domain::Numeric, [](double a, double b) { return a * b; }),
+    // On i32 the integer functions are exact (a product is wrapped before it becomes a
+    // double, which could not hold it exactly) and evalBinary wraps their results.
+    binary(Op::Add, Domain::Numeric, [](double a, double b) { return a + b; },
+           [](int64_t a, int64_t b) { return static_cast<double>(a + b); }),
+    binary(Op::Sub, Domain::Numeric, [](double a, double b) { return a - b; },
+           [](int64_t a, int64_t b) { return static_cast<double>(a - b); }),
+    binary(Op::Mul, Domain::Numeric, [](double a, double b) { return a * b; },
+           [](int64_t a, int64_t b) { return wrapInt32(static_cast<uint64_t>(a) * static_cast<uint64_t>(b)); }),
     binary(Op::Div, Domain::Numeric, [](double a, double b) { return a / b; }, floorDiv),
     binary(Op::Mod, Domain::Numeric, floatMod, floorMod),
-    binary(Op::Pow, Domain::Numeric, [](double a, double b) { return std::pow(a, b); }),
+    binary(Op::Pow, Domain::Numeric, [](double a, double b) { return std::pow(a, b); }, powInt32),
     // max and min propagate NaN, as jnp.maximum does.
     binary(Op::Max, Domain::Numeric,
            [](double a, double b) { return std::isnan(a) || std::isnan(b) ? a + b : std::max(a, b); }),
@@ -381,10 +409,6 @@ template <typename F> void forEachReduced(const Tensor &x, const std::vector<int
   forEachOffset(x.shape(), strides, 0, [&](int64_t i, int64_t o) { visit(o, i, x.get(i)); });
 }
 
-/// An exact integer sum modulo 2^32, as an int32: how i32 sums overflow (NumPy's and
-/// JAX's int32 wrap). Sums are kept in uint64, whose wrapping arithmetic agrees with
-/// int64's modulo 2^32, so no partial sum overflows undefinedly.
-double wrapInt32(uint64_t sum) { return static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(sum))); }
 uint64_t asUnsigned(double integer) { return static_cast<uint64_t>(static_cast<int64_t>(integer)); }
 
 Tensor fromDoubles(DType dtype, const Shape &shape, const std::vector<double> &values) {

@@ -7,8 +7,8 @@
 // of materialised nodes, which are loaded. So a whole chain of fused ops becomes one
 // expression per element, and LLVM vectorises the innermost loop.
 //
-// Scalar semantics follow the reference kernels (OpTable.cpp): i32 elementwise arithmetic
-// saturates (computed in i64 and clamped), i32 sums wrap modulo 2^32, i32 division and modulo by zero give 0, float→i32
+// Scalar semantics follow the reference kernels (OpTable.cpp): i32 arithmetic, elementwise
+// and sums, wraps modulo 2^32, i32 division and modulo by zero give 0, float→i32
 // conversion truncates and saturates with NaN as 0, max/min propagate NaN, round goes
 // to even. Floats are computed in their own precision (the reference uses doubles), so
 // f32 results agree to rounding, not bit for bit.
@@ -233,12 +233,6 @@ private:
 
   llvm::Value *isNan(llvm::Value *x) { return B.CreateFCmpUNO(x, x); }
 
-  /// An i64 clamped to the int32 range, as i32: how i32 results saturate.
-  llvm::Value *saturate(llvm::Value *wide) {
-    wide = B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, wide, i64(std::numeric_limits<int32_t>::min()));
-    wide = B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, wide, i64(std::numeric_limits<int32_t>::max()));
-    return B.CreateTrunc(wide, B.getInt32Ty());
-  }
   llvm::Value *wide(llvm::Value *x) { return B.CreateSExt(x, I64); }
 
   llvm::Value *cast(llvm::Value *x, DType from, DType to) {
@@ -263,10 +257,10 @@ private:
     bool f = isFloat(d);
     switch (node.op) {
     case Op::Neg:
-      if (d == DType::I32) return saturate(B.CreateNeg(wide(x)));
+      if (d == DType::I32) return B.CreateNeg(x); // wraps, as NumPy's int32
       return B.CreateFNeg(x);
     case Op::Abs:
-      if (d == DType::I32) return saturate(B.CreateBinaryIntrinsic(llvm::Intrinsic::abs, wide(x), B.getInt1(false)));
+      if (d == DType::I32) return B.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, B.getInt1(false)); // abs(-2^31) wraps
       return intrinsic(llvm::Intrinsic::fabs, x);
     case Op::Sign: {
       llvm::Value *zero = f ? llvm::ConstantFP::get(x->getType(), 0.0) : B.getInt32(0);
@@ -353,9 +347,9 @@ private:
     llvm::Value *a = wide(a32), *b = wide(b32);
     llvm::Value *zero = i64(0);
     switch (node.op) {
-    case Op::Add: return saturate(B.CreateAdd(a, b));
-    case Op::Sub: return saturate(B.CreateSub(a, b));
-    case Op::Mul: return saturate(B.CreateMul(a, b));
+    case Op::Add: return B.CreateAdd(a32, b32); // wraps modulo 2^32
+    case Op::Sub: return B.CreateSub(a32, b32); // wraps modulo 2^32
+    case Op::Mul: return B.CreateMul(a32, b32); // wraps modulo 2^32
     case Op::Max: return B.CreateBinaryIntrinsic(llvm::Intrinsic::smax, a32, b32);
     case Op::Min: return B.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a32, b32);
     case Op::Div:
@@ -368,12 +362,24 @@ private:
                                         B.CreateXor(B.CreateICmpSLT(r, zero), B.CreateICmpSLT(safe, zero)));
       llvm::Value *result = node.op == Op::Div ? B.CreateSelect(adjust, B.CreateSub(q, i64(1)), q)
                                                : B.CreateSelect(adjust, B.CreateAdd(r, safe), r);
-      return saturate(B.CreateSelect(byZero, zero, result));
+      return B.CreateTrunc(B.CreateSelect(byZero, zero, result), B.getInt32Ty()); // -2^31 // -1 wraps
     }
     case Op::Pow: {
-      llvm::Value *p = B.CreateBinaryIntrinsic(llvm::Intrinsic::pow, B.CreateSIToFP(a32, B.getDoubleTy()),
-                                               B.CreateSIToFP(b32, B.getDoubleTy()));
-      return B.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {B.getInt32Ty(), B.getDoubleTy()}, {p});
+      // By squaring over the exponent's 31 bits, in wrapping i32 arithmetic (powInt32 in
+      // OpTable.cpp); a negative exponent truncates: ±1 stay, anything else is 0.
+      llvm::Type *i32 = B.getInt32Ty();
+      llvm::Value *result = B.getInt32(1), *base = a32;
+      for (int bit = 0; bit < 31; ++bit) {
+        llvm::Value *set = B.CreateICmpNE(B.CreateAnd(b32, B.getInt32(1u << bit)), B.getInt32(0));
+        result = B.CreateSelect(set, B.CreateMul(result, base), result);
+        base = B.CreateMul(base, base);
+      }
+      llvm::Value *one = B.getInt32(1), *minusOne = llvm::ConstantInt::getSigned(i32, -1);
+      llvm::Value *odd = B.CreateICmpNE(B.CreateAnd(b32, one), B.getInt32(0));
+      llvm::Value *negative = B.CreateSelect(B.CreateICmpEQ(a32, one), one,
+                                             B.CreateSelect(B.CreateICmpEQ(a32, minusOne),
+                                                            B.CreateSelect(odd, minusOne, one), B.getInt32(0)));
+      return B.CreateSelect(B.CreateICmpSLT(b32, B.getInt32(0)), negative, result);
     }
     default: break;
     }

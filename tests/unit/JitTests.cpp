@@ -140,7 +140,7 @@ TEST_CASE("jit: every unary op matches the reference on f32 and f64, NaN and inf
     }
 }
 
-TEST_CASE("jit: neg, abs and sign on i32 saturate at the int32 range; not on bool") {
+TEST_CASE("jit: neg, abs and sign on i32 wrap at the int32 range; not on bool") {
   for (Op op : {Op::Neg, Op::Abs, Op::Sign}) {
     Graph g;
     Builder b(g);
@@ -190,7 +190,7 @@ TEST_CASE("jit: binary and comparison ops on f32 and f64, with zeros, NaN, infin
   }
 }
 
-TEST_CASE("jit: i32 binary ops floor-divide, give 0 when dividing by 0, and saturate on overflow") {
+TEST_CASE("jit: i32 binary ops floor-divide, give 0 when dividing by 0, and wrap on overflow") {
   std::vector<double> a = {7, 0, -7, -7, 7, -7, IntMax, IntMin, IntMin, 65536, 2, 2, 0, -2, IntMax, IntMin, 5, -5, 3, -3, IntMin, IntMax};
   std::vector<double> c = {0, 0, 0, 2, -2, -2, 1, -1, 1, 65536, 31, -1, -1, 3, -1, IntMax, 5, 5, -7, 7, IntMin, IntMax};
   Graph g;

@@ -259,7 +259,8 @@ TEST_CASE("binary ops need one type and a numeric dtype") {
 
 TEST_CASE("add, sub, mul") {
   CHECK(valuesOf(run(Op::Add, {f32({2}, {1, 2.5}), f32({2}, {10, 0.25})})) == V{11, 2.75});
-  CHECK(valuesOf(run(Op::Add, {i32({1}, {2147483647}), i32({1}, {1})})) == V{2147483647}); // saturates
+  CHECK(valuesOf(run(Op::Add, {i32({1}, {2147483647}), i32({1}, {1})})) == V{-2147483648.0}); // wraps, as NumPy's int32
+  CHECK(valuesOf(run(Op::Mul, {i32({2}, {65536, 2147483647}), i32({2}, {65536, 2147483647})})) == V{0, 1}); // exact, then wrapped
   CHECK(valuesOf(run(Op::Sub, {i32({2}, {5, 1}), i32({2}, {7, -1})})) == V{-2, 2});
   CHECK(valuesOf(run(Op::Mul, {f64({2}, {3, -0.5}), f64({2}, {4, 4})})) == V{12, -2});
 }
@@ -269,7 +270,7 @@ TEST_CASE("div: true division on floats, floor division on i32, 0 when dividing 
   CHECK(run(Op::Div, {f32({1}, {1}), f32({1}, {0})}).get(0) == Inf);
   CHECK(valuesOf(run(Op::Div, {i32({5}, {7, -7, 7, -7, 5}), i32({5}, {2, 2, -2, -2, 0})})) ==
         V{3, -4, -4, 3, 0});
-  CHECK(valuesOf(run(Op::Div, {i32({1}, {-2147483648.0}), i32({1}, {-1})})) == V{2147483647});
+  CHECK(valuesOf(run(Op::Div, {i32({1}, {-2147483648.0}), i32({1}, {-1})})) == V{-2147483648.0}); // wraps
 }
 
 TEST_CASE("mod takes the divisor's sign, as Python's %") {
