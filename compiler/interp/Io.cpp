@@ -83,6 +83,8 @@ void stallForCrashTest(const std::string &tmp) {
 
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
+  if (in.refuseWritesFor)
+    in.fail(span, std::string("`") + in.refuseWritesFor + "` does not run code that writes files, and this would write " + path);
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fileError(in, span, path, std::string("cannot write: ") + std::strerror(errno));
