@@ -204,6 +204,34 @@ check(":type: print prints nothing, and the type is none", "printed?" not in typ
 check(":type: no rebinding of the session's names", "cannot rebind `keep`" in typed.stderr and "41" in typed.stdout.splitlines(), typed.stdout + typed.stderr)
 check(":type: still types", typed.stdout.splitlines()[-1:] == ["f32[]"], typed.stdout)
 
+# ---------------------------------------------------------------- memory over 10,000 piped lines
+# Each input's source and syntax tree are kept (functions point into them), a few hundred
+# bytes each; anything more per line (a leaked scope per closure) would show here.
+repl = subprocess.Popen([zy, "repl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1)
+
+
+def rss_kb():
+    with open(f"/proc/{repl.pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def feed(pairs):
+    """Sends `pairs` times the two lines and waits for every result."""
+    repl.stdin.write("let f = |x| x + 1\nf(1)\n" * pairs)
+    repl.stdin.flush()
+    return all(repl.stdout.readline() == "2\n" for _ in range(pairs))
+
+
+answered = feed(100)  # past the first inputs' one-time growth
+before = rss_kb()
+answered = feed(5000) and answered  # 10,000 lines
+after = rss_kb()
+repl.stdin.close()
+repl.wait(timeout=60)
+check("pipe: 10,000 lines answered", answered, "")
+check("pipe: memory over 10,000 lines grows by less than 50 MB", after - before < 50 * 1024,
+      f"VmRSS {before} kB -> {after} kB")
+
 # ---------------------------------------------------------------- Ctrl-C and completion at a terminal
 pid, fd = pty.fork()
 if pid == 0:
