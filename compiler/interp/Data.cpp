@@ -281,6 +281,11 @@ Value readCsv(Interpreter &in, Span span, const std::string &path, bool header) 
       double v = field.empty() ? 0 : std::strtod(field.c_str(), &stop);
       if (field.empty() || *stop)
         in.fail(span, path + ":" + std::to_string(line) + ": field " + std::to_string(fields + 1) + " is not a number: '" + field + "'", true);
+      // Too large for f32 (1e39), or for a double (1e999): an error, not a silent infinity.
+      // Written infinities ("inf") and NaNs are read as they are.
+      if ((errno == ERANGE && std::fabs(v) > 1) || (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()))
+        in.fail(span, path + ":" + std::to_string(line) + ": field " + std::to_string(fields + 1) + " is " + field +
+                          ", which is out of range for f32", true);
       values.push_back(v);
       ++fields;
       if (comma == std::string::npos) break;

@@ -79,6 +79,14 @@ void Interpreter::write(const std::string &text) {
 
 bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }
 
+std::atomic<bool> interruptRequested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "interruptRequested is set from a signal handler");
+
+void Interpreter::interrupted(Span span) {
+  interruptRequested.store(false);
+  fail(span, "interrupted", /*runtime=*/true);
+}
+
 void Interpreter::fail(Span span, const std::string &message, bool runtime) {
   failWithChain(span, Stack, message, runtime);
 }
@@ -314,6 +322,7 @@ Value Interpreter::call(const Value &callee, CallArgs &args) {
 }
 
 Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
+  pollInterrupt(args.span);
   if (Stack.size() >= MaxCallDepth)
     fail(args.span, "recursion deeper than " + std::to_string(MaxCallDepth) + " calls (in `" + c.name + "`)");
   const auto &params = *c.params;
@@ -471,6 +480,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
       if (static_cast<__int128>(hi.i) - lo.i > 1'000'000'000)
         fail(f.iterable->span, "this loop would run more than 1,000,000,000 times");
       for (int64_t i = lo.i; i < hi.i; ++i) {
+        pollInterrupt(f.span);
         auto inner = std::make_shared<Env>(env);
         bindPattern(*f.pattern, Value::integer(i), inner, true);
         evalBlock(*f.body, inner);
@@ -496,6 +506,7 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
     std::optional<ProgressBar> bar;
     if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), iterable.progress);
     for (size_t i = 0; i < items.size(); ++i) {
+      pollInterrupt(f.span);
       auto inner = std::make_shared<Env>(env);
       bindPattern(*f.pattern, items[i], inner, true);
       evalBlock(*f.body, inner);

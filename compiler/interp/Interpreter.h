@@ -11,6 +11,7 @@
 #include "support/Diagnostics.h"
 #include "trace/Tracer.h"
 
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <map>
@@ -32,6 +33,12 @@ struct ZyError : std::exception {
   ZyError(Diagnostic d, bool rt) : diagnostic(std::move(d)), runtime(rt) {}
   const char *what() const noexcept override { return diagnostic.message.c_str(); }
 };
+
+/// Set by a SIGINT handler (zy repl's Ctrl-C) to stop the code that is running: the
+/// interpreter polls it at each loop iteration and function call, and fails there with
+/// the runtime error "interrupted". Setting a lock-free atomic is async-signal-safe. A
+/// graph running in the JIT or a kernel is not interrupted; the next poll after it is.
+extern std::atomic<bool> interruptRequested;
 
 /// Deeper user recursion than this is an error, not a stack overflow.
 constexpr size_t MaxCallDepth = 1000;
@@ -89,8 +96,18 @@ public:
   /// parameters it does have (and the nearest one, for a typo).
   [[noreturn]] void failUnknownKeyword(Span span, const std::string &function, const std::string &name,
                                        const std::vector<std::string> &parameters);
+  /// Fails with "interrupted" at `span` if interruptRequested is set (and clears it).
+  void pollInterrupt(Span span) {
+    if (interruptRequested.load(std::memory_order_relaxed)) [[unlikely]]
+      interrupted(span);
+  }
+  [[noreturn]] void interrupted(Span span);
   /// The error for needing the value of a traced tensor (see ZyError::needsValue).
   [[noreturn]] void failNeedsValue(Span span, const std::string &message);
+
+  /// When set (to the REPL command, ":type"), writing a file is a located error naming it
+  /// instead (io.h's writeAtomically, which every save and io.write_* goes through).
+  const char *refuseWritesFor = nullptr;
 
   /// Where output of print goes (tests capture it).
   std::string *capture = nullptr;

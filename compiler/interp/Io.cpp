@@ -4,10 +4,13 @@
 //   {"encoder.layers.0.w": {"dtype": "F32", "shape": [784, 128], "data_offsets": [0, 401408]},
 //    ..., "__metadata__": {"zy.state": "bn.mean,bn.var"}}
 // and the raw little-endian data. Names are the tree's dotted paths, so other frameworks
-// can load the file; load() rebuilds the nesting from them (parts 0..n-1 make a list).
-// Host numbers in a tree (an optimizer's step) are stored as scalars and listed in the
-// metadata (zy.ints, zy.floats, zy.bools) so they come back as numbers; leaves declared
-// with state(...) are listed in zy.state and come back as state. Tuples come back as lists.
+// can load the file. The metadata's zy.tree records the tree's shape without its leaves
+// (records, lists, tuples, empty ones included), and load() rebuilds exactly that; a file
+// without it (another writer's) is rebuilt from the dotted names (parts 0..n-1 make a
+// list). Host numbers in a tree (an optimizer's step) are stored as scalars and listed in
+// the metadata (zy.ints, zy.floats, zy.bools) so they come back as numbers, exactly or not
+// at all; leaves declared with state(...) are listed in zy.state and come back as state.
+// Loading is linear in the file's size: names nest at most MaxCheckpointDepth deep.
 // Files are written atomically (a temporary file, fsync, rename). A corrupt or truncated
 // file is a runtime error naming the file and the problem: the header length, the JSON,
 // every offset and every size are checked before anything is read or allocated.
@@ -22,12 +25,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace zy::interp {
 
@@ -76,6 +83,8 @@ void stallForCrashTest(const std::string &tmp) {
 
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
+  if (in.refuseWritesFor)
+    in.fail(span, std::string("`") + in.refuseWritesFor + "` does not run code that writes files, and this would write " + path);
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fileError(in, span, path, std::string("cannot write: ") + std::strerror(errno));
@@ -180,10 +189,11 @@ const Json *Json::find(const std::string &key) const {
   return nullptr;
 }
 
-/// A small strict JSON parser for safetensors headers; errors say where and what.
+/// A small strict JSON parser for safetensors headers; errors say where and what. Linear
+/// in the text: duplicate keys are found with a hash set, and nesting is bounded.
 class JsonParser {
 public:
-  explicit JsonParser(const std::string &text) : T(text) {}
+  explicit JsonParser(const std::string &text, int maxDepth = 64) : T(text), MaxDepth(maxDepth) {}
   /// The parsed value, or nothing with `error` set.
   std::optional<Json> parse(std::string &error) {
     try {
@@ -199,6 +209,7 @@ public:
 
 private:
   const std::string &T;
+  int MaxDepth;
   size_t P = 0;
 
   [[noreturn]] void bad(const std::string &what) { throw "bad JSON header at byte " + std::to_string(P) + ": " + what; }
@@ -211,7 +222,7 @@ private:
     ++P;
   }
   Json value(int depth) {
-    if (depth > 64) bad("nested too deeply");
+    if (depth > MaxDepth) bad("nested more than " + std::to_string(MaxDepth) + " deep");
     skip();
     if (P >= T.size()) bad("unexpected end");
     char c = T[P];
@@ -221,13 +232,14 @@ private:
       ++P;
       skip();
       if (P < T.size() && T[P] == '}') { ++P; return v; }
+      std::unordered_set<std::string> keys;
       while (true) {
         skip();
         if (P >= T.size() || T[P] != '"') bad("expected a string key");
         std::string key = string();
         expect(':');
         Json item = value(depth + 1);
-        if (v.find(key)) bad("duplicate key " + jsonQuote(key));
+        if (!keys.insert(key).second) bad("duplicate key " + jsonQuote(key));
         v.fields.emplace_back(std::move(key), std::move(item));
         skip();
         if (P < T.size() && T[P] == ',') { ++P; continue; }
@@ -343,6 +355,40 @@ private:
 
 // ------------------------------------------------------------------------------ save
 
+/// Checkpoints nest at most this deep: a leaf's dotted name has at most this many parts,
+/// and save refuses a deeper tree. Real models nest a handful of levels; the bound keeps
+/// loading a hostile file linear in its size (each level of a name keeps the path down
+/// to it, and the tree is rebuilt recursively).
+constexpr int MaxCheckpointDepth = 64;
+
+/// Appends the shape of `tree` without its leaves to `out`, as JSON, for the metadata's
+/// "zy.tree": 0 for a leaf, ["record", KEY, SUB, KEY, SUB, ...], ["list", SUB, ...] and
+/// ["tuple", SUB, ...]. The dotted names alone lose empty records and lists (they have no
+/// leaves to name) and cannot tell a tuple from a list.
+void appendSkeleton(Interpreter &in, Span span, const Value &tree, int depth, std::string &out) {
+  bool record = tree.kind == ValueKind::Record;
+  if (!record && tree.kind != ValueKind::List && tree.kind != ValueKind::Tuple) {
+    out += '0';
+    return;
+  }
+  if (depth >= MaxCheckpointDepth)
+    in.fail(span, "cannot save the tree: it nests more than " + std::to_string(MaxCheckpointDepth) +
+                      " levels deep, and a checkpoint holds at most that many");
+  out += record ? "[\"record\"" : tree.kind == ValueKind::List ? "[\"list\"" : "[\"tuple\"";
+  if (record) {
+    for (const auto &[key, value] : tree.record->fields) {
+      out += ',' + jsonQuote(key) + ',';
+      appendSkeleton(in, span, value, depth + 1, out);
+    }
+  } else {
+    for (const Value &item : *tree.items) {
+      out += ',';
+      appendSkeleton(in, span, item, depth + 1, out);
+    }
+  }
+  out += ']';
+}
+
 struct Entry {
   std::string name;
   const char *dtype;
@@ -371,6 +417,8 @@ std::string joinNames(const std::vector<std::string> &names) {
 }
 
 void saveTree(Interpreter &in, Span span, const Value &tree, const std::string &path) {
+  std::string skeleton; // first: it refuses a tree too deep before the leaves are walked
+  appendSkeleton(in, span, tree, 0, skeleton);
   std::vector<Entry> entries;
   std::vector<std::string> state, ints, floats, bools;
   std::vector<std::shared_ptr<const Tensor>> keep; // scalars made from host numbers
@@ -407,6 +455,7 @@ void saveTree(Interpreter &in, Span span, const Value &tree, const std::string &
   if (!ints.empty()) json += ",\"zy.ints\":" + jsonQuote(joinNames(ints));
   if (!floats.empty()) json += ",\"zy.floats\":" + jsonQuote(joinNames(floats));
   if (!bools.empty()) json += ",\"zy.bools\":" + jsonQuote(joinNames(bools));
+  json += ",\"zy.tree\":" + jsonQuote(skeleton);
   json += "}";
   uint64_t offset = 0;
   std::vector<std::pair<const uint8_t *, size_t>> chunks;
@@ -447,6 +496,59 @@ std::set<std::string> splitNames(const std::string &s) {
   return out;
 }
 
+/// One tensor (or host number) read from a checkpoint: its name and where its data began.
+struct Loaded {
+  std::string name;
+  uint64_t begin;
+  Value value;
+};
+
+/// Rebuilds a tree from the shape save recorded in "zy.tree" (see appendSkeleton),
+/// taking each leaf by its path from `loaded`. Every tensor of the file must be a leaf of
+/// the shape and every leaf a tensor of the file, or `fail` says which is not.
+template <typename Fail> Value treeFromSkeleton(const Json &skeleton, std::vector<Loaded> &loaded, Fail fail) {
+  std::unordered_map<std::string, size_t> byName;
+  for (size_t k = 0; k < loaded.size(); ++k) byName.emplace(loaded[k].name, k);
+  std::vector<bool> used(loaded.size());
+  const std::string hint = " (remove zy.tree from __metadata__ to load the file by its tensor names alone)";
+  std::function<Value(const Json &, const std::string &)> build = [&](const Json &node, const std::string &path) -> Value {
+    if (node.kind == Json::Number) {
+      auto it = byName.find(path);
+      if (it == byName.end()) fail("__metadata__.zy.tree has a leaf `" + path + "`, but the file has no tensor of that name" + hint);
+      if (used[it->second]) fail("__metadata__.zy.tree has the leaf `" + path + "` twice");
+      used[it->second] = true;
+      return loaded[it->second].value;
+    }
+    const std::string kind = node.kind == Json::Array && !node.items.empty() && node.items[0].kind == Json::String ? node.items[0].str : "";
+    if (kind == "record") {
+      if (node.items.size() % 2 != 1) fail("__metadata__.zy.tree: a record at `" + path + "` has a key without a value");
+      std::vector<std::pair<std::string, Value>> fields;
+      for (size_t k = 1; k < node.items.size(); k += 2) {
+        if (node.items[k].kind != Json::String) fail("__metadata__.zy.tree: a record at `" + path + "` has a key that is not a string");
+        const std::string &key = node.items[k].str;
+        fields.emplace_back(key, build(node.items[k + 1], joinPath(path, key)));
+      }
+      Value v = Value::makeRecord(std::move(fields));
+      v.path = path;
+      return v;
+    }
+    if (kind == "list" || kind == "tuple") {
+      std::vector<Value> items;
+      for (size_t k = 1; k < node.items.size(); ++k) items.push_back(build(node.items[k], joinPath(path, std::to_string(k - 1))));
+      if (kind == "tuple") return Value::tuple(std::move(items));
+      Value v = Value::list(std::move(items));
+      v.path = path;
+      return v;
+    }
+    fail("__metadata__.zy.tree: the node at `" + path + "` is not 0, [\"record\", ...], [\"list\", ...] or [\"tuple\", ...]");
+    return Value::none(); // not reached: fail throws
+  };
+  Value tree = build(skeleton, "");
+  for (size_t k = 0; k < loaded.size(); ++k)
+    if (!used[k]) fail("tensor " + jsonQuote(loaded[k].name) + " is not a leaf of the tree __metadata__.zy.tree records" + hint);
+  return tree;
+}
+
 Value loadTree(Interpreter &in, Span span, const std::string &path) {
   std::string file = readWhole(in, span, path);
   auto fail = [&](const std::string &what) { fileError(in, span, path, what); };
@@ -466,6 +568,7 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
   const char *data = file.data() + 8 + headerLen;
 
   std::set<std::string> state, ints, floats, bools;
+  std::optional<Json> skeleton; // the tree's shape, from "zy.tree" (files zy wrote since it was added)
   if (const Json *meta = json->find("__metadata__")) {
     if (meta->kind != Json::Object) fail("__metadata__ is not an object");
     auto names = [&](const char *key, std::set<std::string> &out) {
@@ -478,18 +581,27 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
     names("zy.ints", ints);
     names("zy.floats", floats);
     names("zy.bools", bools);
+    if (const Json *tree = meta->find("zy.tree")) {
+      if (tree->kind != Json::String) fail("__metadata__.zy.tree is not a string");
+      std::string problem;
+      skeleton = JsonParser(tree->str, MaxCheckpointDepth + 1).parse(problem);
+      if (!skeleton) fail("__metadata__.zy.tree: " + problem);
+    }
   }
 
-  struct Loaded {
-    std::string name;
-    uint64_t begin;
-    Value value;
-  };
   std::vector<Loaded> loaded;
   for (const auto &[name, info] : json->fields) {
     if (name == "__metadata__") continue;
     const std::string &tensorName = name; // clang 14 cannot capture a structured binding
     auto where = [&](const std::string &what) { fail("tensor " + jsonQuote(tensorName) + ": " + what); };
+    if (!name.empty()) { // "" is the whole tree: a tensor saved alone
+      size_t parts = 1 + static_cast<size_t>(std::count(name.begin(), name.end(), '.'));
+      if (parts > MaxCheckpointDepth)
+        where("its name has " + std::to_string(parts) + " dot-separated parts, more than the " +
+              std::to_string(MaxCheckpointDepth) + " a checkpoint may nest");
+      if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos)
+        where("its name has an empty part");
+    }
     if (info.kind != Json::Object) where("its entry is not an object");
     const Json *dt = info.find("dtype"), *sh = info.find("shape"), *off = info.find("data_offsets");
     if (!dt || dt->kind != Json::String) where("no \"dtype\" string");
@@ -546,24 +658,46 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
     }
     Value v;
     bool scalar = shape.empty();
-    if (scalar && ints.count(name)) v = Value::integer(static_cast<int64_t>(t.get(0)));
-    else if (scalar && floats.count(name)) v = Value::real(t.get(0));
-    else if (scalar && bools.count(name)) v = Value::boolean(t.get(0) != 0);
-    else {
+    bool isInt = ints.count(name) > 0, isFloat = floats.count(name) > 0, isBool = bools.count(name) > 0;
+    if ((isInt || isFloat || isBool) && !scalar)
+      where("__metadata__ lists it as a number, but it has the shape " + shapeString(shape));
+    // A host number must be exactly what the metadata says: a float -> int conversion of
+    // NaN, an infinity, 1e30 or 2.5 would be undefined or silently wrong.
+    auto wrong = [&](const char *what, double x) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", x);
+      where(std::string("__metadata__ lists it as ") + what + ", but its value is " + buf);
+    };
+    if (isInt) {
+      double x = t.get(0);
+      if (!(x == std::trunc(x) && x >= -9223372036854775808.0 && x < 9223372036854775808.0)) wrong("an int", x);
+      v = Value::integer(static_cast<int64_t>(x));
+    } else if (isFloat) {
+      v = Value::real(t.get(0));
+    } else if (isBool) {
+      double x = t.get(0);
+      if (x != 0 && x != 1) wrong("a bool", x);
+      v = Value::boolean(x != 0);
+    } else {
       v = Value::fromTensor(std::move(t));
       v.state = state.count(name) > 0;
       v.path = name;
     }
     loaded.push_back({name, begin, std::move(v)});
   }
-  // The order they were saved in (other writers sort names; their offsets then follow them).
-  std::stable_sort(loaded.begin(), loaded.end(), [](const Loaded &a, const Loaded &b) { return a.begin < b.begin; });
+  if (skeleton) return treeFromSkeleton(*skeleton, loaded, fail);
 
+  // Without a recorded shape (another writer's file, or zy's before zy.tree), the tree
+  // comes from the dotted names, in the order the tensors were saved (other writers
+  // sort names; their offsets then follow them).
+  std::stable_sort(loaded.begin(), loaded.end(), [](const Loaded &a, const Loaded &b) { return a.begin < b.begin; });
   std::vector<std::pair<std::string, Value>> leaves;
   for (Loaded &l : loaded) leaves.emplace_back(l.name, std::move(l.value));
-  std::string conflict;
+  std::optional<std::string> conflict;
   Value tree = treeFromPaths(leaves, conflict);
-  if (!conflict.empty()) fail("`" + conflict + "` is both a tensor and a group of tensors");
+  if (conflict && conflict->empty())
+    fail("it has a tensor named \"\" (a whole tree that is one tensor) beside other tensors");
+  if (conflict) fail("`" + *conflict + "` is both a tensor and a group of tensors");
   return tree;
 }
 

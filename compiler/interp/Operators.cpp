@@ -309,6 +309,39 @@ static Value withPath(Value v, const std::string &path) {
 }
 
 
+namespace {
+using TensorAttribute = Value (*)(Interpreter &, const Tensor &, Span);
+
+/// A tensor's attributes, x.shape and the others: fieldOf and tensorMemberNames read
+/// this one table, so the REPL's completion offers exactly what x.NAME resolves.
+const std::vector<std::pair<std::string, TensorAttribute>> &tensorAttributes() {
+  static const std::vector<std::pair<std::string, TensorAttribute>> table = {
+      {"shape", [](Interpreter &, const Tensor &t, Span) {
+         std::vector<Value> dims;
+         for (int64_t d : t.shape()) dims.push_back(Value::integer(d));
+         return Value::list(std::move(dims));
+       }},
+      {"dtype", [](Interpreter &, const Tensor &t, Span) { return Value::string(dtypeName(t.dtype())); }},
+      {"ndim", [](Interpreter &, const Tensor &t, Span) { return Value::integer(t.rank()); }},
+      {"size", [](Interpreter &, const Tensor &t, Span) { return Value::integer(t.size()); }},
+      {"T", [](Interpreter &in, const Tensor &t, Span span) {
+         std::vector<int64_t> perm;
+         for (int64_t i = t.rank() - 1; i >= 0; --i) perm.push_back(i);
+         return Value::fromTensor(transpose(in, t, perm, span));
+       }},
+  };
+  return table;
+}
+} // namespace
+
+std::vector<std::string> tensorMemberNames(const Env &prelude) {
+  std::vector<std::string> out;
+  for (const auto &[attribute, get] : tensorAttributes()) out.push_back(attribute);
+  for (const auto &[name, value] : prelude.vars)
+    if (value.kind == ValueKind::Builtin || value.kind == ValueKind::Function) out.push_back(name);
+  return out;
+}
+
 Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span span) {
   switch (v.kind) {
   case ValueKind::Record: {
@@ -328,23 +361,9 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
     return lookupParam(in, child, span);
   }
   case ValueKind::Tensor: {
-    const Tensor &t = *v.tensor;
-    if (name == "shape") {
-      std::vector<Value> dims;
-      for (int64_t d : t.shape()) dims.push_back(Value::integer(d));
-      return Value::list(std::move(dims));
-    }
-    if (name == "dtype") return Value::string(dtypeName(t.dtype()));
-    if (name == "ndim") return Value::integer(t.rank());
-    if (name == "size") return Value::integer(t.size());
-    if (name == "T") {
-      std::vector<int64_t> perm;
-      for (int64_t i = t.rank() - 1; i >= 0; --i) perm.push_back(i);
-      return Value::fromTensor(transpose(in, t, perm, span));
-    }
+    for (const auto &[attribute, get] : tensorAttributes())
+      if (name == attribute) return get(in, *v.tensor, span);
     // A method: the prelude function of that name with the tensor as first argument.
-    static Env *prelude = nullptr;
-    (void)prelude;
     Value *fn = in.preludeLookup(name);
     if (!fn || (fn->kind != ValueKind::Builtin && fn->kind != ValueKind::Function))
       in.fail(span, "a tensor has no attribute or method `" + name + "`");

@@ -16,6 +16,10 @@ Value unaryValue(Interpreter &in, ast::UnaryOp op, const Value &v, Span span);
 Value binaryValue(Interpreter &in, ast::BinaryOp op, const Value &a, const Value &b, Span span);
 /// `v.name`: a record field, a module member, a tensor attribute or method.
 Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span span);
+/// What `x.` can be followed by when x is a tensor, as fieldOf resolves it: the
+/// attributes (shape, dtype, ...), then every function of the prelude `prelude` (a
+/// method call x.f(a) is f(x, a)). For the REPL's completion.
+std::vector<std::string> tensorMemberNames(const Env &prelude);
 /// `v[i]` for lists, tuples, strings, records (by string) and params views.
 Value indexValue(Interpreter &in, const Value &v, const Value &i, Span span);
 std::string formatValue(Interpreter &in, const Value &v, const FormatSpec &spec, Span span);

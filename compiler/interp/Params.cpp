@@ -263,7 +263,7 @@ Value initBuiltin(Interpreter &in, CallArgs &args) {
   in.params = saved;
   std::vector<std::pair<std::string, Value>> leaves;
   for (const auto &leaf : ctx.leaves) leaves.emplace_back(leaf.path, leaf.value);
-  std::string conflict; // cannot happen: declareParam refuses a path that is both
+  std::optional<std::string> conflict; // cannot happen: declareParam refuses a path that is both
   return treeFromPaths(leaves, conflict);
 }
 

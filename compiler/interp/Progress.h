@@ -1,6 +1,7 @@
 // Progress.h: a progress bar for `for x in progress(xs)`: count, rate, ETA and the
-// running metrics the loop reports with `bar.set(loss = l)`, on one redrawn line on a
-// terminal, a plain line every 10% otherwise (logs, CI).
+// running metrics the loop reports with `bar.set(loss = l)`, on one redrawn line cut to
+// the terminal's width when standard error is a terminal, a plain line every 10%
+// otherwise (logs, CI, TERM=dumb).
 #pragma once
 
 #include "interp/Value.h"
@@ -32,15 +33,19 @@ Value progressSetMethod(std::shared_ptr<ProgressState> state);
 class ProgressBar {
 public:
   ProgressBar(int64_t total, std::shared_ptr<const ProgressState> state);
+  ~ProgressBar();
+  ProgressBar(const ProgressBar &) = delete;
+  ProgressBar &operator=(const ProgressBar &) = delete;
   /// Reports that `done` of the total have finished.
   void update(int64_t done);
-  /// Ends the bar's line.
+  /// Ends the bar's line (once; the destructor calls it too).
   void finish();
 
 private:
   int64_t Total;
   std::shared_ptr<const ProgressState> State;
   bool Terminal;
+  bool Finished = false;
   int LastDecile = -1;
   std::chrono::steady_clock::time_point Start, LastDraw;
 };

@@ -168,21 +168,18 @@ struct PathNode {
 
 } // namespace
 
-Value treeFromPaths(const std::vector<std::pair<std::string, Value>> &leaves, std::string &conflict) {
+Value treeFromPaths(const std::vector<std::pair<std::string, Value>> &leaves, std::optional<std::string> &conflict) {
   PathNode root;
   for (const auto &[name, value] : leaves) {
     PathNode *at = &root;
-    std::string prefix;
     size_t start = 0;
     while (!name.empty()) {
-      if (at->leaf) {
-        conflict = prefix;
+      if (at->leaf) { // a leaf above: the prefix up to here (before the dot at start - 1)
+        conflict = name.substr(0, start ? start - 1 : 0);
         return Value::none();
       }
       size_t dot = name.find('.', start);
-      std::string part = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      prefix = joinPath(prefix, part);
-      at = &at->child(part);
+      at = &at->child(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
       if (dot == std::string::npos) break;
       start = dot + 1;
     }

@@ -16,8 +16,10 @@ Value mapTreeLeaves(const Value &tree, const std::function<Value(const std::stri
 
 /// Rebuilds a tree from (dotted path, leaf) pairs, in their order: records, and lists
 /// where the parts are the indices 0..n-1 (declared in any order). A path that is both a
-/// leaf and a group sets `conflict` to it (and the result is none).
-Value treeFromPaths(const std::vector<std::pair<std::string, Value>> &leaves, std::string &conflict);
+/// leaf and a group sets `conflict` to it (and the result is none); the path may be ""
+/// (a leaf at the root beside other leaves). Linear in the total length of the paths
+/// times their depth: callers that take paths from files bound the depth first.
+Value treeFromPaths(const std::vector<std::pair<std::string, Value>> &leaves, std::optional<std::string> &conflict);
 
 /// Calls `visit(path, leaf)` for every leaf of a tree, in order.
 void forEachLeaf(const Value &tree, const std::function<void(const std::string &, const Value &)> &visit,

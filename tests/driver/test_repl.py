@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """test_repl.py: `zy repl` driven as a user drives it, through a pipe and through a
 pseudo-terminal: bindings that persist, multi-line input, an error followed by a
-working command (bindings intact), :type, :ir, :load, tab completion and the history
-file. Usage: test_repl.py PATH/TO/zy"""
+working command (bindings intact), :type (and that it writes no file, prints nothing
+and rebinds no name), :ir, :load, tab completion (names, record fields, tensor
+attributes and methods, module names), the history file, Ctrl-C (cancelling a line,
+interrupting a long loop with the session intact; `zy run` still ends on it), and memory
+that stays flat over 10,000 piped lines. Usage: test_repl.py PATH/TO/zy"""
 import os
 import pty
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -179,6 +183,114 @@ check("tty: tab completes a field", re.search(r"params\.weight ?\n1\n", transcri
 history = open(env["ZY_HISTORY"]).read() if os.path.exists(env["ZY_HISTORY"]) else ""
 # libedit's history file escapes spaces (\040), so look for words.
 check("tty: history file written", "params.weight" in history and "ones([2," in history, history)
+
+# ---------------------------------------------------------------- :type runs nothing that shows
+# It traces tensor code and runs the host code the type needs, but writes no file (an
+# error at the call that would), prints nothing and rebinds no session name.
+target = os.path.join(tmp, "typed.safetensors")
+typed = subprocess.run([zy, "repl"], input=f"""let keep = 41
+let x = ones([2, 3])
+:type save({{w: x}}, "{target}")
+:type io.write_text("{target}.txt", "hi")
+:type print("printed?")
+:type {{ keep = 5; keep }}
+keep
+:type x.sum()
+""", capture_output=True, text=True, env=env, timeout=60)
+check(":type: save writes no file", not os.path.exists(target) and not os.path.exists(target + ".txt"), typed.stdout + typed.stderr)
+check(":type: a write is a located error", f"<input 3>:1:1: error: `:type` does not run code that writes files, and this would write {target}"
+      in typed.stderr, typed.stderr)
+check(":type: print prints nothing, and the type is none", "printed?" not in typed.stdout and "none" in typed.stdout.splitlines(), typed.stdout)
+check(":type: no rebinding of the session's names", "cannot rebind `keep`" in typed.stderr and "41" in typed.stdout.splitlines(), typed.stdout + typed.stderr)
+check(":type: still types", typed.stdout.splitlines()[-1:] == ["f32[]"], typed.stdout)
+
+# ---------------------------------------------------------------- memory over 10,000 piped lines
+# Each input's source and syntax tree are kept (functions point into them), a few hundred
+# bytes each; anything more per line (a leaked scope per closure) would show here.
+repl = subprocess.Popen([zy, "repl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1)
+
+
+def rss_kb():
+    with open(f"/proc/{repl.pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def feed(pairs):
+    """Sends `pairs` times the two lines and waits for every result."""
+    repl.stdin.write("let f = |x| x + 1\nf(1)\n" * pairs)
+    repl.stdin.flush()
+    return all(repl.stdout.readline() == "2\n" for _ in range(pairs))
+
+
+answered = feed(100)  # past the first inputs' one-time growth
+before = rss_kb()
+answered = feed(5000) and answered  # 10,000 lines
+after = rss_kb()
+repl.stdin.close()
+repl.wait(timeout=60)
+check("pipe: 10,000 lines answered", answered, "")
+check("pipe: memory over 10,000 lines grows by less than 50 MB", after - before < 50 * 1024,
+      f"VmRSS {before} kB -> {after} kB")
+
+# ---------------------------------------------------------------- Ctrl-C and completion at a terminal
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.update(env)
+    os.environ["TERM"] = "xterm"
+    os.execv(zy, [zy, "repl"])
+tty = read_until(fd, r"zy> $")
+tty = send("let keep = 41\r", r"zy> $")
+# Ctrl-C cancels the line being typed: a fresh prompt, nothing run.
+cancelled = send("1 + 2 +", r"1 \+ 2 \+$") + send("\x03", r"zy> $", timeout=10)
+check("tty: Ctrl-C cancels the line", cancelled.endswith("zy> ") and "error" not in cancelled, cancelled)
+# ... and the open lines of a bracket.
+cancelled = send("fn g(a) {\r", r"\.\.\.  $") + send("\x03", r"zy> $", timeout=10)
+check("tty: Ctrl-C cancels a continued input", cancelled.endswith("zy> ") and "error" not in cancelled, cancelled)
+check("tty: the session goes on after Ctrl-C", re.search(r"\n42\n", send("keep + 1\r", r"\n42\n.*zy> $")), "")
+check("tty: a cancelled definition is not defined", "undefined name `g`" in send("g\r", r"zy> $"), "")
+# Ctrl-C interrupts a computation: an error at the loop, back at the prompt, bindings intact.
+send("let total = 0\r", r"zy> $")
+os.write(fd, b"for i in 0..100000000 { total = total + i }\r")
+time.sleep(1.5)  # well into the loop, which runs for minutes
+interrupted = send("\x03", r"interrupted(.|\n)*zy> $", timeout=30)
+check("tty: Ctrl-C interrupts a loop", re.search(r"<input \d+>:1:1: error: interrupted", interrupted), interrupted)
+check("tty: bindings intact after an interrupt", re.search(r"\n42\n", send("keep + 1\r", r"\n42\n.*zy> $")), "")
+check("tty: the interrupted loop's variable is still there", re.search(r"\n\d+\n", send("total\r", r"\n\d+\n.*zy> $")), "")
+# Ctrl-C interrupts deep calls too (each call polls).
+send("fn fib(n) = if n < 2 { n } else { fib(n - 1) + fib(n - 2) }\r", r"zy> $")
+os.write(fd, b"fib(60)\r")  # no loop: only calls, for longer than anyone waits
+time.sleep(1.5)
+check("tty: Ctrl-C interrupts calls", "interrupted" in send("\x03", r"interrupted(.|\n)*zy> $", timeout=30), "")
+# Completion after a dot: a tensor's attributes and methods (from the interpreter's own
+# table, not the session's names), a record's fields, a module's names.
+send("let xs = ones([2, 3])\r", r"zy> $")
+send("let rec = {w: xs, n: 3}\r", r"zy> $")
+check("tty: tab completes a tensor attribute", re.search(r"xs\.shape ?\n\[2, 3\]", send("xs.sh\t\r", r"\[2, 3\]\n.*zy> $")), "")
+# (Each Ctrl-C after the completion has shown: the terminal drops typed-ahead keys on one.)
+check("tty: tab completes a tensor method", re.search(r"xs\.reshape", send("xs.resha\t", r"reshape ?$", timeout=10)), "")
+send("\x03", r"zy> $", timeout=10)
+check("tty: tab completes an attribute of a field", re.search(r"rec\.w\.dtype ?\n\"f32\"", send("rec.w.dt\t\r", r"\"f32\"\n.*zy> $")), "")
+listing = send("xs.\t\t", r"xs\.shape(.|\n)*xs\.\S*$", timeout=10) + send("\x03", r"zy> $", timeout=10)
+check("tty: a tensor's completions are its members, not the session's names",
+      "xs.shape" in listing and "xs.sum" in listing and "xs.keep" not in listing and "xs.rec" not in listing, listing)
+check("tty: tab completes a module's name", re.search(r"nn\.linear", send("nn.line\t", r"linear ?$", timeout=10)), "")
+send("\x03", r"zy> $", timeout=10)
+send(":quit\r", r"(?!)", timeout=10)
+os.close(fd)
+os.waitpid(pid, 0)
+
+# Outside the REPL, Ctrl-C ends the program at once, as it ends other programs.
+with open(os.path.join(tmp, "long.zy"), "w") as f:
+    f.write("fn main() {\n    let s = 0\n    for i in 0..100000000 {\n        s = s + i\n    }\n    print(s)\n}\n")
+running = subprocess.Popen([zy, "run", os.path.join(tmp, "long.zy")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+time.sleep(1.5)
+running.send_signal(signal.SIGINT)
+try:
+    status = running.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    running.kill()
+    status = "still running 10 s after SIGINT"
+check("zy run: Ctrl-C ends the program", status in (-signal.SIGINT, 130), f"status {status}")
 
 shutil.rmtree(tmp, ignore_errors=True)
 if failures:

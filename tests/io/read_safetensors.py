@@ -72,6 +72,19 @@ def main():
         assert np.array_equal(got, want), (name, got, want)
     assert meta.get("zy.state") == "encoder.norm.mean", meta
     assert meta.get("zy.ints") == "step" and meta.get("zy.floats") == "lr", meta
+    # zy.tree, the tree's shape (a JSON string, as safetensors metadata values are):
+    # 0 for a leaf, ["record", key, sub, ...], ["list", sub, ...]; its leaves' paths are
+    # exactly the tensor names.
+    def leaves(node, path):
+        if node == 0:
+            return [path]
+        kind, rest = node[0], node[1:]
+        join = lambda key: f"{path}.{key}" if path else str(key)
+        if kind == "record":
+            return [p for k, sub in zip(rest[::2], rest[1::2]) for p in leaves(sub, join(k))]
+        assert kind in ("list", "tuple"), node
+        return [p for i, sub in enumerate(rest) for p in leaves(sub, join(i))]
+    assert sorted(leaves(json.loads(meta["zy.tree"]), "")) == sorted(expected), meta["zy.tree"]
     print(f"read {len(tensors)} tensors zy wrote; names, dtypes, shapes and values agree")
     return 0
 

@@ -1,10 +1,15 @@
 // LineEditor.cpp: libedit's readline interface behind LineEditor (see LineEditor.h).
 #include "tools/zy/LineEditor.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <editline/readline.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
 namespace zy {
 
@@ -29,13 +34,48 @@ char **complete(const char *text, int, int) {
   return rl_completion_matches(text, nextCandidate);
 }
 
+const std::atomic<bool> *CancelFlag = nullptr; // the editor's `cancel`
+
+/// Reads one byte for libedit, or ends the line (as end of input does) once the cancel
+/// flag is set: by a SIGINT handler (the REPL's Ctrl-C) while waiting here, or earlier,
+/// while libedit was busy (completing). SIGINT is blocked except inside ppoll, which
+/// unblocks it atomically, so a signal cannot slip in between the flag's check and the
+/// wait. (libedit's own reader retries an interrupted read and waits for another key.)
+int readByte(FILE *in) {
+  sigset_t interrupt, outside;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &interrupt, &outside);
+  int result = EOF;
+  while (!(CancelFlag && CancelFlag->load())) {
+    struct pollfd ready {fileno(in), POLLIN, 0};
+    if (::ppoll(&ready, 1, nullptr, &outside) < 0) {
+      if (errno == EINTR) continue; // a signal: look at the flag again
+      break;
+    }
+    unsigned char c;
+    ssize_t got = ::read(fileno(in), &c, 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got == 1) result = c;
+    break;
+  }
+  pthread_sigmask(SIG_SETMASK, &outside, nullptr);
+  return result;
+}
+
 // Dots are part of a word, so `p.enc<TAB>` completes a field of `p`.
 char WordBreaks[] = " \t\n\"'`@$><=;|&{([,+-*/%~^!:])}";
 
 } // namespace
 
-LineEditor::LineEditor(std::string historyPath, Completer completer) : HistoryPath(std::move(historyPath)) {
+LineEditor::LineEditor(std::string historyPath, Completer completer, const std::atomic<bool> *cancel)
+    : HistoryPath(std::move(historyPath)) {
+  CancelFlag = cancel;
   rl_readline_name = "zy";
+  // libedit's own SIGINT handler re-raises the signal to the whole process group, which
+  // kills the REPL; the REPL's handler (Repl.cpp) makes Ctrl-C cancel the line instead.
+  rl_catch_signals = 0;
+  rl_getc_function = readByte;
   rl_initialize();
   ActiveCompleter = std::move(completer);
   rl_attempted_completion_function = complete;
@@ -48,6 +88,7 @@ LineEditor::LineEditor(std::string historyPath, Completer completer) : HistoryPa
 LineEditor::~LineEditor() {
   if (!HistoryPath.empty()) write_history(HistoryPath.c_str());
   ActiveCompleter = nullptr;
+  CancelFlag = nullptr;
 }
 
 std::optional<std::string> LineEditor::readLine(const std::string &prompt) {

@@ -4,10 +4,13 @@
 // imports (parseReplInput) and run in the session's top-level scope, so `let` bindings
 // and `fn` definitions persist; each expression statement prints its value (a tensor
 // shows its dtype and shape). An error prints its diagnostic and the session goes on.
-// Lines starting with `:` are commands (`:help` lists them).
+// Lines starting with `:` are commands (`:help` lists them). At a terminal, Ctrl-C cancels
+// the line being typed, or interrupts the input that is running (at its next loop
+// iteration or function call) and returns to the prompt with the session intact.
 #include "tools/zy/Repl.h"
 
 #include "interp/Interpreter.h"
+#include "interp/Operators.h"
 #include "jit/Jit.h"
 #include "support/Timing.h"
 #include "syntax/Parser.h"
@@ -18,6 +21,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace zy {
@@ -54,7 +59,9 @@ const char *HelpText =
     "or an expression, whose value is printed. A line with an open bracket continues on the next.\n"
     "\n"
     "commands:\n"
-    "  :type EXPR    the type of EXPR, with dtypes and shapes, worked out without running it\n"
+    "  :type EXPR    the type of EXPR, with dtypes and shapes: tensor operations are traced,\n"
+    "                not computed; host code the type needs still runs, but writes no file,\n"
+    "                prints nothing and rebinds no name\n"
     "  :ir EXPR      evaluate EXPR and print the graph of each function call it traces\n"
     "                (and each gradient graph, after simplification)\n"
     "  :llvm EXPR    evaluate EXPR and print the LLVM IR of each graph it compiles\n"
@@ -179,27 +186,41 @@ void Session::runCode(const std::string &text) {
 void Session::showType(const std::string &text) {
   const ast::Expr *expr = parseExpression(text, ":type");
   if (!expr) return;
+  // What :type keeps from happening, however the evaluation ends: writing files (an
+  // error at the call that would), printing (discarded) and rebinding the session's
+  // names (the expression runs in a scope that rebinding does not reach past, as a
+  // function's body). It still runs the host code the type depends on, loops and reads
+  // of files included.
+  std::string discarded;
+  struct Guard {
+    interp::Interpreter &in;
+    trace::TraceContext *trace;
+    std::string *output;
+    ~Guard() {
+      in.trace = trace;
+      in.traceOutput = output;
+      in.refuseWritesFor = nullptr;
+    }
+  } guard{Interp, Interp.trace, Interp.traceOutput};
+  Interp.refuseWritesFor = ":type";
+  Interp.traceOutput = &discarded;
+  auto scope = std::make_shared<interp::Env>(Scope);
+  scope->functionScope = true;
   guarded([&] {
     // Evaluated as if traced: tensor operations build graph nodes (checking shapes)
     // instead of computing, so what comes out has types but no values.
     trace::TraceContext context;
-    std::string discarded;
     Value v;
-    auto *outerTrace = Interp.trace;
-    auto *outerOutput = Interp.traceOutput;
     Interp.trace = &context;
-    Interp.traceOutput = &discarded;
     try {
-      v = Interp.eval(*expr, Scope);
+      v = Interp.eval(*expr, scope);
     } catch (const interp::ZyError &e) {
-      Interp.trace = outerTrace;
-      Interp.traceOutput = outerOutput;
+      Interp.trace = guard.trace;
       if (!e.needsValue) throw;
       // It needs tensor values (an `if` on one): host code, so run it for the type.
-      v = Interp.eval(*expr, Scope);
+      v = Interp.eval(*expr, scope);
     }
-    Interp.trace = outerTrace;
-    Interp.traceOutput = outerOutput;
+    Interp.trace = guard.trace;
     std::cout << interp::describeType(v) << "\n";
   });
 }
@@ -346,16 +367,35 @@ std::vector<std::string> Session::complete(const std::string &word, const std::s
     if (v->kind == ValueKind::Module)
       for (const auto &[name, value] : v->module->globals->vars) offer(base + "." + name);
     if (v->kind == ValueKind::Tensor) {
-      // Its attributes, and its methods: every prelude function (x.sum() is sum(x)).
-      for (const char *a : {"shape", "dtype", "ndim", "size", "T"}) offer(base + "." + a);
+      // Its attributes and methods, as x.NAME resolves them (Operators.h); the session's
+      // own names are not methods. The prelude is the session scope's outermost parent.
       const interp::Env *prelude = Scope.get();
       while (prelude->parent) prelude = prelude->parent.get();
-      for (const auto &[name, value] : prelude->vars)
-        if (value.kind == ValueKind::Function || value.kind == ValueKind::Builtin) offer(base + "." + name);
+      for (const std::string &name : interp::tensorMemberNames(*prelude)) offer(base + "." + name);
     }
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+/// The thread the session runs on (zy runs it on a large stack, not the main thread).
+pthread_t SessionThread;
+
+/// SIGINT at a terminal session: asks the interpreter to stop (Interpreter.h); while
+/// libedit reads a line, the same flag ends the line (LineEditor's cancel), which is
+/// dropped. The kernel may deliver the signal to any thread (the main one, a worker),
+/// so it is passed on to the session's, whose read it must interrupt. A second Ctrl-C
+/// before the first was acted on (code stuck in one long kernel) ends zy as Ctrl-C ends
+/// other programs. Only async-signal-safe calls.
+extern "C" void onInterrupt(int) {
+  if (!pthread_equal(pthread_self(), SessionThread)) {
+    pthread_kill(SessionThread, SIGINT);
+    return;
+  }
+  if (interp::interruptRequested.exchange(true)) {
+    ::signal(SIGINT, SIG_DFL);
+    ::raise(SIGINT);
+  }
 }
 
 /// Reads one input: a line, and more lines while a bracket is open. Null at the end.
@@ -388,13 +428,32 @@ int runRepl(const ReplOptions &options) {
     return session.lastFailure();
   }
   std::cout << "zy " ZY_VERSION " repl: `:help` for commands, `:quit` or Ctrl-D to leave\n";
-  LineEditor editor(options.history, [&](const std::string &word, const std::string &line) {
-    return session.complete(word, line);
-  });
-  while (auto input = readInput([&](bool continued) { return editor.readLine(continued ? "...  " : "zy> "); })) {
+  LineEditor editor(
+      options.history, [&](const std::string &word, const std::string &line) { return session.complete(word, line); },
+      &interp::interruptRequested);
+  SessionThread = pthread_self();
+  struct sigaction action {}, previous {};
+  action.sa_handler = onInterrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART; // file reads of the running code go on; its next poll stops it
+  ::sigaction(SIGINT, &action, &previous);
+  while (true) {
+    bool cancelled = false;
+    interp::interruptRequested = false;
+    auto input = readInput([&](bool continued) -> std::optional<std::string> {
+      auto line = editor.readLine(continued ? "...  " : "zy> ");
+      if (!line && interp::interruptRequested.exchange(false)) cancelled = true; // Ctrl-C, not end of input
+      return line;
+    });
+    if (cancelled) { // drop what was typed, lines of an open bracket included
+      std::cout << "\n";
+      continue;
+    }
+    if (!input) break;
     if (input->find_first_not_of(" \t\n") != std::string::npos) editor.remember(*input);
     if (!session.handle(*input)) break;
   }
+  ::sigaction(SIGINT, &previous, nullptr);
   return 0;
 }
 
