@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <unordered_map>
 #include <vector>
 
@@ -69,6 +70,45 @@ public:
     }
   }
 
+  /// The census: every object reachable from the nodes already in `work` (except the
+  /// ones `skip` excludes), and how often the graph refers to each. False if it grows
+  /// past `maxNodes`.
+  template <typename Skip>
+  bool census(std::vector<std::pair<const void *, Kind>> work, Skip &&skip, size_t maxNodes = SIZE_MAX) {
+    for (size_t i = 0; i < work.size(); ++i) {
+      auto [key, kind] = work[i];
+      forEachEdge(key, kind, [&](const void *target, Kind targetKind, long strong) {
+        if (skip(target)) return;
+        auto [it, fresh] = nodes.emplace(target, Node{targetKind, strong});
+        ++it->second.internal;
+        if (fresh) work.emplace_back(target, targetKind);
+      });
+      if (nodes.size() > maxNodes) return false;
+    }
+    return true;
+  }
+
+  /// Whatever is referred to from outside the graph is alive, and so is all it reaches.
+  void markAlive() {
+    std::vector<const void *> stack;
+    for (auto &[key, node] : nodes)
+      if (node.strong > node.internal) {
+        node.alive = true;
+        stack.push_back(key);
+      }
+    while (!stack.empty()) {
+      const void *key = stack.back();
+      stack.pop_back();
+      forEachEdge(key, nodes.at(key).kind, [&](const void *target, Kind, long) {
+        auto it = nodes.find(target);
+        if (it != nodes.end() && !it->second.alive) {
+          it->second.alive = true;
+          stack.push_back(target);
+        }
+      });
+    }
+  }
+
   template <typename F> static void valueEdges(const Value &v, F &&edge) {
     if (v.items) edge(v.items.get(), Kind::Items, v.items.use_count());
     if (v.record) edge(v.record.get(), Kind::Record, v.record.use_count());
@@ -86,41 +126,20 @@ bool releaseIfOnlyCycles(const std::shared_ptr<Env> &env) {
   for (const Env *e = env->parent.get(); e; e = e->parent.get()) outer[e] = true;
   constexpr size_t MaxNodes = 4096; // beyond this, leave it to collectCycles
   Graph g;
-  std::vector<std::pair<const void *, Kind>> work;
   // The caller's own shared_ptr is about to go: it does not count as a reference.
   g.nodes.emplace(env.get(), Node{Kind::Env, env.use_count() - 1});
-  work.emplace_back(env.get(), Kind::Env);
-  for (size_t i = 0; i < work.size(); ++i) {
-    auto [key, kind] = work[i];
-    bool tooBig = false;
-    g.forEachEdge(key, kind, [&](const void *target, Kind targetKind, long strong) {
-      if (outer.count(target)) return;
-      auto [it, fresh] = g.nodes.emplace(target, Node{targetKind, strong});
-      ++it->second.internal;
-      if (fresh) work.emplace_back(target, targetKind);
-      tooBig |= g.nodes.size() > MaxNodes;
-    });
-    if (tooBig) return false;
-  }
-  std::vector<const void *> stack;
-  for (auto &[key, node] : g.nodes)
-    if (node.strong > node.internal) {
-      node.alive = true;
-      stack.push_back(key);
-    }
-  while (!stack.empty()) {
-    const void *key = stack.back();
-    stack.pop_back();
-    g.forEachEdge(key, g.nodes.at(key).kind, [&](const void *target, Kind, long) {
-      auto it = g.nodes.find(target);
-      if (it != g.nodes.end() && !it->second.alive) {
-        it->second.alive = true;
-        stack.push_back(target);
-      }
-    });
-  }
+  if (!g.census({{env.get(), Kind::Env}}, [&](const void *target) { return outer.count(target) > 0; }, MaxNodes))
+    return false;
+  g.markAlive();
   if (g.nodes.at(env.get()).alive) return false;
+  // It is garbage, and so is every scope of the graph not alive (a closure's scope that
+  // only the garbage holds): empty them all, or those would keep each other.
+  std::vector<std::shared_ptr<Env>> garbage;
+  for (auto &[key, node] : g.nodes)
+    if (node.kind == Kind::Env && !node.alive && key != env.get())
+      garbage.push_back(const_cast<Env *>(static_cast<const Env *>(key))->shared_from_this());
   env->vars.clear();
+  for (auto &scope : garbage) scope->vars.clear();
   return true;
 }
 
@@ -133,33 +152,8 @@ size_t collectCycles(EnvRegistry &registry) {
     g.nodes.emplace(e, Node{Kind::Env, strong > 0 ? strong : LONG_MAX});
     work.emplace_back(e, Kind::Env);
   }
-  // Census: every object reachable from a scope, and how often the graph refers to it.
-  for (size_t i = 0; i < work.size(); ++i) {
-    auto [key, kind] = work[i];
-    g.forEachEdge(key, kind, [&](const void *target, Kind targetKind, long strong) {
-      auto [it, fresh] = g.nodes.emplace(target, Node{targetKind, strong});
-      ++it->second.internal;
-      if (fresh) work.emplace_back(target, targetKind);
-    });
-  }
-  // Whatever is referred to from outside the graph is alive, and so is all it reaches.
-  std::vector<const void *> stack;
-  for (auto &[key, node] : g.nodes)
-    if (node.strong > node.internal) {
-      node.alive = true;
-      stack.push_back(key);
-    }
-  while (!stack.empty()) {
-    const void *key = stack.back();
-    stack.pop_back();
-    g.forEachEdge(key, g.nodes.at(key).kind, [&](const void *target, Kind, long) {
-      Node &n = g.nodes.at(target);
-      if (!n.alive) {
-        n.alive = true;
-        stack.push_back(target);
-      }
-    });
-  }
+  g.census(std::move(work), [](const void *) { return false; });
+  g.markAlive();
   // The rest is garbage held up only by cycles: empty those scopes. The shared_ptrs
   // taken here keep each one valid while the others are emptied.
   std::vector<std::shared_ptr<Env>> garbage;

@@ -28,7 +28,7 @@ struct EnvRegistry {
   /// Collect when `live` passes this; afterwards it is twice what survived (at least
   /// MinThreshold), so collections cost O(1) amortised per scope made.
   size_t threshold = MinThreshold;
-  static constexpr size_t MinThreshold = 10000;
+  static constexpr size_t MinThreshold = 2048;
 
   void link(Env *env);
   void unlink(Env *env);
@@ -45,7 +45,8 @@ inline void maybeCollect(EnvRegistry &registry) {
 
 /// At the end of a block or call: if `env` (which the caller holds and is about to let
 /// go) is otherwise kept alive only by cycles through its own variables (a closure bound
-/// in it), empties it now, so a loop's scopes and the tensors in them are freed at once.
+/// in it), empties it now, with the scopes only it kept, so a loop's scopes and the
+/// tensors in them are freed at once.
 /// Returns whether it did. Cheap when nothing captured the scope (one count compare).
 bool releaseIfOnlyCycles(const std::shared_ptr<Env> &env);
 
