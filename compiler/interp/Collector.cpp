@@ -12,6 +12,7 @@
 namespace zy::interp {
 
 void EnvRegistry::link(Env *env) {
+  std::lock_guard<std::mutex> hold(mutex);
   env->nextLive = head;
   if (head) head->prevLive = env;
   head = env;
@@ -19,6 +20,7 @@ void EnvRegistry::link(Env *env) {
 }
 
 void EnvRegistry::unlink(Env *env) {
+  std::lock_guard<std::mutex> hold(mutex);
   if (env->prevLive) env->prevLive->nextLive = env->nextLive;
   else head = env->nextLive;
   if (env->nextLive) env->nextLive->prevLive = env->prevLive;
@@ -75,15 +77,17 @@ public:
   /// past `maxNodes`.
   template <typename Skip>
   bool census(std::vector<std::pair<const void *, Kind>> work, Skip &&skip, size_t maxNodes = SIZE_MAX) {
+    size_t edges = 0; // bounds the work too: a long list is many edges to few nodes
     for (size_t i = 0; i < work.size(); ++i) {
       auto [key, kind] = work[i];
       forEachEdge(key, kind, [&](const void *target, Kind targetKind, long strong) {
+        ++edges;
         if (skip(target)) return;
         auto [it, fresh] = nodes.emplace(target, Node{targetKind, strong});
         ++it->second.internal;
         if (fresh) work.emplace_back(target, targetKind);
       });
-      if (nodes.size() > maxNodes) return false;
+      if (nodes.size() > maxNodes || edges / 4 > maxNodes) return false;
     }
     return true;
   }
@@ -146,19 +150,22 @@ bool releaseIfOnlyCycles(const std::shared_ptr<Env> &env) {
 size_t collectCycles(EnvRegistry &registry) {
   Graph g;
   std::vector<std::pair<const void *, Kind>> work;
-  for (Env *e = registry.head; e; e = e->nextLive) {
-    long strong = e->weak_from_this().use_count();
-    // A scope not owned by a shared_ptr (one on the C++ stack) is never collected.
-    g.nodes.emplace(e, Node{Kind::Env, strong > 0 ? strong : LONG_MAX});
-    work.emplace_back(e, Kind::Env);
-  }
-  g.census(std::move(work), [](const void *) { return false; });
-  g.markAlive();
-  // The rest is garbage held up only by cycles: empty those scopes. The shared_ptrs
-  // taken here keep each one valid while the others are emptied.
   std::vector<std::shared_ptr<Env>> garbage;
-  for (Env *e = registry.head; e; e = e->nextLive)
-    if (!g.nodes.at(e).alive) garbage.push_back(e->shared_from_this());
+  {
+    std::lock_guard<std::mutex> hold(registry.mutex); // released before emptying (which unlinks)
+    for (Env *e = registry.head; e; e = e->nextLive) {
+      long strong = e->weak_from_this().use_count();
+      // A scope not owned by a shared_ptr (one on the C++ stack) is never collected.
+      g.nodes.emplace(e, Node{Kind::Env, strong > 0 ? strong : LONG_MAX});
+      work.emplace_back(e, Kind::Env);
+    }
+    g.census(std::move(work), [](const void *) { return false; });
+    g.markAlive();
+    // The rest is garbage held up only by cycles: empty those scopes. The shared_ptrs
+    // taken here keep each one valid while the others are emptied.
+    for (Env *e = registry.head; e; e = e->nextLive)
+      if (!g.nodes.at(e).alive) garbage.push_back(e->shared_from_this());
+  }
   for (auto &env : garbage) {
     env->vars.clear();
     env->parent.reset();
@@ -171,8 +178,11 @@ size_t collectCycles(EnvRegistry &registry) {
 
 void releaseAll(EnvRegistry &registry) {
   std::vector<std::shared_ptr<Env>> all;
-  for (Env *e = registry.head; e; e = e->nextLive)
-    if (auto held = e->weak_from_this().lock()) all.push_back(std::move(held));
+  {
+    std::lock_guard<std::mutex> hold(registry.mutex);
+    for (Env *e = registry.head; e; e = e->nextLive)
+      if (auto held = e->weak_from_this().lock()) all.push_back(std::move(held));
+  }
   for (auto &env : all) {
     env->vars.clear();
     env->parent.reset();

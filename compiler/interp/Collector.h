@@ -16,13 +16,17 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 
 namespace zy::interp {
 
 struct Env;
 
 /// The live scopes of one interpreter, in an intrusive list (Env links itself in).
+/// The list is guarded by a mutex: an embedding host may drop the last handle on a
+/// value (and so free a scope) on another thread than the session's.
 struct EnvRegistry {
+  std::mutex mutex;
   Env *head = nullptr;
   size_t live = 0;
   /// Collect when `live` passes this; afterwards it is twice what survived (at least
