@@ -229,7 +229,7 @@ after = rss_kb()
 repl.stdin.close()
 repl.wait(timeout=60)
 check("pipe: 10,000 lines answered", answered, "")
-check("pipe: memory over 10,000 lines grows by less than 50 MB", after - before < 50 * 1024,
+check("pipe: memory over 10,000 lines grows by less than 50 MB (not measured under ASan)", "ASAN_OPTIONS" in os.environ or after - before < 50 * 1024,
       f"VmRSS {before} kB -> {after} kB")
 
 # ---------------------------------------------------------------- Ctrl-C and completion at a terminal
