@@ -88,8 +88,9 @@ Op tensorOpOf(BinaryOp op) {
   case BinaryOp::And: return Op::And;
   case BinaryOp::Or: return Op::Or;
   case BinaryOp::MatMul: return Op::MatMul;
+  case BinaryOp::In: break; // membership: host values only, handled before any tensor op
   }
-  return Op::Add;
+  throw std::logic_error("no tensor op for this operator");
 }
 
 int64_t floorMod(int64_t a, int64_t b) {

@@ -1,20 +1,17 @@
 // Transforms.cpp: grad and value_and_grad: functions that return functions.
 //
 // grad(f)(args...) traces f on symbolic arguments into a graph of its own, differentiates
-// it (autodiff/Grad.h), simplifies the result, and then either inlines the gradient
+// it (transforms/Grad.h), simplifies the result, and then either inlines the gradient
 // graph into the trace around the call (so grad(grad(f)) and a jitted training step
 // work) or, in host code, runs it. From host code the call itself is traced and cached
 // per signature like any function, so a training loop differentiates f once.
 #include "interp/Transforms.h"
 
-#include "autodiff/Grad.h"
-#include "interp/NanCheck.h"
+#include "interp/Staging.h"
+
+#include "transforms/Grad.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
-#include "ir/Builder.h"
-#include "jit/Jit.h"
-#include "passes/Simplify.h"
-#include "support/Timing.h"
 #include "trace/Tracer.h"
 
 #include <cfloat>
@@ -37,141 +34,44 @@ struct GradSpec {
   Mode mode = Mode::Grad;
 };
 
-/// Copies `g` into the graph `outer` builds, its inputs wired to `inputs` (tensors of
-/// `outer`, or concrete ones); returns the outputs as tensors of `outer`.
-std::vector<Tensor> inlineGraph(trace::TraceContext &outer, const ir::Graph &g, const std::vector<Tensor> &inputs) {
-  std::vector<int> remap(g.nodes.size(), -1);
-  for (size_t i = 0; i < g.inputs.size(); ++i) remap[g.inputs[i]] = nodeOf(outer, inputs[i]);
-  for (size_t id = 0; id < g.nodes.size(); ++id) {
-    if (remap[id] >= 0) continue;
-    Node n = g.nodes[id];
-    for (int &operand : n.operands) operand = remap[operand];
-    remap[id] = outer.graph.add(std::move(n));
-  }
-  std::vector<Tensor> out;
-  for (int id : g.outputs) {
-    const Node &n = outer.graph.nodes[remap[id]];
-    out.push_back(Tensor::traced(n.dtype, n.shape, remap[id], outer.id));
-  }
-  return out;
-}
-
-std::string functionName(const Value &f) {
-  return f.kind == ValueKind::Function ? f.closure->name : f.builtin->name;
-}
-
 Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
   if (spec.argnum < 0 || spec.argnum >= static_cast<int64_t>(args.positional.size()))
     in.fail(args.span, "grad differentiates argument " + std::to_string(spec.argnum) + " but the call has " +
                            std::to_string(args.positional.size()) + " positional arguments");
 
   // 1. Trace f on symbolic arguments, in a graph of its own.
-  trace::TraceContext ctx;
-  ctx.parent = in.trace;
-  std::vector<Tensor> argLeaves;
-  std::vector<bool> wrt;
-  auto symbolize = [&](bool differentiated) {
-    return [&, differentiated](const Value &leaf) {
-      // A host float is a weak f64 scalar, as in the tracer: full precision, and the
-      // dtype of the tensors it meets.
-      Tensor t = leaf.kind == ValueKind::Float ? Tensor::scalar(DType::F64, leaf.f) : *leaf.tensor;
-      int id = ir::Builder(ctx.graph).input(t.dtype(), t.shape(), args.span);
-      argLeaves.push_back(t);
-      // Integer and boolean leaves are constants; state leaves get no gradient.
-      wrt.push_back(differentiated && isFloat(t.dtype()) && !leaf.state);
-      Value v = trace::withLeafInfo(Value::fromTensor(Tensor::traced(t.dtype(), t.shape(), id, ctx.id)), leaf);
-      v.weak = leaf.kind == ValueKind::Float || leaf.weak;
-      return v;
-    };
-  };
-  CallArgs symbolic = args;
-  for (size_t i = 0; i < symbolic.positional.size(); ++i)
-    symbolic.positional[i] = trace::mapRuntimeLeaves(args.positional[i], symbolize(static_cast<int64_t>(i) == spec.argnum));
-  for (auto &kw : symbolic.keywords) kw.second = trace::mapRuntimeLeaves(kw.second, symbolize(false));
-
-  trace::TraceContext *outer = in.trace;
-  Value result;
-  in.trace = &ctx;
-  try {
-    timing::Scope timed(timing::Phase::Trace);
-    result = in.call(spec.f, symbolic);
-  } catch (...) {
-    in.trace = outer;
-    throw;
-  }
-  in.trace = outer;
-
-  Value loss = result, aux;
+  Staged staged = stage(in, spec.f, args);
+  Value loss = staged.result, aux;
   if (spec.hasAux) {
-    if (result.kind != ValueKind::Tuple || result.items->size() != 2)
-      in.fail(args.span, "with has_aux = true the function must return a pair (loss, aux), got " + typeName(result));
-    loss = (*result.items)[0];
-    aux = (*result.items)[1];
+    if (loss.kind != ValueKind::Tuple || loss.items->size() != 2)
+      in.fail(args.span, "with has_aux = true the function must return a pair (loss, aux), got " + typeName(loss));
+    aux = (*staged.result.items)[1];
+    loss = (*staged.result.items)[0];
   }
   if (loss.kind != ValueKind::Tensor || loss.tensor->rank() != 0 || !isFloat(loss.tensor->dtype()))
     in.fail(args.span, "grad needs a function that returns a float scalar" +
                            std::string(spec.hasAux ? " (and aux)" : "") + ", but it returned " + typeName(loss));
-  ctx.graph.outputs.push_back(nodeOf(ctx, *loss.tensor));
-  std::vector<Value> auxLeaves;
-  Value auxTemplate = trace::mapRuntimeLeaves(aux, [&](const Value &leaf) {
-    if (leaf.kind == ValueKind::Tensor) {
-      ctx.graph.outputs.push_back(nodeOf(ctx, *leaf.tensor));
-      auxLeaves.push_back(leaf);
-    }
-    return leaf;
-  });
-  size_t auxCount = auxLeaves.size();
-  wrt.resize(ctx.graph.inputs.size(), false); // captures of an enclosing trace are constants here
+  addOutputs(staged, loss);
+  addOutputs(staged, aux);
+  // Float leaves of the differentiated argument; integer leaves are constants, state
+  // leaves get no gradient, captures of an enclosing trace are constants here.
+  std::vector<bool> wrt(staged.ctx->graph.inputs.size(), false);
+  for (size_t k = 0; k < staged.leaves.size(); ++k)
+    wrt[k] = staged.leafArgument[k] == static_cast<size_t>(spec.argnum) && isFloat(staged.leaves[k].dtype()) &&
+             !staged.leafState[k];
 
-  // 2. Differentiate and simplify.
-  ir::Graph g;
-  try {
-    {
-      timing::Scope timed(timing::Phase::Autodiff);
-      g = autodiff::differentiate(ctx.graph, 0, wrt);
-    }
-    if (in.tracer.options.emitGradRawIr) in.write("# gradient of " + functionName(spec.f) + ", after autodiff\n" + ir::printGraph(g) + "\n");
-    timing::Scope timed(timing::Phase::Optimise);
-    g = passes::simplify(g);
-  } catch (const autodiff::NotDifferentiable &e) {
-    in.fail(args.span, std::string("cannot differentiate this function: ") + e.what());
-  } catch (const std::exception &e) {
-    in.fail(args.span, std::string("internal error in autodiff (please report it): ") + e.what());
-  }
+  // 2. Differentiate and simplify; 3. inline into the trace around us, or run now.
   std::string title = "gradient of " + functionName(spec.f);
-  if (in.tracer.options.emitGradIr) in.write("# " + title + ", simplified\n" + ir::printGraph(g) + "\n");
-  if (in.tracer.options.graphSink) in.tracer.options.graphSink(title, g);
-
-  // 3. Inline into the trace around us, or run now.
-  std::vector<Tensor> inputs = argLeaves;
-  inputs.insert(inputs.end(), ctx.captures.begin(), ctx.captures.end());
-  std::vector<Tensor> outputs;
-  if (outer) {
-    outputs = inlineGraph(*outer, g, inputs);
-  } else {
-    try {
-      outputs = jit::run(g, inputs);
-    } catch (const ir::CheckFailed &e) {
-      failCheck(in, e, args.span); // a bad label, found as the gradient ran
-    } catch (const std::exception &e) {
-      in.fail(args.span, std::string("internal error running the gradient: ") + e.what());
-    }
-    if (checkNans()) checkGraphOutputs(in, g, inputs, outputs, args.span, "gradient of " + typeName(spec.f));
-  }
+  ir::Graph g = finishTransform(in, [&] { return transforms::differentiate(staged.ctx->graph, 0, wrt); }, args.span, title);
+  std::vector<Tensor> outputs = runStaged(in, g, staged.inputs(), args.span, title);
 
   // 4. Results shaped like what the user passed: the gradient looks like the argument.
-  size_t next = 0, gradNext = 1 + auxCount;
+  size_t next = 0;
   Value value = Value::fromTensor(outputs[next++]);
-  Value auxValue = trace::mapRuntimeLeaves(auxTemplate, [&](const Value &leaf) {
-    return leaf.kind == ValueKind::Tensor ? trace::withLeafInfo(Value::fromTensor(outputs[next++]), leaf) : leaf;
-  });
-  size_t leafIndex = 0;
-  size_t firstLeaf = 0;
-  for (int64_t i = 0; i < spec.argnum; ++i)
-    trace::mapRuntimeLeaves(args.positional[i], [&](const Value &leaf) {
-      ++firstLeaf;
-      return leaf;
-    });
+  Value auxValue = rebuildOutputs(aux, outputs, next);
+  size_t gradNext = next, leafIndex = 0, firstLeaf = 0;
+  while (firstLeaf < staged.leafArgument.size() && staged.leafArgument[firstLeaf] != static_cast<size_t>(spec.argnum))
+    ++firstLeaf;
   // Runtime leaves (tensors; the argument itself if it is a float) get their gradient,
   // zeros where they are constants; host numbers inside the tree get a host zero.
   const Value &argument = args.positional[spec.argnum];
@@ -179,7 +79,8 @@ Value differentiateCall(Interpreter &in, const GradSpec &spec, CallArgs &args) {
     bool runtime = leaf.kind == ValueKind::Tensor || (leaf.kind == ValueKind::Float && argument.kind == ValueKind::Float);
     if (!runtime) return leaf.kind == ValueKind::Int ? Value::integer(0) : leaf.kind == ValueKind::Float ? Value::real(0) : leaf;
     size_t k = firstLeaf + leafIndex++;
-    Tensor gradient = wrt[k] ? outputs[gradNext++] : full(in, argLeaves[k].shape(), 0, argLeaves[k].dtype(), args.span);
+    const Tensor &x = staged.leaves[k];
+    Tensor gradient = wrt[k] ? outputs[gradNext++] : full(in, x.shape(), 0, x.dtype(), args.span);
     return trace::withLeafInfo(Value::fromTensor(gradient), leaf);
   });
   Value primary = spec.hasAux ? Value::tuple({value, auxValue}) : value;
@@ -309,6 +210,8 @@ void installTransforms(Env &env) {
   env.define("value_and_grad", Value::makeBuiltin("value_and_grad", [](Interpreter &in, CallArgs &a) {
                return makeTransform(in, a, Mode::ValueAndGrad);
              }));
+  installJacobians(env);
+  installVmap(env);
 }
 
 } // namespace zy::interp

@@ -1,11 +1,15 @@
-// Transforms.h: grad and value_and_grad (see Transforms.cpp).
+// Transforms.h: the transformations as Zy functions: grad, value_and_grad and
+// check_grad (Transforms.cpp); jvp, vjp, jacfwd, jacrev, hessian (Jacobians.cpp); vmap
+// (Vmap.cpp). All share the staging of Staging.h.
 #pragma once
 
 #include "interp/Interpreter.h"
 
 namespace zy::interp {
 
-/// Adds grad and value_and_grad to `env`.
+/// Adds every transformation to `env`.
 void installTransforms(Env &env);
+void installJacobians(Env &env);
+void installVmap(Env &env);
 
 } // namespace zy::interp

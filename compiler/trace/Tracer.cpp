@@ -5,7 +5,7 @@
 #include "interp/NanCheck.h"
 #include "interp/TensorOps.h"
 #include "ir/Builder.h"
-#include "passes/Simplify.h"
+#include "transforms/Simplify.h"
 #include "support/Timing.h"
 
 #include <iostream>
@@ -320,7 +320,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     ir::Graph graph;
     {
       timing::Scope timed(timing::Phase::Optimise);
-      graph = passes::simplify(ctx.graph);
+      graph = transforms::simplify(ctx.graph);
     }
     std::map<int, int> moved;
     for (size_t i = 0; i < graph.outputs.size(); ++i) moved[ctx.graph.outputs[i]] = graph.outputs[i];

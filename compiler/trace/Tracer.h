@@ -7,7 +7,7 @@
 //   2. on a cache miss, interprets the function once with symbolic tensors: every tensor
 //      operation appends a checked node to a Graph instead of computing (TensorOps.cpp),
 //      while static values are folded as usual;
-//   3. simplifies the graph (passes/Simplify.h) and caches it;
+//   3. simplifies the graph (transforms/Simplify.h) and caches it;
 //   4. runs the cached Graph on the call's tensors, compiled by the JIT (jit/Jit.h).
 // A function that needs a tensor's value while it is traced (an `if` on it, int(x),
 // formatting it) is host code: its calls with that signature run eagerly instead, and

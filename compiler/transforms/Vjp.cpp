@@ -1,18 +1,19 @@
-// Vjp.cpp: the gradient rule of every primitive, in Ops.def order.
+// Vjp.cpp: the gradient rule of every primitive, in Ops.def order (a switch with no
+// default: the compiler checks that every primitive has one).
 //
 // Given g, the gradient of a node's result y, each rule returns the contribution to the
 // gradient of each operand (-1: none, e.g. for integer operands or piecewise-constant
 // ops). Elementwise operands always have the result's shape (the tracer broadcasts
 // explicitly), so summing a gradient back to a broadcast operand's shape happens in one
 // place: the rule of Broadcast (Builder::sumTo).
-#include "autodiff/Grad.h"
+#include "transforms/Grad.h"
 
 #include "ir/Builder.h"
 
 #include <cmath>
 #include <numeric>
 
-namespace zy::autodiff {
+namespace zy::transforms {
 
 using namespace ir;
 
@@ -233,9 +234,13 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
   // ---- checks: integer labels, which have no gradient
   case Op::CheckLabels: return {-1};
 
-  // ---- sources and loops have no operands to differentiate (scan: see Grad.cpp)
-  default: return std::vector<int>(x.size(), -1);
+  // ---- sources and random draws have no gradient; scan and project are the driver's
+  // (Grad.cpp scanVjp). No default: a new primitive without a rule is a build error.
+  case Op::Input: case Op::Constant: case Op::Literal: case Op::Iota:
+  case Op::RandomUniform: case Op::RandomSplit: case Op::RandomFoldIn:
+  case Op::Scan: case Op::Project: return std::vector<int>(x.size(), -1);
   }
+  throw std::logic_error(std::string("vjp: no rule for ") + opInfo(node.op).name);
 }
 
-} // namespace zy::autodiff
+} // namespace zy::transforms

@@ -1,6 +1,6 @@
 // Simplify.cpp: algebraic identities, constant folding of fills, CSE and DCE in one
 // forward pass plus one backward sweep (see Simplify.h).
-#include "passes/Simplify.h"
+#include "transforms/Simplify.h"
 
 #include "ir/OpTable.h"
 
@@ -8,7 +8,7 @@
 #include <optional>
 #include <sstream>
 
-namespace zy::passes {
+namespace zy::transforms {
 
 using namespace ir;
 
@@ -149,4 +149,4 @@ Graph simplify(const Graph &graph) {
   return result;
 }
 
-} // namespace zy::passes
+} // namespace zy::transforms

@@ -7,13 +7,13 @@
 //      node hands its gradient to its operands through its primitive's rule (Vjp.cpp),
 //      and contributions to one operand are summed.
 //   4. Return the forward outputs followed by the gradient of each marked input.
-#include "autodiff/Grad.h"
+#include "transforms/Grad.h"
 
 #include "ir/Builder.h"
 
 #include <map>
 
-namespace zy::autodiff {
+namespace zy::transforms {
 
 using namespace ir;
 
@@ -79,9 +79,22 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
   return grad;
 }
 
-/// The vector-Jacobian product of a whole graph: a graph with f's inputs, then one
-/// cotangent input per output, returning the gradient of each input (zeros for those
-/// that are not floats or on which no output depends).
+} // namespace
+
+std::vector<int> inlineInto(Builder &b, const Graph &from, const std::vector<int> &inputs) {
+  std::vector<int> remap(from.nodes.size(), -1);
+  for (size_t i = 0; i < from.inputs.size(); ++i) remap[from.inputs[i]] = inputs[i];
+  for (size_t id = 0; id < from.nodes.size(); ++id) {
+    if (remap[id] >= 0) continue;
+    Node n = from.nodes[id];
+    for (int &o : n.operands) o = remap[o];
+    remap[id] = b.graph().add(std::move(n));
+  }
+  std::vector<int> out;
+  for (int id : from.outputs) out.push_back(remap[id]);
+  return out;
+}
+
 Graph vjpGraph(const Graph &f) {
   Graph g = f;
   g.outputs.clear();
@@ -98,21 +111,7 @@ Graph vjpGraph(const Graph &f) {
   return g;
 }
 
-/// Copies `from` into the graph `b` builds, its inputs wired to `inputs`; returns the
-/// ids of its outputs there.
-std::vector<int> inlineInto(Builder &b, const Graph &from, const std::vector<int> &inputs) {
-  std::vector<int> remap(from.nodes.size(), -1);
-  for (size_t i = 0; i < from.inputs.size(); ++i) remap[from.inputs[i]] = inputs[i];
-  for (size_t id = 0; id < from.nodes.size(); ++id) {
-    if (remap[id] >= 0) continue;
-    Node n = from.nodes[id];
-    for (int &o : n.operands) o = remap[o];
-    remap[id] = b.graph().add(std::move(n));
-  }
-  std::vector<int> out;
-  for (int id : from.outputs) out.push_back(remap[id]);
-  return out;
-}
+namespace {
 
 int flip0(Builder &b, int x) {
   Attrs a;
@@ -239,4 +238,4 @@ Graph differentiate(const Graph &f, size_t output, const std::vector<bool> &wrt)
   return g;
 }
 
-} // namespace zy::autodiff
+} // namespace zy::transforms

@@ -3,7 +3,7 @@
 
 #include "ir/Ir.h"
 
-namespace zy::passes {
+namespace zy::transforms {
 
 /// Returns an equivalent graph, smaller:
 ///   1. constants fold through movement and casts (a broadcast of a constant is a
@@ -15,4 +15,4 @@ namespace zy::passes {
 ///   3. dead nodes go: only what an output needs is kept (inputs always stay).
 ir::Graph simplify(const ir::Graph &graph);
 
-} // namespace zy::passes
+} // namespace zy::transforms

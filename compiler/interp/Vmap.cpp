@@ -1,0 +1,159 @@
+// Vmap.cpp: vmap(f, in_axes = 0, out_axes = 0): f mapped over an axis of its arguments
+// without a loop.
+//
+// vmap(f)(args...) traces f once on one example (each mapped leaf without its mapped
+// axis), batches the graph (transforms/Vmap.cpp), and wraps it so that each mapped leaf's
+// axis is moved to the front on the way in and each result's leading axis to out_axes
+// on the way out. Like grad, the call is inlined into an enclosing trace or, from host
+// code, traced, cached per signature and run with the JIT.
+#include "interp/Staging.h"
+#include "interp/Transforms.h"
+#include "ir/Builder.h"
+#include "transforms/Grad.h"
+
+#include <numeric>
+#include <optional>
+
+namespace zy::interp {
+
+namespace {
+
+struct VmapSpec {
+  Value f;
+  std::optional<std::vector<std::optional<int64_t>>> perArgument; // in_axes as a tuple
+  std::optional<int64_t> allArguments = 0;                        // in_axes as one int or none
+  int64_t outAxis = 0;
+};
+
+std::string axisText(const std::optional<int64_t> &axis) { return axis ? std::to_string(*axis) : "none"; }
+
+/// Moves axis `from` of node x to position `to`.
+int moveAxis(ir::Builder &b, int x, int64_t from, int64_t to) {
+  if (from == to) return x;
+  std::vector<int64_t> perm(b.shape(x).size());
+  std::iota(perm.begin(), perm.end(), 0);
+  perm.erase(perm.begin() + from);
+  perm.insert(perm.begin() + to, from);
+  return b.transpose(x, perm);
+}
+
+Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
+  const size_t n = args.positional.size();
+  if (spec.perArgument && spec.perArgument->size() != n)
+    in.fail(args.span, "in_axes has " + std::to_string(spec.perArgument->size()) + " entries but the call has " +
+                           std::to_string(n) + " positional arguments (expected one entry per argument)");
+  auto axisOf = [&](size_t argument) -> std::optional<int64_t> {
+    if (argument >= n) return std::nullopt; // keywords are not mapped
+    return spec.perArgument ? (*spec.perArgument)[argument] : spec.allArguments;
+  };
+
+  // The mapped axis of each leaf (normalised), and the common size along it.
+  std::optional<int64_t> size;
+  std::string sizeFrom;
+  std::vector<std::optional<int64_t>> leafAxes;
+  auto typeInside = [&](size_t argument, const Tensor &leaf) {
+    std::optional<int64_t> axis = axisOf(argument);
+    if (!axis) {
+      leafAxes.push_back(std::nullopt);
+      return leaf;
+    }
+    int64_t rank = leaf.rank(), a = *axis < 0 ? *axis + rank : *axis;
+    std::string where = "argument " + std::to_string(argument) + " (" + typeString(leaf.dtype(), leaf.shape()) + ")";
+    if (a < 0 || a >= rank)
+      in.fail(args.span, "vmap maps axis " + std::to_string(*axis) + " of " + where + ", which has " +
+                             std::to_string(rank) + " axes (expected in_axes = none for an unmapped argument)");
+    int64_t length = leaf.shape()[a];
+    if (size && *size != length)
+      in.fail(args.span, "vmap maps axes of different sizes: " + std::to_string(*size) + " in " + sizeFrom + " and " +
+                             std::to_string(length) + " along axis " + std::to_string(a) + " of " + where);
+    size = length;
+    sizeFrom = where;
+    leafAxes.push_back(a);
+    Shape inside = leaf.shape();
+    inside.erase(inside.begin() + a);
+    return Tensor::traced(leaf.dtype(), inside, -1, 0); // only the type is read
+  };
+  Staged staged = stage(in, spec.f, args, typeInside);
+  if (!size) in.fail(args.span, "vmap needs at least one mapped tensor argument (in_axes is none for all of them)");
+  size_t outputs = addOutputs(staged, staged.result);
+
+  std::string title = "vmap of " + functionName(spec.f);
+  ir::Graph g = finishTransform(in, [&] {
+    const ir::Graph &f = staged.ctx->graph;
+    std::vector<bool> batched(f.inputs.size(), false);
+    for (size_t k = 0; k < leafAxes.size(); ++k) batched[k] = leafAxes[k].has_value();
+    ir::Graph body = transforms::batchGraph(f, batched, *size);
+    // The wrapper: inputs as the caller holds them, mapped axes moved to the front.
+    ir::Graph outer;
+    ir::Builder b(outer);
+    std::vector<int> wiring;
+    std::vector<Tensor> inputs = staged.inputs();
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      int input = b.input(inputs[k].dtype(), inputs[k].shape());
+      wiring.push_back(k < leafAxes.size() && leafAxes[k] ? moveAxis(b, input, *leafAxes[k], 0) : input);
+    }
+    for (int out : transforms::inlineInto(b, body, wiring)) {
+      int64_t rank = static_cast<int64_t>(b.shape(out).size());
+      int64_t axis = spec.outAxis < 0 ? spec.outAxis + rank : spec.outAxis;
+      if (axis < 0 || axis >= rank)
+        throw std::invalid_argument("out_axes = " + std::to_string(spec.outAxis) + " is outside a result of " +
+                                    std::to_string(rank) + " axes");
+      outer.outputs.push_back(moveAxis(b, out, 0, axis));
+    }
+    return outer;
+  }, args.span, title);
+  (void)outputs;
+  std::vector<Tensor> results = runStaged(in, g, staged.inputs(), args.span, title);
+  size_t next = 0;
+  return rebuildOutputs(staged.result, results, next);
+}
+
+std::optional<int64_t> parseAxis(Interpreter &in, const Value &v, Span span, const char *what) {
+  if (v.kind == ValueKind::None) return std::nullopt;
+  if (v.kind == ValueKind::Int) return v.i;
+  in.fail(span, std::string(what) + " must be an int or none, got " + typeName(v));
+}
+
+Value makeVmap(Interpreter &in, CallArgs &a) {
+  if (a.positional.size() != 1) in.fail(a.span, "vmap takes one function: vmap(f, in_axes = 0, out_axes = 0)");
+  VmapSpec spec;
+  spec.f = a.positional[0];
+  if (spec.f.kind != ValueKind::Function && spec.f.kind != ValueKind::Builtin)
+    in.fail(a.span, "vmap needs a function, got " + typeName(spec.f));
+  std::string key;
+  for (auto &[name, value] : a.keywords) {
+    if (name == "in_axes") {
+      if (value.kind == ValueKind::Tuple || value.kind == ValueKind::List) {
+        spec.perArgument.emplace();
+        for (const Value &item : *value.items) spec.perArgument->push_back(parseAxis(in, item, a.span, "each entry of in_axes"));
+      } else {
+        spec.allArguments = parseAxis(in, value, a.span, "in_axes (or a tuple of them)");
+      }
+    } else if (name == "out_axes") {
+      std::optional<int64_t> axis = parseAxis(in, value, a.span, "out_axes");
+      if (!axis) in.fail(a.span, "out_axes = none is not supported: every result of vmap has the mapped axis");
+      spec.outAxis = *axis;
+    } else {
+      in.fail(a.span, "vmap takes `in_axes` and `out_axes`, not `" + name + "`");
+    }
+  }
+  if (spec.perArgument)
+    for (auto &axis : *spec.perArgument) key += axisText(axis) + ",";
+  else key = axisText(spec.allArguments);
+  const void *identity = spec.f.kind == ValueKind::Function ? static_cast<const void *>(spec.f.closure.get())
+                                                              : static_cast<const void *>(spec.f.builtin.get());
+  std::string label = "vmap(" + functionName(spec.f) + ")";
+  Value v = Value::makeBuiltin(label, [spec](Interpreter &in, CallArgs &args) { return vmapCall(in, spec, args); });
+  bool pure = trace::Tracer::cacheable(spec.f);
+  if (pure)
+    const_cast<Builtin &>(*v.builtin).cacheKey = "vmap@" + std::to_string(reinterpret_cast<uintptr_t>(identity)) + "/" +
+                                                 key + "/" + std::to_string(spec.outAxis);
+  const_cast<Builtin &>(*v.builtin).pure = pure;
+  return v;
+}
+
+} // namespace
+
+void installVmap(Env &env) { env.define("vmap", Value::makeBuiltin("vmap", makeVmap)); }
+
+} // namespace zy::interp

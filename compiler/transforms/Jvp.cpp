@@ -1,0 +1,270 @@
+// Jvp.cpp: forward mode: the Jacobian-vector product of a graph, and each primitive's rule.
+//
+//   1. Rebuild the graph node by node: f's inputs first, then one tangent input per float
+//      input, so the argument order is (primals..., tangents...).
+//   2. Walk f forwards. Each node is copied; when any operand has a tangent, the node's
+//      rule (jvpRule below) builds the tangent of its result from its operands' tangents
+//      (-1 stands for a zero tangent, so untouched parts of the graph cost nothing).
+//   3. A scan with a tangent is replaced by one scan that carries primal and tangent
+//      together, its body the JVP of the forward body (the same driver, recursively).
+//   4. Return f's outputs, then the tangent of each float output (zeros where none).
+//
+// The rules come from three places, so a new primitive rarely needs one of its own:
+//   - elementwise ops have a diagonal Jacobian, so the tangent through operand k is the
+//     VJP rule of Vjp.cpp applied to that operand's tangent (t ⊙ ∂y/∂x_k = the cotangent
+//     the VJP would hand operand k for g = t);
+//   - linear ops (movement, reduce_sum, cast, gather in its operand, scatter_add) are
+//     their own JVP: the op applied to the tangents;
+//   - the rest (matmul, reduce_max/min, scan) have a row each; ops without a float result
+//     (compares, argmax, random, sources, checks) have no tangent.
+// The switch over OpKind has no default, so a new kind is a build error until it is
+// given a rule.
+#include "transforms/Grad.h"
+
+#include "ir/Builder.h"
+
+namespace zy::transforms {
+
+using namespace ir;
+
+namespace {
+
+/// The tangent of operand k, or zeros of its type where it has none.
+int tangentOrZeros(Builder &b, const std::vector<int> &operands, const std::vector<int> &tangents, size_t k) {
+  return tangents[k] >= 0 ? tangents[k] : b.zerosLike(operands[k]);
+}
+
+/// Linear in every float operand: the op itself, applied to the tangents (zeros where an
+/// operand has none). Non-float operands (indices) are passed through as they are.
+int applyToTangents(Builder &b, const Node &n, const std::vector<int> &tangents) {
+  std::vector<int> operands;
+  for (size_t k = 0; k < n.operands.size(); ++k)
+    operands.push_back(isFloat(b.dtype(n.operands[k])) ? tangentOrZeros(b, n.operands, tangents, k) : n.operands[k]);
+  Attrs attrs = n.attrs;
+  if (n.op == Op::Pad) attrs.value = 0; // the padding is a constant: its tangent is 0
+  return b.add(n.op, operands, attrs, n.span);
+}
+
+/// The diagonal rule of an elementwise op: the sum over operands of the VJP rule's
+/// contribution for the operand's own tangent.
+int diagonal(Graph &g, int id, const std::vector<int> &tangents) {
+  Builder b(g);
+  int sum = -1;
+  for (size_t k = 0; k < tangents.size(); ++k) {
+    if (tangents[k] < 0) continue;
+    std::vector<int> parts = vjp(g, id, tangents[k]);
+    if (k >= parts.size() || parts[k] < 0) continue;
+    sum = sum < 0 ? parts[k] : b.binary(Op::Add, sum, parts[k]);
+  }
+  return sum;
+}
+
+/// reduce_max/min: the tangent of the extremum, averaged over ties (as the VJP splits it).
+int extremumTangent(Builder &b, const Node &n, int y, int t) {
+  const Shape in = b.shape(n.operands[0]);
+  Shape kept = in;
+  for (int64_t a : n.attrs.axes) kept[a] = 1;
+  int top = b.broadcast(b.reshape(y, kept), in);
+  int m = b.cast(b.binary(Op::Eq, n.operands[0], top), b.dtype(y));
+  int count = b.reduceSum(m, n.attrs.axes, n.attrs.keepdims);
+  return b.binary(Op::Div, b.reduceSum(b.binary(Op::Mul, t, m), n.attrs.axes, n.attrs.keepdims), count);
+}
+
+/// The tangent of node `id` of `g` (its operands already in g), from its operands'
+/// tangents; -1 when it is zero.
+int jvpRule(Graph &g, int id, const std::vector<int> &tangents) {
+  Builder b(g);
+  const Node n = g.nodes[id]; // a copy: adding nodes may move the vector
+  if (!isFloat(n.dtype)) return -1;
+  switch (opInfo(n.op).kind) {
+  case OpKind::Unary:
+    if (n.op == Op::Cast) return isFloat(b.dtype(n.operands[0])) ? b.cast(tangents[0], n.dtype) : -1;
+    return diagonal(g, id, tangents);
+  case OpKind::Binary:
+  case OpKind::Ternary: return diagonal(g, id, tangents);
+  case OpKind::Compare: return -1;
+  case OpKind::Reduce:
+    if (n.op == Op::ReduceSum) return applyToTangents(b, n, tangents);
+    if (n.op == Op::ReduceMax || n.op == Op::ReduceMin) return extremumTangent(b, n, id, tangents[0]);
+    return -1; // argmax: an integer
+  case OpKind::Movement: return applyToTangents(b, n, tangents);
+  case OpKind::Contract: { // (a + ta)(b + tb) to first order: ta b + a tb
+    int sum = -1;
+    if (tangents[0] >= 0) sum = b.binary(Op::MatMul, tangents[0], n.operands[1]);
+    if (tangents[1] >= 0) {
+      int part = b.binary(Op::MatMul, n.operands[0], tangents[1]);
+      sum = sum < 0 ? part : b.binary(Op::Add, sum, part);
+    }
+    return sum;
+  }
+  case OpKind::Index: return applyToTangents(b, n, tangents); // linear in x (gather), base and updates (scatter_add)
+  case OpKind::Check:
+  case OpKind::Source:
+  case OpKind::Random: return -1;
+  case OpKind::Control: break; // scan and project: the driver's (jvpScan)
+  }
+  throw std::logic_error(std::string("jvp: no rule for ") + opInfo(n.op).name);
+}
+
+/// Copies node `n` of another graph into `b`'s graph with its operands remapped.
+int copyNode(Builder &b, Node n, const std::vector<int> &remap) {
+  for (int &o : n.operands) o = remap[o];
+  return b.graph().add(std::move(n));
+}
+
+struct Rebuilt {
+  std::vector<int> primal;  // f's node -> its copy
+  std::vector<int> tangent; // f's node -> its tangent (-1: zero)
+};
+
+Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<int> tangent);
+
+/// A scan with tangents becomes one scan carrying (primal, tangent) pairs: carries
+/// (c, tc), sequences (x, tx), captures (k, tk), every float operand with a tangent
+/// (zeros where it had none), its body the JVP of the body. Fills the primal and tangent
+/// of the scan's projects (which follow it in f) through `projects`.
+void jvpScan(Graph &g, const Graph &f, int id, Rebuilt &r) {
+  Builder b(g);
+  const Node &scan = f.nodes[id];
+  const Graph &body = *scan.attrs.body;
+  const size_t nc = scan.attrs.carries, nx = scan.attrs.sequences, nk = scan.operands.size() - nc - nx;
+  const size_t ny = body.outputs.size() - nc;
+  Graph tangentBody = jvpGraph(body);
+
+  // Which operands get tangents: the float ones, in order within each group.
+  auto floats = [&](size_t from, size_t count) {
+    std::vector<size_t> out;
+    for (size_t k = from; k < from + count; ++k)
+      if (isFloat(f.nodes[scan.operands[k]].dtype)) out.push_back(k);
+    return out;
+  };
+  std::vector<size_t> fc = floats(0, nc), fx = floats(nc, nx), fk = floats(nc + nx, nk);
+  std::vector<int> operands;
+  auto group = [&](size_t from, size_t count, const std::vector<size_t> &withTangent) {
+    for (size_t k = from; k < from + count; ++k) operands.push_back(r.primal[scan.operands[k]]);
+    for (size_t k : withTangent) {
+      int t = r.tangent[scan.operands[k]];
+      operands.push_back(t >= 0 ? t : b.zerosLike(r.primal[scan.operands[k]]));
+    }
+  };
+  group(0, nc, fc);
+  group(nc, nx, fx);
+  group(nc + nx, nk, fk);
+
+  // The joint body: its inputs in the scan's order, wired to the JVP body's
+  // (body inputs..., tangents of the float body inputs...).
+  auto joint = std::make_shared<Graph>();
+  Builder jb(*joint);
+  std::vector<int> primalIn, tangentIn;
+  auto inputs = [&](size_t from, size_t count, const std::vector<size_t> &withTangent) {
+    for (size_t k = from; k < from + count; ++k) {
+      const Node &in = body.nodes[body.inputs[k]];
+      primalIn.push_back(jb.input(in.dtype, in.shape));
+    }
+    for (size_t k : withTangent) {
+      const Node &in = body.nodes[body.inputs[k]];
+      tangentIn.push_back(jb.input(in.dtype, in.shape));
+    }
+  };
+  inputs(0, nc, fc);
+  inputs(nc, nx, fx);
+  inputs(nc + nx, nk, fk);
+  std::vector<int> remap(tangentBody.nodes.size(), -1);
+  std::vector<int> wiring = primalIn; // primalIn is in body input order: carries, sequences, captures
+  wiring.insert(wiring.end(), tangentIn.begin(), tangentIn.end());
+  for (size_t i = 0; i < tangentBody.inputs.size(); ++i) remap[tangentBody.inputs[i]] = wiring[i];
+  for (size_t n = 0; n < tangentBody.nodes.size(); ++n)
+    if (remap[n] < 0) remap[n] = copyNode(jb, tangentBody.nodes[n], remap);
+  // JVP body outputs: carries', ys, then tangents of the float outputs in that order.
+  std::vector<int> outs;
+  for (int o : tangentBody.outputs) outs.push_back(remap[o]);
+  std::vector<int> tangentOuts(outs.begin() + static_cast<long>(nc + ny), outs.end());
+  size_t next = 0;
+  std::vector<int> carryTangents, yTangents;
+  for (size_t i = 0; i < nc; ++i)
+    if (isFloat(body.nodes[body.outputs[i]].dtype)) carryTangents.push_back(tangentOuts[next++]);
+  for (size_t q = 0; q < ny; ++q)
+    if (isFloat(body.nodes[body.outputs[nc + q]].dtype)) yTangents.push_back(tangentOuts[next++]);
+  for (size_t i = 0; i < nc; ++i) joint->outputs.push_back(outs[i]);
+  for (int t : carryTangents) joint->outputs.push_back(t);
+  for (size_t q = 0; q < ny; ++q) joint->outputs.push_back(outs[nc + q]);
+  for (int t : yTangents) joint->outputs.push_back(t);
+
+  Attrs loop = scan.attrs;
+  loop.body = joint;
+  loop.carries = static_cast<int64_t>(nc + fc.size());
+  loop.sequences = static_cast<int64_t>(nx + fx.size());
+  int joined = b.add(Op::Scan, operands, loop, scan.span);
+  r.primal[id] = joined;
+
+  // Result k of the old scan is result index[k] of the new one; its tangent tIndex[k].
+  const size_t ncNew = nc + fc.size();
+  for (size_t p = id + 1; p < f.nodes.size(); ++p) {
+    const Node &proj = f.nodes[p];
+    if (proj.op != Op::Project || proj.operands[0] != id) continue;
+    size_t k = static_cast<size_t>(proj.attrs.index);
+    Attrs a = proj.attrs;
+    bool isCarry = k < nc;
+    a.index = static_cast<int64_t>(isCarry ? k : ncNew + (k - nc));
+    r.primal[p] = b.add(Op::Project, {joined}, a, proj.span);
+    if (!isFloat(proj.attrs.dtype)) continue;
+    // Its position among the float carries (or float ys) gives the tangent's result.
+    size_t rank = 0;
+    for (size_t j = 0; j < (isCarry ? k : k - nc); ++j)
+      rank += isFloat(body.nodes[body.outputs[isCarry ? j : nc + j]].dtype);
+    a.index = static_cast<int64_t>(isCarry ? nc + rank : ncNew + ny + rank);
+    r.tangent[p] = b.add(Op::Project, {joined}, a, proj.span);
+  }
+}
+
+/// Step 2: copies f's non-input nodes into g after their operands, with tangents.
+Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<int> tangent) {
+  Rebuilt r{std::move(primal), std::move(tangent)};
+  Builder b(g);
+  for (size_t id = 0; id < f.nodes.size(); ++id) {
+    const Node &n = f.nodes[id];
+    if (r.primal[id] >= 0) continue; // an input, or a project a scan already rebuilt
+    bool any = false;
+    for (int o : n.operands) any = any || r.tangent[o] >= 0;
+    if (n.op == Op::Scan && any) {
+      jvpScan(g, f, static_cast<int>(id), r);
+      continue;
+    }
+    r.primal[id] = copyNode(b, n, r.primal);
+    if (!any || n.op == Op::Project) continue;
+    std::vector<int> tangents;
+    for (int o : n.operands) tangents.push_back(r.tangent[o]);
+    size_t firstNew = g.nodes.size();
+    r.tangent[id] = jvpRule(g, r.primal[id], tangents);
+    // The tangent's nodes are blamed on the forward node's source (errors at run time).
+    for (size_t k = firstNew; k < g.nodes.size(); ++k)
+      if (!g.nodes[k].span.valid()) g.nodes[k].span = n.span, g.nodes[k].chain = n.chain;
+  }
+  return r;
+}
+
+} // namespace
+
+Graph jvpGraph(const Graph &f, const std::vector<bool> &wrt) {
+  Graph g;
+  Builder b(g);
+  std::vector<int> primal(f.nodes.size(), -1), tangent(f.nodes.size(), -1);
+  // 1. f's inputs, then the tangent inputs.
+  for (int input : f.inputs) {
+    primal[input] = g.add(f.nodes[input]);
+    g.inputs.push_back(primal[input]);
+  }
+  for (size_t i = 0; i < f.inputs.size(); ++i) {
+    const Node &in = f.nodes[f.inputs[i]];
+    if (isFloat(in.dtype) && (wrt.empty() || (i < wrt.size() && wrt[i]))) tangent[f.inputs[i]] = b.input(in.dtype, in.shape);
+  }
+  // 2, 3.
+  Rebuilt r = forward(g, f, std::move(primal), std::move(tangent));
+  // 4.
+  for (int out : f.outputs) g.outputs.push_back(r.primal[out]);
+  for (int out : f.outputs)
+    if (isFloat(f.nodes[out].dtype)) g.outputs.push_back(r.tangent[out] >= 0 ? r.tangent[out] : b.zerosLike(r.primal[out]));
+  return g;
+}
+
+} // namespace zy::transforms
