@@ -2,7 +2,7 @@
 // identities, and that what it leaves computes the same as what it was given.
 #include "ir/Builder.h"
 #include "ir/Executor.h"
-#include "passes/Simplify.h"
+#include "transforms/Simplify.h"
 
 #include <doctest/doctest.h>
 
@@ -29,7 +29,7 @@ TEST_CASE("simplify: an elementwise op of fills is a fill, so pow(x, 2 - 1) is x
   int y = b.binary(Op::Pow, x, exponent);
   int z = b.binary(Op::Mul, two, y);
   g.outputs = {z};
-  Graph s = passes::simplify(g);
+  Graph s = transforms::simplify(g);
   CHECK(countOp(s, Op::Pow) == 0);
   CHECK(countOp(s, Op::Sub) == 0);
   Tensor in(DType::F32, {3});
@@ -47,7 +47,7 @@ TEST_CASE("simplify: folded fills follow the reference kernels' rules (i32 floor
   int nan = b.constant(DType::F64, {}, std::nan(""));
   int m = b.binary(Op::Max, nan, b.constant(DType::F64, {}, 1));
   g.outputs = {q, m};
-  Graph s = passes::simplify(g);
+  Graph s = transforms::simplify(g);
   CHECK(countOp(s, Op::Div) == 0);
   CHECK(countOp(s, Op::Max) == 0);
   auto out = execute(s, {});
@@ -60,7 +60,7 @@ TEST_CASE("simplify: a cast of a fill folds with the reference's rounding (i32 s
   Builder b(g);
   int big = b.constant(DType::F32, {2}, 3e9);
   g.outputs = {b.cast(big, DType::I32), b.cast(b.constant(DType::F64, {2}, -2.7), DType::I32)};
-  Graph s = passes::simplify(g);
+  Graph s = transforms::simplify(g);
   CHECK(countOp(s, Op::Cast) == 0);
   auto out = execute(s, {});
   CHECK(out[0].get(0) == 2147483647);
