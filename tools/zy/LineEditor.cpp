@@ -79,6 +79,8 @@ LineEditor::LineEditor(std::string historyPath, Completer completer, const std::
   rl_initialize();
   ActiveCompleter = std::move(completer);
   rl_attempted_completion_function = complete;
+  // A tensor has well over 100 methods (every prelude function): list them without asking.
+  rl_completion_query_items = 400;
   rl_completer_word_break_characters = WordBreaks;
   rl_basic_word_break_characters = WordBreaks;
   stifle_history(1000);
