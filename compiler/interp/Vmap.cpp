@@ -11,7 +11,6 @@
 #include "ir/Builder.h"
 #include "transforms/Grad.h"
 
-#include <numeric>
 #include <optional>
 
 namespace zy::interp {
@@ -26,16 +25,6 @@ struct VmapSpec {
 };
 
 std::string axisText(const std::optional<int64_t> &axis) { return axis ? std::to_string(*axis) : "none"; }
-
-/// Moves axis `from` of node x to position `to`.
-int moveAxis(ir::Builder &b, int x, int64_t from, int64_t to) {
-  if (from == to) return x;
-  std::vector<int64_t> perm(b.shape(x).size());
-  std::iota(perm.begin(), perm.end(), 0);
-  perm.erase(perm.begin() + from);
-  perm.insert(perm.begin() + to, from);
-  return b.transpose(x, perm);
-}
 
 Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
   const size_t n = args.positional.size();
@@ -75,7 +64,7 @@ Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
   };
   Staged staged = stage(in, spec.f, args, typeInside);
   if (!size) in.fail(args.span, "vmap needs at least one mapped tensor argument (in_axes is none for all of them)");
-  size_t outputs = addOutputs(staged, staged.result);
+  addOutputs(staged, staged.result);
 
   std::string title = "vmap of " + functionName(spec.f);
   ir::Graph g = finishTransform(in, [&] {
@@ -90,7 +79,7 @@ Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
     std::vector<Tensor> inputs = staged.inputs();
     for (size_t k = 0; k < inputs.size(); ++k) {
       int input = b.input(inputs[k].dtype(), inputs[k].shape());
-      wiring.push_back(k < leafAxes.size() && leafAxes[k] ? moveAxis(b, input, *leafAxes[k], 0) : input);
+      wiring.push_back(k < leafAxes.size() && leafAxes[k] ? b.moveAxis(input, *leafAxes[k], 0) : input);
     }
     for (int out : transforms::inlineInto(b, body, wiring)) {
       int64_t rank = static_cast<int64_t>(b.shape(out).size());
@@ -98,11 +87,10 @@ Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
       if (axis < 0 || axis >= rank)
         throw std::invalid_argument("out_axes = " + std::to_string(spec.outAxis) + " is outside a result of " +
                                     std::to_string(rank) + " axes");
-      outer.outputs.push_back(moveAxis(b, out, 0, axis));
+      outer.outputs.push_back(b.moveAxis(out, 0, axis));
     }
     return outer;
   }, args.span, title);
-  (void)outputs;
   std::vector<Tensor> results = runStaged(in, g, staged.inputs(), args.span, title);
   size_t next = 0;
   return rebuildOutputs(staged.result, results, next);

@@ -65,6 +65,15 @@ int Builder::transpose(int x, std::vector<int64_t> perm) {
   return add(Op::Transpose, {x}, a);
 }
 
+int Builder::moveAxis(int x, int64_t from, int64_t to) {
+  if (from == to) return x;
+  std::vector<int64_t> perm(shape(x).size());
+  for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
+  perm.erase(perm.begin() + from);
+  perm.insert(perm.begin() + to, from);
+  return transpose(x, std::move(perm));
+}
+
 int Builder::reduceSum(int x, std::vector<int64_t> axes, bool keepdims) {
   if (axes.empty()) return x;
   Attrs a;

@@ -30,6 +30,8 @@ public:
   int reshape(int x, const Shape &shape);
   int broadcast(int x, const Shape &shape);
   int transpose(int x, std::vector<int64_t> perm);
+  /// x with axis `from` moved to position `to` (x itself when they are equal).
+  int moveAxis(int x, int64_t from, int64_t to);
   int reduceSum(int x, std::vector<int64_t> axes, bool keepdims);
   /// Sums `x` down to `shape`: the inverse of NumPy broadcasting (leading axes, and axes
   /// of size 1 in `shape`). Every gradient that flows through a broadcast comes here.

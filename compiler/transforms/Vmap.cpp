@@ -94,15 +94,6 @@ int batchMatMul(Batched &r, const Node &n) {
   return b.binary(Op::MatMul, r.lifted(n.operands[0]), r.lifted(n.operands[1]));
 }
 
-/// Moves axis `from` of x to position `to`.
-int moveAxis(Builder &b, int x, int64_t from, int64_t to) {
-  std::vector<int64_t> perm(b.shape(x).size());
-  std::iota(perm.begin(), perm.end(), 0);
-  perm.erase(perm.begin() + from);
-  perm.insert(perm.begin() + to, from);
-  return transposeTo(b, x, perm);
-}
-
 /// Each example's indices into its own rows of x (axis `axis` of x folded with the batch):
 /// idx + b·N for example b, after `fit` (clamping or marking out of range) in [0, N).
 int offsetIndices(Builder &b, int idx, int64_t rows, bool clamp) {
@@ -126,7 +117,7 @@ int offsetIndices(Builder &b, int idx, int64_t rows, bool clamp) {
 
 /// x with its batch axis and axis `axis + 1` folded: [B, pre, N, post] -> [B·N, pre, post].
 int foldBatchInto(Builder &b, int x, int64_t axis) {
-  int moved = moveAxis(b, x, axis + 1, 1);
+  int moved = b.moveAxis(x, axis + 1, 1);
   Shape s = b.shape(moved);
   Shape folded(s.begin() + 1, s.end());
   folded[0] *= s[0];
@@ -145,7 +136,7 @@ int batchGather(Batched &r, const Node &n) {
   const int64_t indexRank = static_cast<int64_t>(b.shape(r.node[idx]).size()); // B and the index dims
   if (!r.batched[x]) { // x.shape[:axis] + [B, I] + x.shape[axis+1:]: the batch axis to the front
     int g = b.add(Op::Gather, {r.node[x], r.node[idx]}, a, n.span);
-    return moveAxis(b, g, axis, 0);
+    return b.moveAxis(g, axis, 0);
   }
   int rows = b.shape(r.node[x])[axis + 1];
   int flat = foldBatchInto(b, r.node[x], axis);
@@ -184,7 +175,7 @@ int batchScatterAdd(Batched &r, const Node &n) {
   Shape unfolded = b.shape(flat);
   unfolded[0] = rows;
   unfolded.insert(unfolded.begin(), baseShape[0]);
-  return moveAxis(b, b.reshape(flat, unfolded), 1, axis + 1);
+  return b.moveAxis(b.reshape(flat, unfolded), 1, axis + 1);
 }
 
 /// A random op with one key per example: a draw per key, stacked (the unbatched op is
@@ -262,7 +253,7 @@ void batchScan(Batched &r, const Graph &f, int id) {
       operands.push_back(r.lifted(o));
       bodyBatched.push_back(true);
     } else if (k < nc + nx && r.batched[o]) {
-      operands.push_back(moveAxis(b, r.node[o], 0, 1));
+      operands.push_back(b.moveAxis(r.node[o], 0, 1));
       bodyBatched.push_back(true);
     } else {
       operands.push_back(r.node[o]);
@@ -282,7 +273,7 @@ void batchScan(Batched &r, const Graph &f, int id) {
     if (carry) a.shape = withBatch(r.size, a.shape);
     else a.shape.insert(a.shape.begin() + 1, r.size); // [T, B, s]
     int result = b.add(Op::Project, {batched}, a, proj.span);
-    r.node[p] = carry ? result : moveAxis(b, result, 1, 0);
+    r.node[p] = carry ? result : b.moveAxis(result, 1, 0);
     r.batched[p] = true;
   }
 }
