@@ -212,6 +212,7 @@ void installTransforms(Env &env) {
              }));
   installJacobians(env);
   installVmap(env);
+  installCustomRules(env);
 }
 
 } // namespace zy::interp

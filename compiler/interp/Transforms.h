@@ -1,6 +1,6 @@
 // Transforms.h: the transformations as Zy functions: grad, value_and_grad and
 // check_grad (Transforms.cpp); jvp, vjp, jacfwd, jacrev, hessian (Jacobians.cpp); vmap
-// (Vmap.cpp). All share the staging of Staging.h.
+// (Vmap.cpp); custom_vjp (CustomRules.cpp). All share the staging of Staging.h.
 #pragma once
 
 #include "interp/Interpreter.h"
@@ -11,5 +11,6 @@ namespace zy::interp {
 void installTransforms(Env &env);
 void installJacobians(Env &env);
 void installVmap(Env &env);
+void installCustomRules(Env &env);
 
 } // namespace zy::interp

@@ -134,9 +134,15 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
     if (node.op == Op::Scan) {
       results[id] = runScan(checked, args);
       values[id] = results[id][0];
+    } else if (node.op == Op::CustomVjp) { // the body computes it; the gradient is autodiff's business
+      std::vector<Tensor> inputs;
+      for (const Tensor *arg : args) inputs.push_back(*arg);
+      results[id] = execute(*checked.attrs.body, inputs);
+      values[id] = results[id][0];
     } else if (node.op == Op::Project) {
       const auto &all = results[node.operands[0]];
-      if (nodes[node.operands[0]].op != Op::Scan || node.attrs.index < 0 ||
+      Op from = nodes[node.operands[0]].op;
+      if ((from != Op::Scan && from != Op::CustomVjp) || node.attrs.index < 0 ||
           node.attrs.index >= static_cast<int64_t>(all.size()))
         fail("node " + nodeName(id, node) + " projects a result its operand does not have");
       values[id] = all[node.attrs.index];

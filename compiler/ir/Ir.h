@@ -51,7 +51,8 @@ struct Attrs {
   double value = 0;                                    // Constant, Pad; CheckLabels: the class count
   std::string name;                                    // CheckLabels: the function its error names
   std::shared_ptr<const Tensor> literal;               // Literal
-  std::shared_ptr<const Graph> body;                   // Scan: the loop body
+  std::shared_ptr<const Graph> body;                   // Scan: the loop body; CustomVjp: what it computes
+  std::shared_ptr<const Graph> forward, backward;      // CustomVjp: the gradient's two halves
   int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes
 };
 

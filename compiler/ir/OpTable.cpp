@@ -1067,6 +1067,26 @@ Error inferProject(const Rule &, Node &node, const Operands &) {
   return std::nullopt;
 }
 
+// custom_vjp(args...): the body takes the args, as they are; the node's type is that of
+// the body's first result. The gradient's graphs are checked where they are used.
+Error inferCustomVjp(const Rule &, Node &node, const Operands &ops) {
+  const Graph *body = node.attrs.body.get();
+  if (!body || !node.attrs.forward || !node.attrs.backward) return std::string("custom_vjp needs a body, a forward and a backward graph");
+  if (body->inputs.size() != ops.size())
+    return "custom_vjp's body takes " + std::to_string(body->inputs.size()) + " inputs but it has " +
+           std::to_string(ops.size()) + " operands";
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Node &input = body->nodes[body->inputs[i]];
+    if (input.dtype != ops[i].dtype || input.shape != ops[i].shape)
+      return "custom_vjp's body input " + std::to_string(i) + " is " + typeOfInput(*body, i) + " but gets " + typeOf(ops[i]);
+  }
+  if (body->outputs.empty()) return std::string("custom_vjp's body must return a result");
+  const Node &first = body->nodes[body->outputs[0]];
+  node.dtype = first.dtype;
+  node.shape = first.shape;
+  return std::nullopt;
+}
+
 // Loops need the executor (they run graphs); these kernels are never called directly.
 Tensor evalByExecutor(const Rule &, const Node &node, const Args &) {
   throw std::invalid_argument(std::string(opInfo(node.op).name) + " is run by the executor, not as a kernel");
@@ -1075,6 +1095,7 @@ Tensor evalByExecutor(const Rule &, const Node &node, const Args &) {
 constexpr Rule ControlRules[] = {
     {Op::Scan, inferScan, evalByExecutor},
     {Op::Project, inferProject, evalByExecutor},
+    {Op::CustomVjp, inferCustomVjp, evalByExecutor},
 };
 
 // ================================================================ the index of rules

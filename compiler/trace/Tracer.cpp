@@ -5,6 +5,7 @@
 #include "interp/NanCheck.h"
 #include "interp/TensorOps.h"
 #include "ir/Builder.h"
+#include "transforms/Grad.h"
 #include "transforms/Simplify.h"
 #include "support/Timing.h"
 
@@ -320,7 +321,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
     ir::Graph graph;
     {
       timing::Scope timed(timing::Phase::Optimise);
-      graph = transforms::simplify(ctx.graph);
+      graph = transforms::simplify(transforms::lowerCustomCalls(ctx.graph)); // final: custom calls become their bodies
     }
     std::map<int, int> moved;
     for (size_t i = 0; i < graph.outputs.size(); ++i) moved[ctx.graph.outputs[i]] = graph.outputs[i];

@@ -20,6 +20,7 @@ using namespace ir;
 namespace {
 
 std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangents);
+std::vector<int> customVjp(Graph &g, int id, const std::vector<int> &cotangents);
 
 /// Steps 2 and 3: given the gradients flowing into some nodes of `g` (a copy of `f`,
 /// seeds[id] >= 0), propagates them back; returns the gradient of every node (-1: none).
@@ -33,7 +34,7 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
     if (n.op == Op::StopGradient) continue;
     // A scan's node type is its first result's, which may be an integer counter: its
     // other results may still carry gradients, so scans are judged by their operands.
-    if (!isFloat(n.dtype) && n.op != Op::Scan) continue;
+    if (!isFloat(n.dtype) && n.op != Op::Scan && n.op != Op::CustomVjp) continue;
     for (int operand : n.operands) dependsOnInput[id] = dependsOnInput[id] || dependsOnInput[operand];
   }
   int top = -1;
@@ -63,10 +64,10 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
     }
     std::vector<int> parts;
     size_t firstNew = g.nodes.size();
-    if (n.op == Op::Scan) {
+    if (n.op == Op::Scan || n.op == Op::CustomVjp) {
       auto it = scanCotangents.find(id);
       if (it == scanCotangents.end()) continue;
-      parts = scanVjp(g, id, it->second);
+      parts = n.op == Op::Scan ? scanVjp(g, id, it->second) : customVjp(g, id, it->second);
     } else {
       if (grad[id] < 0) continue;
       parts = vjp(g, id, grad[id]);
@@ -213,6 +214,23 @@ std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangent
     parts.push_back(project(b, back, nc + m, b.dtype(cap), b.shape(cap)));
   }
   return parts;
+}
+
+/// The gradient of a custom_vjp: its forward graph again on the same operands (CSE merges
+/// the two when they compute the same), for the residuals, then its backward graph on the
+/// residuals and the results' cotangents (zeros where a result has none).
+std::vector<int> customVjp(Graph &g, int id, const std::vector<int> &cotangentsIn) {
+  Builder b(g);
+  const Node call = g.nodes[id];
+  const Graph &body = *call.attrs.body;
+  std::vector<int> forward = inlineInto(b, *call.attrs.forward, call.operands);
+  std::vector<int> wiring(forward.begin() + static_cast<long>(body.outputs.size()), forward.end()); // residuals
+  for (size_t k = 0; k < body.outputs.size(); ++k) {
+    int given = k < cotangentsIn.size() ? cotangentsIn[k] : -1;
+    const Node &out = body.nodes[body.outputs[k]];
+    wiring.push_back(given >= 0 ? given : b.constant(out.dtype, out.shape, 0));
+  }
+  return inlineInto(b, *call.attrs.backward, wiring);
 }
 
 } // namespace

@@ -39,6 +39,9 @@ ir::Graph jvpGraph(const ir::Graph &f, const std::vector<bool> &wrt = {});
 /// (an output that does not depend on a batched input is broadcast).
 ir::Graph batchGraph(const ir::Graph &f, const std::vector<bool> &batched, int64_t size);
 
+/// The graph as it runs: each custom_vjp node replaced by its body (Lower.cpp).
+ir::Graph lowerCustomCalls(const ir::Graph &f);
+
 /// Copies `from` into the graph `b` builds, its inputs wired to `inputs` (ids there);
 /// returns the ids of its outputs there.
 std::vector<int> inlineInto(ir::Builder &b, const ir::Graph &from, const std::vector<int> &inputs);

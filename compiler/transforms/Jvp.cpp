@@ -226,6 +226,9 @@ Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<i
     if (r.primal[id] >= 0) continue; // an input, or a project a scan already rebuilt
     bool any = false;
     for (int o : n.operands) any = any || r.tangent[o] >= 0;
+    if (n.op == Op::CustomVjp && any)
+      throw NotDifferentiable("a custom_vjp function has no forward-mode rule (jvp, jacfwd and hessian need one); "
+                              "differentiate it with grad, vjp or jacrev");
     if (n.op == Op::Scan && any) {
       jvpScan(g, f, static_cast<int>(id), r);
       continue;

@@ -234,11 +234,11 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
   // ---- checks: integer labels, which have no gradient
   case Op::CheckLabels: return {-1};
 
-  // ---- sources and random draws have no gradient; scan and project are the driver's
-  // (Grad.cpp scanVjp). No default: a new primitive without a rule is a build error.
+  // ---- sources and random draws have no gradient; scan, custom_vjp and project are the
+  // driver's (Grad.cpp scanVjp, customVjp). No default: a new primitive without a rule is a build error.
   case Op::Input: case Op::Constant: case Op::Literal: case Op::Iota:
   case Op::RandomUniform: case Op::RandomSplit: case Op::RandomFoldIn:
-  case Op::Scan: case Op::Project: return std::vector<int>(x.size(), -1);
+  case Op::Scan: case Op::Project: case Op::CustomVjp: return std::vector<int>(x.size(), -1);
   }
   throw std::logic_error(std::string("vjp: no rule for ") + opInfo(node.op).name);
 }

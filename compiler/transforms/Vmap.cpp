@@ -278,6 +278,42 @@ void batchScan(Batched &r, const Graph &f, int id) {
   }
 }
 
+/// A custom_vjp with a batched operand: its three graphs batched alike. The backward
+/// graph's cotangent for an unbatched operand is summed over the batch (the gradient of
+/// something every example shares).
+void batchCustomVjp(Batched &r, const Graph &f, int id) {
+  Builder &b = r.b;
+  const Node &call = f.nodes[id];
+  std::vector<bool> flags;
+  std::vector<int> operands;
+  for (int o : call.operands) {
+    flags.push_back(r.batched[o]);
+    operands.push_back(r.node[o]);
+  }
+  Attrs a = call.attrs;
+  a.body = std::make_shared<Graph>(batchGraph(*call.attrs.body, flags, r.size));
+  a.forward = std::make_shared<Graph>(batchGraph(*call.attrs.forward, flags, r.size));
+  Graph backward = batchGraph(*call.attrs.backward, std::vector<bool>(call.attrs.backward->inputs.size(), true), r.size);
+  auto summed = std::make_shared<Graph>();
+  Builder sb(*summed);
+  std::vector<int> inputs;
+  for (int input : backward.inputs) inputs.push_back(sb.input(backward.nodes[input].dtype, backward.nodes[input].shape));
+  std::vector<int> grads = inlineInto(sb, backward, inputs);
+  for (size_t k = 0; k < grads.size(); ++k) summed->outputs.push_back(flags[k] ? grads[k] : sb.reduceSum(grads[k], {0}, false));
+  a.backward = summed;
+  int batched = b.add(Op::CustomVjp, operands, a, call.span);
+  r.node[id] = batched;
+  r.batched[id] = true;
+  for (size_t p = id + 1; p < f.nodes.size(); ++p) {
+    const Node &proj = f.nodes[p];
+    if (proj.op != Op::Project || proj.operands[0] != id) continue;
+    Attrs pa = proj.attrs;
+    pa.shape = withBatch(r.size, pa.shape);
+    r.node[p] = b.add(Op::Project, {batched}, pa, proj.span);
+    r.batched[p] = true;
+  }
+}
+
 /// The batched form of node `n` of f (whose operands are in `r`, some batched).
 int batchRule(Batched &r, const Node &n) {
   switch (opInfo(n.op).kind) {
@@ -292,7 +328,7 @@ int batchRule(Batched &r, const Node &n) {
   case OpKind::Index: return n.op == Op::Gather ? batchGather(r, n) : batchScatterAdd(r, n);
   case OpKind::Random: return batchRandom(r, n);
   case OpKind::Source:
-  case OpKind::Control: break; // sources have no operands; scan and project: batchScan
+  case OpKind::Control: break; // sources have no operands; scan, custom_vjp, project: the driver's
   }
   throw std::logic_error(std::string("vmap: no rule for ") + opInfo(n.op).name);
 }
@@ -323,6 +359,7 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
     }
     size_t firstNew = g.nodes.size();
     if (n.op == Op::Scan) batchScan(r, f, static_cast<int>(id));
+    else if (n.op == Op::CustomVjp) batchCustomVjp(r, f, static_cast<int>(id));
     else r.node[id] = batchRule(r, n), r.batched[id] = true;
     for (size_t k = firstNew; k < g.nodes.size(); ++k)
       if (!g.nodes[k].span.valid()) g.nodes[k].span = n.span, g.nodes[k].chain = n.chain;
