@@ -39,9 +39,12 @@ dim       : INT | IDENT | '...' ;
 // ---------------------------------------------------------------- statements
 
 block     : '{' sep? (stmt (sep stmt)*)? sep? '}' ;
-stmt      : letStmt | forStmt | assertStmt | fnDecl | exprStmt ;
+stmt      : letStmt | forStmt | whileStmt | breakStmt | continueStmt | assertStmt | fnDecl | exprStmt ;
 letStmt   : 'let' pattern (':' type)? '=' expr ;
 forStmt   : 'for' pattern 'in' expr block ;
+whileStmt : 'while' expr block ;
+breakStmt : 'break' ;                  // only inside a loop: the AST builder checks
+continueStmt : 'continue' ;
 assertStmt: 'assert' expr (',' expr)? ;
 exprStmt  : expr (op=('=' | '~' | '+=' | '-=' | '*=' | '/=') expr)? ;   // `x = e` rebinds, `x += e` is `x = x + e`, `p.w ~ init` declares
 pattern   : IDENT | '(' pattern (',' pattern)* ','? ')' ;
@@ -77,6 +80,7 @@ primary   : INT                                            # intLit
           | '(' expr ')'                                   # parens
           | '(' expr ',' (expr (',' expr)* ','?)? ')'      # tuple
           | '[' (expr (',' expr)* ','?)? ']'               # list
+          | '[' expr compFor+ ']'                          # listComp
           | '{' '}'                                        # emptyRecord
           | '{' field (',' field)* ','? '}'                # record
           | block                                          # blockExpr
@@ -84,6 +88,7 @@ primary   : INT                                            # intLit
           | '|' paramList? '|' expr                        # lambda
           ;
 field     : (IDENT | STRING) ':' expr ;
+compFor   : 'for' pattern 'in' expr ('if' expr)? ;     // one clause of `[e for x in xs if c]`
 ifExpr    : 'if' expr block ('else' 'if' expr block)* ('else' block)? ;
 
 // ---------------------------------------------------------------- tokens

@@ -8,6 +8,7 @@
 #include "interp/Interpreter.h"
 #include "interp/Data.h"
 #include "interp/Io.h"
+#include "interp/Operators.h"
 #include "interp/Params.h"
 #include "interp/Progress.h"
 #include "interp/Cond.h"
@@ -34,6 +35,56 @@ using Fn = std::function<Value(Interpreter &, CallArgs &)>;
 
 
 Value tensorValue(Tensor t) { return Value::fromTensor(std::move(t)); }
+
+bool allNumbers(const Value &list) {
+  for (const Value &v : *list.items)
+    if (!v.isNumber()) return false;
+  return true;
+}
+
+bool allNumbersOrTensors(const Value &list) {
+  for (const Value &v : *list.items)
+    if (!v.isNumber() && v.kind != ValueKind::Tensor) return false;
+  return true;
+}
+
+/// sorted(xs, reverse = false): a list of numbers or of strings, in order; the sort is
+/// stable, so equal elements keep their order (reverse too: it inverts the comparison).
+Value sortedList(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"xs", "reverse"});
+  const Value &xs = args.get("xs");
+  bool reverse = args.flag("reverse", false);
+  if (!xs.isSequence()) in.fail(a.span, "sorted() expected a list, found " + typeName(xs));
+  bool strings = true;
+  for (const Value &v : *xs.items) strings &= v.kind == ValueKind::Str;
+  if (!strings && !allNumbers(xs))
+    in.fail(a.span, "sorted() expected a list of numbers or of strings, found " + typeName(xs));
+  std::vector<Value> out = *xs.items;
+  std::stable_sort(out.begin(), out.end(), [&](const Value &x, const Value &y) {
+    bool less = strings ? *x.str < *y.str : x.number() < y.number();
+    bool greater = strings ? *y.str < *x.str : y.number() < x.number();
+    return reverse ? greater : less;
+  });
+  return Value::list(std::move(out));
+}
+
+/// max and min of a host list of numbers: the element itself (an int stays an int).
+Value extremeOf(Interpreter &in, const Value &xs, bool wantMax, Span span) {
+  if (xs.items->empty()) in.fail(span, std::string(wantMax ? "max" : "min") + "() of an empty list");
+  const Value *best = &xs.items->front();
+  for (const Value &v : *xs.items)
+    if (wantMax ? v.number() > best->number() : v.number() < best->number()) best = &v;
+  return *best;
+}
+
+/// sum of a host list: its elements added with `+`, so numbers stay host numbers and
+/// tensors add elementwise (with broadcasting); the sum of an empty list is 0.
+Value sumOf(Interpreter &in, const Value &xs, Span span) {
+  if (xs.items->empty()) return Value::integer(0);
+  Value total = xs.items->front();
+  for (size_t i = 1; i < xs.items->size(); ++i) total = binaryValue(in, ast::BinaryOp::Add, total, (*xs.items)[i], span);
+  return total;
+}
 
 /// Nested lists of numbers to a tensor, checking the nesting is rectangular.
 void flattenNested(Interpreter &in, const Value &v, size_t depth, Shape &shape, std::vector<double> &out, bool &anyFloat,
@@ -149,6 +200,12 @@ void installCore(Env &env) {
     std::vector<Value> out;
     for (size_t i = 0; i < std::min(x.items->size(), y.items->size()); ++i) out.push_back(Value::tuple({(*x.items)[i], (*y.items)[i]}));
     return Value::list(std::move(out));
+  });
+  env.defineBuiltin("sorted", sortedList);
+  env.defineBuiltin("reversed", [](Interpreter &in, CallArgs &a) {
+    const Value &v = Args(in, a, {"xs"}).get("xs");
+    if (!v.isSequence()) in.fail(a.span, "reversed() expected a list, found " + typeName(v));
+    return Value::list(std::vector<Value>(v.items->rbegin(), v.items->rend()));
   });
   // progress(xs, label = ""): xs itself, shown as a progress bar when a `for` loops over it;
   // `bar.set(loss = l)` in the loop body adds a running metric to the bar (Progress.h).
@@ -300,10 +357,18 @@ void installTensors(Env &env) {
     return tensorValue(where(in, args.get("cond"), args.get("a"), args.get("b"), a.span));
   });
 
-  // Reductions.
+  // Reductions. Over a host list with no axis they work on the list's elements instead
+  // (Python's sum, max and min): sum adds numbers and tensors, so a list of tensors sums
+  // elementwise, and max and min of plain numbers pick one. Anything else (a nested
+  // list, an axis) goes to the tensor reduction.
   auto reduction = [](Op op) {
     return [op](Interpreter &in, CallArgs &a) {
       Args args(in, a, {"x", "axis", "keepdims"});
+      const Value &x = args.get("x");
+      if (x.kind == ValueKind::List && !args.has("axis") && !args.has("keepdims")) {
+        if (op == Op::ReduceSum && allNumbersOrTensors(x)) return sumOf(in, x, a.span);
+        if (allNumbers(x)) return extremeOf(in, x, op == Op::ReduceMax, a.span);
+      }
       return tensorValue(reduce(in, op, args.tensor("x"), args.axes("axis"), args.flag("keepdims", false), a.span));
     };
   };

@@ -444,11 +444,116 @@ static bool truthy(Interpreter &in, const Value &v, Span span, const char *what)
   if (v.kind == ValueKind::Tensor && v.tensor->isTraced())
     in.fail(span, std::string(what) + " on a tensor inside a traced function: its value is only known when the "
                                       "compiled function runs; " +
-                      "select elementwise with `where(c, a, b)`, or branch with `cond(pred, then_fn, else_fn, args...)`; to "
-                      "run the function as host code instead, take the value: `if bool(c)`");
+                      "select elementwise with `where(c, a, b)`, or branch with `cond(pred, then_fn, else_fn, args...)`" +
+                      (std::string(what) == "`while`" ? ", or loop with `scan`; to run the function as host code instead, "
+                                                        "take the value: `while bool(c)`"
+                                                      : "; to run the function as host code instead, take the value: "
+                                                        "`if bool(c)`"));
   if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1) return v.tensor->get(0) != 0;
   in.fail(span, std::string(what) + " needs a bool, got " + typeName(v) +
                     (v.kind == ValueKind::Tensor ? "; use `where(c, a, b)` to select between tensors" : ""));
+}
+
+namespace {
+/// Thrown by `break` (isBreak) and `continue`, caught by the innermost loop. The AST
+/// builder accepts them only inside a loop of the same function, so one never crosses a
+/// call; an exception unwinds the blocks and expressions between the statement and its
+/// loop without every evaluation step testing a flag.
+struct LoopExit {
+  bool isBreak;
+};
+} // namespace
+
+bool Interpreter::runLoopBody(const BlockExpr &body, const std::shared_ptr<Env> &env) {
+  try {
+    evalBlock(body, env);
+  } catch (const LoopExit &exit) {
+    if (exit.isBreak) return false;
+  }
+  return true;
+}
+
+std::vector<Value> Interpreter::iterationItems(const Value &iterable, Span span) {
+  std::vector<Value> items;
+  if (iterable.isSequence()) {
+    items = *iterable.items;
+  } else if (iterable.kind == ValueKind::Tensor) {
+    if (iterable.tensor->rank() == 0) fail(span, "cannot iterate over a scalar tensor");
+    for (int64_t i = 0; i < iterable.tensor->shape()[0]; ++i) {
+      IndexSpec spec;
+      spec.index = i;
+      items.push_back(Value::fromTensor(index(*this, *iterable.tensor, {spec}, span)));
+    }
+  } else if (iterable.kind == ValueKind::Str) {
+    for (char ch : *iterable.str) items.push_back(Value::string(std::string(1, ch)));
+  } else {
+    fail(span, "cannot iterate over a value of type " + typeName(iterable) +
+                   "; expected a list, a tuple, a tensor or a string");
+  }
+  return items;
+}
+
+void Interpreter::execFor(const ForStmt &f, const std::shared_ptr<Env> &env) {
+  if (f.iterable->kind == ExprKind::Range) {
+    // `for i in lo..hi` counts without building the list of the range.
+    const auto &r = f.iterable->as<RangeExpr>();
+    Value lo = eval(*r.lo, env), hi = eval(*r.hi, env);
+    if (lo.kind != ValueKind::Int || hi.kind != ValueKind::Int)
+      fail(f.iterable->span, "a range needs ints, got " + typeName(lo) + ".." + typeName(hi));
+    // A loop meant to run until something happens is a `while`: this long a count is a mistake.
+    if (static_cast<__int128>(hi.i) - lo.i > 1'000'000'000)
+      fail(f.iterable->span, "this loop would run more than 1,000,000,000 times");
+    for (int64_t i = lo.i; i < hi.i; ++i) {
+      pollInterrupt(f.span);
+      auto inner = std::make_shared<Env>(env);
+      bindPattern(*f.pattern, Value::integer(i), inner, true);
+      bool goOn = runLoopBody(*f.body, inner);
+      inner->finished = true;
+      if (!goOn) break;
+    }
+    return;
+  }
+  Value iterable = eval(*f.iterable, env);
+  std::vector<Value> items = iterationItems(iterable, f.iterable->span);
+  std::optional<ProgressBar> bar;
+  if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), iterable.progress);
+  for (size_t i = 0; i < items.size(); ++i) {
+    pollInterrupt(f.span);
+    auto inner = std::make_shared<Env>(env);
+    bindPattern(*f.pattern, items[i], inner, true);
+    bool goOn = runLoopBody(*f.body, inner);
+    inner->finished = true;
+    if (bar) bar->update(static_cast<int64_t>(i + 1));
+    if (!goOn) break;
+  }
+  if (bar) bar->finish();
+}
+
+void Interpreter::execWhile(const WhileStmt &w, const std::shared_ptr<Env> &env) {
+  // The condition is a host bool: on a traced tensor truthy() fails (a data-dependent
+  // loop cannot be unrolled into the compiled function), pointing at `scan` or `bool(c)`.
+  while (true) {
+    pollInterrupt(w.span);
+    if (!truthy(*this, eval(*w.cond, env), w.cond->span, "`while`")) return;
+    if (!runLoopBody(*w.body, env)) return;
+  }
+}
+
+void Interpreter::comprehend(const ListCompExpr &c, size_t clause, const std::shared_ptr<Env> &env,
+                             std::vector<Value> &out) {
+  if (clause == c.clauses.size()) {
+    out.push_back(eval(*c.elem, env));
+    return;
+  }
+  const ListCompExpr::Clause &k = c.clauses[clause];
+  for (const Value &item : iterationItems(eval(*k.iterable, env), k.iterable->span)) {
+    pollInterrupt(k.span);
+    auto inner = std::make_shared<Env>(env);
+    bindPattern(*k.pattern, item, inner, true);
+    if (!k.cond || truthy(*this, eval(*k.cond, inner), k.cond->span, "a comprehension's `if`"))
+      comprehend(c, clause + 1, inner, out);
+    inner->finished = true;
+  }
 }
 
 Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &isValue) {
@@ -468,54 +573,10 @@ Value Interpreter::exec(const Stmt &s, const std::shared_ptr<Env> &env, bool &is
     return {};
   }
   case StmtKind::Declare: declare(s.as<DeclareStmt>(), env); return {};
-  case StmtKind::For: {
-    const auto &f = s.as<ForStmt>();
-    if (f.iterable->kind == ExprKind::Range) {
-      // `for i in lo..hi` counts without building the list of the range.
-      const auto &r = f.iterable->as<RangeExpr>();
-      Value lo = eval(*r.lo, env), hi = eval(*r.hi, env);
-      if (lo.kind != ValueKind::Int || hi.kind != ValueKind::Int)
-        fail(f.iterable->span, "a range needs ints, got " + typeName(lo) + ".." + typeName(hi));
-      // Zy has no `while`: a loop this long is a mistake, not a plan.
-      if (static_cast<__int128>(hi.i) - lo.i > 1'000'000'000)
-        fail(f.iterable->span, "this loop would run more than 1,000,000,000 times");
-      for (int64_t i = lo.i; i < hi.i; ++i) {
-        pollInterrupt(f.span);
-        auto inner = std::make_shared<Env>(env);
-        bindPattern(*f.pattern, Value::integer(i), inner, true);
-        evalBlock(*f.body, inner);
-        inner->finished = true;
-      }
-      return {};
-    }
-    Value iterable = eval(*f.iterable, env);
-    std::vector<Value> items;
-    if (iterable.isSequence()) items = *iterable.items;
-    else if (iterable.kind == ValueKind::Tensor) {
-      if (iterable.tensor->rank() == 0) fail(f.iterable->span, "cannot iterate over a scalar tensor");
-      for (int64_t i = 0; i < iterable.tensor->shape()[0]; ++i) {
-        IndexSpec spec;
-        spec.index = i;
-        items.push_back(Value::fromTensor(index(*this, *iterable.tensor, {spec}, f.iterable->span)));
-      }
-    } else if (iterable.kind == ValueKind::Str) {
-      for (char ch : *iterable.str) items.push_back(Value::string(std::string(1, ch)));
-    } else {
-      fail(f.iterable->span, "cannot iterate over a value of type " + typeName(iterable));
-    }
-    std::optional<ProgressBar> bar;
-    if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), iterable.progress);
-    for (size_t i = 0; i < items.size(); ++i) {
-      pollInterrupt(f.span);
-      auto inner = std::make_shared<Env>(env);
-      bindPattern(*f.pattern, items[i], inner, true);
-      evalBlock(*f.body, inner);
-      inner->finished = true;
-      if (bar) bar->update(static_cast<int64_t>(i + 1));
-    }
-    if (bar) bar->finish();
-    return {};
-  }
+  case StmtKind::For: execFor(s.as<ForStmt>(), env); return {};
+  case StmtKind::While: execWhile(s.as<WhileStmt>(), env); return {};
+  case StmtKind::Break: throw LoopExit{true};
+  case StmtKind::Continue: throw LoopExit{false};
   case StmtKind::Assert: {
     const auto &a = s.as<AssertStmt>();
     Value c = eval(*a.cond, env);
@@ -562,9 +623,16 @@ Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &out
   auto env = std::make_shared<Env>(outer);
   Value last;
   bool lastIsValue = false;
-  for (const StmtPtr &s : b.stmts) {
-    last = exec(*s, env, lastIsValue);
-    if (lastIsValue && last.kind == ValueKind::List && s.get() != b.stmts.back().get()) checkDiscardedAppend(*s);
+  try {
+    for (const StmtPtr &s : b.stmts) {
+      last = exec(*s, env, lastIsValue);
+      if (lastIsValue && last.kind == ValueKind::List && s.get() != b.stmts.back().get()) checkDiscardedAppend(*s);
+    }
+  } catch (const LoopExit &) {
+    // The loop goes on (or ends) after this block: its scope is done with, as at its end.
+    env->finished = true;
+    releaseIfOnlyCycles(env);
+    throw;
   }
   env->finished = true;
   releaseIfOnlyCycles(env);
@@ -659,6 +727,11 @@ Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
     std::vector<Value> items;
     for (const auto &x : elems) items.push_back(eval(*x, env));
     return e.kind == ExprKind::Tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
+  }
+  case ExprKind::ListComp: {
+    std::vector<Value> items;
+    comprehend(e.as<ListCompExpr>(), 0, env, items);
+    return Value::list(std::move(items));
   }
   case ExprKind::Record: {
     std::vector<std::pair<std::string, Value>> fields;

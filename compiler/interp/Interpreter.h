@@ -130,6 +130,16 @@ private:
   Value evalBlock(const ast::BlockExpr &b, const std::shared_ptr<Env> &env);
   void checkDiscardedAppend(const ast::Stmt &s);
   Value exec(const ast::Stmt &s, const std::shared_ptr<Env> &env, bool &isValue);
+  void execFor(const ast::ForStmt &f, const std::shared_ptr<Env> &env);
+  void execWhile(const ast::WhileStmt &w, const std::shared_ptr<Env> &env);
+  /// One pass of a loop's body in `env`: false when the body ran `break`.
+  bool runLoopBody(const ast::BlockExpr &body, const std::shared_ptr<Env> &env);
+  /// The values a `for` (or a comprehension's clause) binds in turn: a list's or tuple's
+  /// items, a tensor's rows, a string's characters.
+  std::vector<Value> iterationItems(const Value &iterable, Span span);
+  /// Appends to `out` the elements of `c` from clause `clause` on, in `env`.
+  void comprehend(const ast::ListCompExpr &c, size_t clause, const std::shared_ptr<Env> &env,
+                  std::vector<Value> &out);
   Value callClosure(const Closure &c, CallArgs &args);
   void bindPattern(const ast::Pattern &p, const Value &v, const std::shared_ptr<Env> &env, bool define);
   Value evalCall(const ast::CallExpr &c, const std::shared_ptr<Env> &env);

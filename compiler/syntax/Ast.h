@@ -52,7 +52,7 @@ enum class ExprKind {
   Int, Float, String, FString, Bool, None, Name,
   Unary, Binary, Range,
   Call, Index, Field,
-  Tuple, List, Record, Block, If, Lambda,
+  Tuple, List, ListComp, Record, Block, If, Lambda,
 };
 
 enum class UnaryOp { Neg, Plus, Not };
@@ -194,6 +194,20 @@ struct ListExpr : Expr {
   explicit ListExpr(Span s) : Expr(ExprKind::List, s) {}
 };
 
+/// `[elem for p in xs if c for q in ys]`: the clauses nest left to right, as in Python;
+/// each `for` may have one `if` filter. Host code: it evaluates to a list.
+struct ListCompExpr : Expr {
+  struct Clause {
+    std::unique_ptr<Pattern> pattern;
+    ExprPtr iterable;
+    ExprPtr cond; // may be null
+    Span span;
+  };
+  ExprPtr elem;
+  std::vector<Clause> clauses; // at least one
+  explicit ListCompExpr(Span s) : Expr(ExprKind::ListComp, s) {}
+};
+
 struct RecordExpr : Expr {
   struct Field {
     std::string name;
@@ -239,7 +253,7 @@ struct Param {
   Span span;
 };
 
-enum class StmtKind { Let, Assign, Declare, For, Assert, Expr, Fn };
+enum class StmtKind { Let, Assign, Declare, For, While, Break, Continue, Assert, Expr, Fn };
 
 struct Stmt {
   StmtKind kind;
@@ -277,6 +291,22 @@ struct ForStmt : Stmt {
   ExprPtr iterable;
   BlockPtr body;
   explicit ForStmt(Span s) : Stmt(StmtKind::For, s) {}
+};
+
+struct WhileStmt : Stmt {
+  ExprPtr cond;
+  BlockPtr body;
+  explicit WhileStmt(Span s) : Stmt(StmtKind::While, s) {}
+};
+
+/// `break` and `continue`: the AST builder accepts them only inside a loop of the same
+/// function (not inside a nested `fn` or lambda).
+struct BreakStmt : Stmt {
+  explicit BreakStmt(Span s) : Stmt(StmtKind::Break, s) {}
+};
+
+struct ContinueStmt : Stmt {
+  explicit ContinueStmt(Span s) : Stmt(StmtKind::Continue, s) {}
 };
 
 struct AssertStmt : Stmt {

@@ -2,8 +2,8 @@
 //
 // The parse tree is already known to be free of syntax errors. What is checked here are
 // the rules a context-free grammar cannot say: literal values (integer range, escapes,
-// f-string holes and format specs), what may stand left of `=` and `~`, and comparison
-// chains. Binary operators arrive as a flat list and get their precedence here, with an
+// f-string holes and format specs), what may stand left of `=` and `~`, comparison
+// chains, and that `break` and `continue` stand inside a loop. Binary operators arrive as a flat list and get their precedence here, with an
 // explicit operator stack (shunting-yard), so no chain length can exhaust the stack.
 #include "syntax/AstBuilder.h"
 
@@ -78,6 +78,8 @@ private:
   ExprPtr postfix(ZyParser::PostfixContext *ctx);
   ExprPtr primary(ZyParser::PrimaryContext *ctx);
   ExprPtr ifExpr(ZyParser::IfExprContext *ctx);
+  ExprPtr listComp(ZyParser::ListCompContext *ctx);
+  StmtPtr loopExit(ParserRuleContext *ctx, bool isBreak);
   std::vector<ExprPtr> exprs(const std::vector<ZyParser::ExprContext *> &ctxs);
   ExprPtr intLiteral(Token *token);
   ExprPtr floatLiteral(Token *token);
@@ -92,8 +94,19 @@ private:
   Span span(const Token *token) const { return Spans.of(token); }
   void error(Span at, std::string message) { Diags.error(at, std::move(message)); }
 
+  /// Runs `build` as the body of a loop (inLoop) or of a function (!inLoop): a
+  /// function's body starts outside any loop, even when it is written inside one.
+  template <typename F> auto inBody(bool inLoop, F build) {
+    bool saved = InLoop;
+    InLoop = inLoop;
+    auto result = build();
+    InLoop = saved;
+    return result;
+  }
+
   const TokenSpans &Spans;
   Diagnostics &Diags;
+  bool InLoop = false; // inside a `for` or `while` body of the function being built
 };
 
 std::unique_ptr<Module> Builder::module(ZyParser::FileContext *ctx) {
@@ -151,9 +164,9 @@ std::unique_ptr<FnDecl> Builder::fnDecl(ZyParser::FnDeclContext *ctx) {
   if (ctx->paramList()) fn->params = params(ctx->paramList());
   if (ctx->ret) fn->returnType = type(ctx->ret);
   if (ctx->block()) {
-    fn->body = block(ctx->block());
+    fn->body = inBody(false, [&] { return block(ctx->block()); });
   } else {
-    fn->body = expr(ctx->expr());
+    fn->body = inBody(false, [&] { return expr(ctx->expr()); });
     fn->exprBody = true;
   }
   return fn;
@@ -227,9 +240,17 @@ StmtPtr Builder::stmt(ZyParser::StmtContext *ctx) {
     auto s = std::make_unique<ForStmt>(span(f));
     s->pattern = pattern(f->pattern());
     s->iterable = expr(f->expr());
-    s->body = block(f->block());
+    s->body = inBody(true, [&] { return block(f->block()); });
     return s;
   }
+  if (auto *w = ctx->whileStmt()) {
+    auto s = std::make_unique<WhileStmt>(span(w));
+    s->cond = expr(w->expr());
+    s->body = inBody(true, [&] { return block(w->block()); });
+    return s;
+  }
+  if (auto *b = ctx->breakStmt()) return loopExit(b, true);
+  if (auto *c = ctx->continueStmt()) return loopExit(c, false);
   if (auto *a = ctx->assertStmt()) {
     auto s = std::make_unique<AssertStmt>(span(a));
     s->cond = expr(a->expr(0));
@@ -242,6 +263,16 @@ StmtPtr Builder::stmt(ZyParser::StmtContext *ctx) {
     return s;
   }
   return exprStmt(ctx->exprStmt());
+}
+
+StmtPtr Builder::loopExit(ParserRuleContext *ctx, bool isBreak) {
+  Span at = span(ctx);
+  const char *word = isBreak ? "break" : "continue";
+  if (!InLoop)
+    error(at, std::string("`") + word + "` outside a loop: it belongs inside the body of a `for` or `while` "
+                  "(a `fn`, lambda or list comprehension written in a loop starts outside it)");
+  if (isBreak) return std::make_unique<BreakStmt>(at);
+  return std::make_unique<ContinueStmt>(at);
 }
 
 std::unique_ptr<LetStmt> Builder::letStmt(ZyParser::LetStmtContext *ctx) {
@@ -505,6 +536,7 @@ ExprPtr Builder::primary(ZyParser::PrimaryContext *ctx) {
     l->elems = exprs(c->expr());
     return l;
   }
+  if (auto *c = dynamic_cast<ZyParser::ListCompContext *>(ctx)) return listComp(c);
   if (dynamic_cast<ZyParser::EmptyRecordContext *>(ctx)) return std::make_unique<RecordExpr>(s);
   if (auto *c = dynamic_cast<ZyParser::RecordContext *>(ctx)) {
     auto r = std::make_unique<RecordExpr>(s);
@@ -524,7 +556,7 @@ ExprPtr Builder::primary(ZyParser::PrimaryContext *ctx) {
   auto *lambda = static_cast<ZyParser::LambdaContext *>(ctx);
   auto l = std::make_unique<LambdaExpr>(s);
   if (lambda->paramList()) l->params = params(lambda->paramList());
-  l->body = expr(lambda->expr());
+  l->body = inBody(false, [&] { return expr(lambda->expr()); });
   return l;
 }
 
@@ -534,6 +566,22 @@ ExprPtr Builder::ifExpr(ZyParser::IfExprContext *ctx) {
   auto blocks = ctx->block();
   for (size_t i = 0; i < conds.size(); ++i) e->branches.push_back({expr(conds[i]), block(blocks[i])});
   if (blocks.size() > conds.size()) e->elseBody = block(blocks.back());
+  return e;
+}
+
+ExprPtr Builder::listComp(ZyParser::ListCompContext *ctx) {
+  auto e = std::make_unique<ListCompExpr>(span(ctx));
+  // A comprehension is an expression, not a loop body: `break` in its element (say,
+  // inside a block) would leave the enclosing loop, so it is outside a loop here.
+  e->elem = inBody(false, [&] { return expr(ctx->expr()); });
+  for (auto *f : ctx->compFor()) {
+    ListCompExpr::Clause clause;
+    clause.span = span(f);
+    clause.pattern = pattern(f->pattern());
+    clause.iterable = expr(f->expr(0));
+    if (f->expr().size() > 1) clause.cond = inBody(false, [&] { return expr(f->expr(1)); });
+    e->clauses.push_back(std::move(clause));
+  }
   return e;
 }
 

@@ -178,6 +178,16 @@ private:
       close();
       break;
     }
+    case StmtKind::While: {
+      const auto &w = s.as<WhileStmt>();
+      open("while", s.span);
+      expr(*w.cond);
+      expr(*w.body);
+      close();
+      break;
+    }
+    case StmtKind::Break: leaf("break", s.span); break;
+    case StmtKind::Continue: leaf("continue", s.span); break;
     case StmtKind::Assert: {
       const auto &a = s.as<AssertStmt>();
       open("assert", s.span);
@@ -279,6 +289,20 @@ private:
       for (const auto &x : e.as<ListExpr>().elems) expr(*x);
       close();
       break;
+    case ExprKind::ListComp: {
+      const auto &c = e.as<ListCompExpr>();
+      open("list-comp", e.span);
+      expr(*c.elem);
+      for (const auto &clause : c.clauses) {
+        open("for", clause.span);
+        pattern(*clause.pattern);
+        expr(*clause.iterable);
+        if (clause.cond) optional("if", clause.cond);
+        close();
+      }
+      close();
+      break;
+    }
     case ExprKind::Record:
       open("record", e.span);
       for (const auto &f : e.as<RecordExpr>().fields) {

@@ -202,6 +202,16 @@ public:
       block(*f.body, indent);
       break;
     }
+    case StmtKind::While: {
+      const auto &w = s.as<WhileStmt>();
+      Out += "while ";
+      expr(*w.cond, LowestPrec, indent);
+      Out += " ";
+      block(*w.body, indent);
+      break;
+    }
+    case StmtKind::Break: Out += "break"; break;
+    case StmtKind::Continue: Out += "continue"; break;
     case StmtKind::Assert: {
       const auto &a = s.as<AssertStmt>();
       Out += "assert ";
@@ -337,6 +347,23 @@ public:
       list(e.as<ListExpr>().elems, indent);
       Out += "]";
       break;
+    case ExprKind::ListComp: {
+      const auto &c = e.as<ListCompExpr>();
+      Out += "[";
+      expr(*c.elem, LowestPrec, indent);
+      for (const auto &clause : c.clauses) {
+        Out += " for ";
+        pattern(*clause.pattern);
+        Out += " in ";
+        expr(*clause.iterable, LowestPrec, indent);
+        if (clause.cond) {
+          Out += " if ";
+          expr(*clause.cond, LowestPrec, indent);
+        }
+      }
+      Out += "]";
+      break;
+    }
     case ExprKind::Record: {
       const auto &r = e.as<RecordExpr>();
       Out += "{";

@@ -122,7 +122,7 @@ std::string describeExpected(const antlr4::misc::IntervalSet &set, const std::st
   bool expression = has(ZyParser::IDENT) && has(ZyParser::INT) && has(ZyParser::STRING);
   bool statement = expression && has(tokenType("let")) && has(tokenType("for"));
   if (statement) {
-    for (const char *start : {"let", "for", "fn", "assert"}) covered.insert(tokenType(start));
+    for (const char *start : {"let", "for", "while", "break", "continue", "fn", "assert"}) covered.insert(tokenType(start));
   }
   if (expression) {
     parts.push_back(statement ? "a statement" : "an expression");
@@ -492,7 +492,6 @@ private:
     std::string word = found->getText();
     if (word == "return") return " (Zy has no `return`: a block's value is its last expression)";
     if (word == "elif") return " (write `else if`)";
-    if (word == "while") return " (Zy has no `while`: use `for i in 0..n` or `scan`)";
     if (word == "def" || word == "function") return " (functions are declared with `fn`)";
     if (word == "var" || word == "const") return " (bindings are declared with `let`)";
     return "";

@@ -79,6 +79,25 @@ TEST_CASE("operator precedence and associativity") {
   CHECK(exprShape("(a + b) * c") == "(binary * (binary + (name a) (name b)) (name c))");
 }
 
+TEST_CASE("list comprehensions and loops build their trees") {
+  CHECK(exprShape("[x * 2 for x in xs]") == "(list-comp (binary * (name x) (int 2)) (for (bind x) (name xs)))");
+  CHECK(exprShape("[a for (a, b) in ps if a > b for c in 0..a]") ==
+        "(list-comp (name a) (for (tuple-pattern (bind a) (bind b)) (name ps) (if (binary > (name a) (name b))))"
+        " (for (bind c) (range (int 0) (name a))))");
+  std::string dump = shape("fn f(n) {\n  while n > 0 { n -= 1; if n == 3 { break }; continue }\n}\n");
+  CHECK(dump.find("(while") != std::string::npos);
+  CHECK(dump.find("break") != std::string::npos);
+  CHECK(dump.find("continue") != std::string::npos);
+}
+
+TEST_CASE("break and continue outside a loop are located errors") {
+  CHECK(firstError("fn f(x) {\n  break\n}\n") ==
+        "2:3: `break` outside a loop: it belongs inside the body of a `for` or `while` (a `fn`, lambda or list "
+        "comprehension written in a loop starts outside it)");
+  CHECK(firstError("fn f(xs) {\n  for x in xs { let g = || { continue } }\n}\n").rfind("2:30: `continue` outside", 0) == 0);
+  CHECK(firstError("fn f(xs) {\n  for x in xs { if x { continue } else { break } }\n}\n").empty());
+}
+
 TEST_CASE("literals decode") {
   CHECK(exprShape("\"a\\tb\\u{e9}\"") == "(string \"a\\x09b\xc3\xa9\")");
   CHECK(exprShape("1e-3") == "(float 0.001)");

@@ -70,7 +70,7 @@ const char *HelpText =
     "  :help         this help\n"
     "  :quit         end the session (so does end of input, Ctrl-D)\n";
 
-const char *Keywords[] = {"let", "fn", "for", "in", "if", "else", "import", "as", "assert",
+const char *Keywords[] = {"let", "fn", "for", "while", "break", "continue", "in", "if", "else", "import", "as", "assert",
                           "true", "false", "none", "and", "or", "not"};
 const char *Commands[] = {":type", ":ir", ":llvm", ":time", ":load", ":help", ":quit"};
 
