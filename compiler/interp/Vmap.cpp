@@ -65,6 +65,13 @@ Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
   Staged staged = stage(in, spec.f, args, typeInside);
   if (!size) in.fail(args.span, "vmap needs at least one mapped tensor argument (in_axes is none for all of them)");
   addOutputs(staged, staged.result);
+  // out_axes must fit every result, which gains the mapped axis.
+  for (int out : staged.ctx->graph.outputs) {
+    int64_t rank = static_cast<int64_t>(staged.ctx->graph.nodes[out].shape.size()) + 1;
+    if (spec.outAxis < -rank || spec.outAxis >= rank)
+      in.fail(args.span, "out_axes = " + std::to_string(spec.outAxis) + " is outside a result of " + std::to_string(rank) +
+                             " axes (the mapped axis included)");
+  }
 
   std::string title = "vmap of " + functionName(spec.f);
   ir::Graph g = finishTransform(in, [&] {
