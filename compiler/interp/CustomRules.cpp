@@ -29,6 +29,16 @@ std::vector<Tensor> tensorsOf(const Value &v) {
   return out;
 }
 
+/// How many runtime leaves (tensors and host floats) `v` has: the inputs a trace on it makes.
+size_t runtimeLeafCount(const Value &v) {
+  size_t count = 0;
+  trace::mapRuntimeLeaves(v, [&](const Value &leaf) {
+    ++count;
+    return leaf;
+  });
+  return count;
+}
+
 /// A tree like `like` whose tensor leaves are new symbolic values of the same types (the
 /// arguments bwd is traced on).
 Value symbolicLike(const Value &like) {
@@ -51,6 +61,8 @@ Value customCall(Interpreter &in, const CustomVjpSpec &spec, CallArgs &args) {
   Staged body = stage(in, spec.f, args);
   refuseCaptures(in, body, "f", args.span);
   size_t results = addOutputs(body, body.result);
+  if (runtimeLeafCount(body.result) != results)
+    in.fail(args.span, "custom_vjp: f must return tensors (a host number in its result has no cotangent for bwd)");
 
   Staged forward = stage(in, spec.fwd, args);
   refuseCaptures(in, forward, "fwd", args.span);
@@ -66,9 +78,7 @@ Value customCall(Interpreter &in, const CustomVjpSpec &spec, CallArgs &args) {
   addOutputs(forward, pair);
   const Value &residuals = (*pair.items)[1];
   // The residuals reach bwd through the forward graph's outputs, so they must be tensors.
-  size_t runtime = 0;
-  trace::mapRuntimeLeaves(residuals, [&](const Value &leaf) { ++runtime; return leaf; });
-  if (runtime != tensorsOf(residuals).size())
+  if (runtimeLeafCount(residuals) != tensorsOf(residuals).size())
     in.fail(args.span, "custom_vjp: fwd's residuals must be tensors (a host number among them: make it a tensor, or "
                            "a value bwd computes)");
 
@@ -142,18 +152,8 @@ Value makeCustomVjp(Interpreter &in, CallArgs &a) {
   for (const Value *g : {&spec.f, &spec.fwd, &spec.bwd})
     if (g->kind != ValueKind::Function && g->kind != ValueKind::Builtin)
       in.fail(a.span, "custom_vjp needs three functions, got " + typeName(*g));
-  Value v = Value::makeBuiltin("custom_vjp(" + functionName(spec.f) + ")",
-                               [spec](Interpreter &in, CallArgs &args) { return customCall(in, spec, args); });
-  bool pure = trace::Tracer::cacheable(spec.f) && trace::Tracer::cacheable(spec.fwd) && trace::Tracer::cacheable(spec.bwd);
-  if (pure) {
-    auto id = [](const Value &g) {
-      return std::to_string(reinterpret_cast<uintptr_t>(g.kind == ValueKind::Function ? static_cast<const void *>(g.closure.get())
-                                                                                       : static_cast<const void *>(g.builtin.get())));
-    };
-    const_cast<Builtin &>(*v.builtin).cacheKey = "custom_vjp@" + id(spec.f) + "/" + id(spec.fwd) + "/" + id(spec.bwd);
-  }
-  const_cast<Builtin &>(*v.builtin).pure = pure;
-  return v;
+  return transformedFunction("custom_vjp(" + functionName(spec.f) + ")", {spec.f, spec.fwd, spec.bwd}, "",
+                             [spec](Interpreter &in, CallArgs &args) { return customCall(in, spec, args); });
 }
 
 } // namespace

@@ -152,10 +152,15 @@ struct JacobianSpec {
   Direction direction = Direction::Forward;
 };
 
-/// eye(n) reshaped to [n] + shape: the basis the Jacobians batch over.
-Tensor basis(const Shape &shape, DType dtype) {
+int64_t elementCount(const Shape &shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
+  return n;
+}
+
+/// eye(n) reshaped to [n] + shape: the basis the Jacobians batch over.
+Tensor basis(const Shape &shape, DType dtype) {
+  int64_t n = elementCount(shape);
   Shape s = shape;
   s.insert(s.begin(), n);
   Tensor e(dtype, s);
@@ -196,15 +201,8 @@ Value jacobianCall(Interpreter &in, const JacobianSpec &spec, CallArgs &args) {
       linear = transforms::vjpGraph(f);
     }
     batched.push_back(true);
-    ir::Graph stacked = transforms::batchGraph(linear, batched, spec.direction == Direction::Forward ? [&] {
-      int64_t n = 1;
-      for (int64_t e : S) n *= e;
-      return n;
-    }() : [&] {
-      int64_t m = 1;
-      for (int64_t e : T) m *= e;
-      return m;
-    }());
+    // One column per element of x (forward), one row per element of y (reverse).
+    ir::Graph stacked = transforms::batchGraph(linear, batched, elementCount(spec.direction == Direction::Forward ? S : T));
     // Forward: outputs (y, dy) stacked [n] + T: dy[j] is column j; to T + S.
     // Reverse: outputs the gradient of every input stacked [m] + S: row i; to T + S.
     int out = spec.direction == Direction::Forward ? stacked.outputs[1] : stacked.outputs[x];
@@ -239,15 +237,8 @@ Value makeJacobian(Interpreter &in, CallArgs &a, Direction direction, bool hessi
     else in.fail(a.span, std::string(name) + " takes `argnum` (an int), not `" + key + "` = " + typeName(value));
   }
   auto make = [&](const JacobianSpec &s, const std::string &label) {
-    Value v = Value::makeBuiltin(label, [s](Interpreter &in, CallArgs &args) { return jacobianCall(in, s, args); });
-    bool pure = trace::Tracer::cacheable(s.f);
-    const void *identity = s.f.kind == ValueKind::Function ? static_cast<const void *>(s.f.closure.get())
-                                                            : static_cast<const void *>(s.f.builtin.get());
-    if (pure)
-      const_cast<Builtin &>(*v.builtin).cacheKey = label + "@" + std::to_string(reinterpret_cast<uintptr_t>(identity)) +
-                                                   "/" + std::to_string(s.argnum);
-    const_cast<Builtin &>(*v.builtin).pure = pure;
-    return v;
+    return transformedFunction(label, {s.f}, std::to_string(s.argnum),
+                               [s](Interpreter &in, CallArgs &args) { return jacobianCall(in, s, args); });
   };
   std::string inner = functionName(spec.f);
   if (!hessian) return make(spec, std::string(name) + "(" + inner + ")");

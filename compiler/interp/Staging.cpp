@@ -19,6 +19,23 @@ std::string functionName(const Value &f) {
   return f.kind == ValueKind::Function ? f.closure->name : f.kind == ValueKind::Builtin ? f.builtin->name : typeName(f);
 }
 
+Value transformedFunction(const std::string &label, const std::vector<Value> &functions, const std::string &options,
+                          std::function<Value(Interpreter &, CallArgs &)> fn) {
+  Value v = Value::makeBuiltin(label, std::move(fn));
+  std::string key = label + "/" + options;
+  bool pure = true;
+  for (const Value &f : functions) {
+    pure = pure && trace::Tracer::cacheable(f);
+    const void *identity = f.kind == ValueKind::Function ? static_cast<const void *>(f.closure.get())
+                                                         : static_cast<const void *>(f.builtin.get());
+    key += "@" + std::to_string(reinterpret_cast<uintptr_t>(identity));
+  }
+  Builtin &b = const_cast<Builtin &>(*v.builtin);
+  if (pure) b.cacheKey = key;
+  b.pure = pure;
+  return v;
+}
+
 std::vector<Tensor> Staged::inputs() const {
   std::vector<Tensor> all = leaves;
   all.insert(all.end(), ctx->captures.begin(), ctx->captures.end());

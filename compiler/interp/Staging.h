@@ -53,4 +53,11 @@ ir::Graph finishTransform(Interpreter &in, const std::function<ir::Graph()> &tra
 /// The name of a function value, for messages and titles.
 std::string functionName(const Value &f);
 
+/// The function a transformation returns (grad(f), vmap(f), ...): a builtin named
+/// `label` running `fn`. It is traced and cached per signature from host code, under
+/// `label`, the identities of `functions` and `options`, when every one of `functions`
+/// is cacheable; a transformation of a closure whose variables may change runs eagerly.
+Value transformedFunction(const std::string &label, const std::vector<Value> &functions, const std::string &options,
+                          std::function<Value(Interpreter &, CallArgs &)> fn);
+
 } // namespace zy::interp

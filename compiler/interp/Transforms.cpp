@@ -104,18 +104,9 @@ Value makeTransform(Interpreter &in, CallArgs &a, Mode mode) {
   }
   // The cache key names the computation, so `grad(loss)` made anew each step reuses
   // the same compiled gradient.
-  const void *identity = spec.f.kind == ValueKind::Function ? static_cast<const void *>(spec.f.closure.get())
-                                                              : static_cast<const void *>(spec.f.builtin.get());
-  std::string key = std::string(name) + "@" + std::to_string(reinterpret_cast<uintptr_t>(identity)) + "/" +
-                    std::to_string(spec.argnum) + (spec.hasAux ? "/aux" : "");
-  std::string label = std::string(name) + "(" + (spec.f.kind == ValueKind::Function ? spec.f.closure->name : spec.f.builtin->name) + ")";
-  Value v = Value::makeBuiltin(label, [spec](Interpreter &in, CallArgs &args) { return differentiateCall(in, spec, args); });
-  // Only a function whose meaning cannot change is cached; grad of a closure made inside
-  // a function is recomputed on every call.
-  bool pure = trace::Tracer::cacheable(spec.f);
-  if (pure) const_cast<Builtin &>(*v.builtin).cacheKey = key;
-  const_cast<Builtin &>(*v.builtin).pure = pure;
-  return v;
+  return transformedFunction(std::string(name) + "(" + functionName(spec.f) + ")", {spec.f},
+                             std::to_string(spec.argnum) + (spec.hasAux ? "/aux" : ""),
+                             [spec](Interpreter &in, CallArgs &args) { return differentiateCall(in, spec, args); });
 }
 
 /// check_grad(f, args..., eps, rtol, atol): grad of the first argument against central

@@ -135,16 +135,8 @@ Value makeVmap(Interpreter &in, CallArgs &a) {
   if (spec.perArgument)
     for (auto &axis : *spec.perArgument) key += axisText(axis) + ",";
   else key = axisText(spec.allArguments);
-  const void *identity = spec.f.kind == ValueKind::Function ? static_cast<const void *>(spec.f.closure.get())
-                                                              : static_cast<const void *>(spec.f.builtin.get());
-  std::string label = "vmap(" + functionName(spec.f) + ")";
-  Value v = Value::makeBuiltin(label, [spec](Interpreter &in, CallArgs &args) { return vmapCall(in, spec, args); });
-  bool pure = trace::Tracer::cacheable(spec.f);
-  if (pure)
-    const_cast<Builtin &>(*v.builtin).cacheKey = "vmap@" + std::to_string(reinterpret_cast<uintptr_t>(identity)) + "/" +
-                                                 key + "/" + std::to_string(spec.outAxis);
-  const_cast<Builtin &>(*v.builtin).pure = pure;
-  return v;
+  return transformedFunction("vmap(" + functionName(spec.f) + ")", {spec.f}, key + "/" + std::to_string(spec.outAxis),
+                             [spec](Interpreter &in, CallArgs &args) { return vmapCall(in, spec, args); });
 }
 
 } // namespace
