@@ -718,6 +718,7 @@ void installBuiltins(Env &env) {
   installTransforms(env);
   installData(env);
   installIo(env);
+  installMemoryProbe(env);
 }
 
 } // namespace zy::interp

@@ -7,10 +7,13 @@
 // result; tensors of the function that f uses become captures of the body.
 #include "interp/Scan.h"
 
+#include "interp/Args.h"
+
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
 #include "ir/Builder.h"
 #include "ir/OpTable.h"
+#include "transforms/Remat.h"
 
 namespace zy::interp {
 
@@ -106,7 +109,8 @@ Value scanEager(Interpreter &in, const Value &f, const Value &carry0, const Valu
 }
 
 /// Inside a trace: one Scan node with f traced once as its body.
-Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Value &xs, int64_t steps, Span span) {
+Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Value &xs, int64_t steps, bool checkpoint,
+                 Span span) {
   trace::TraceContext &outer = *in.trace;
   trace::TraceContext body;
   body.parent = &outer;
@@ -155,34 +159,38 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
   }
   scan.attrs.body = std::make_shared<const ir::Graph>(std::move(body.graph));
   if (auto error = ir::inferType(scan, types)) in.fail(span, *error);
-  int scanId = outer.graph.add(scan);
 
-  auto project = [&](size_t k, DType dtype, Shape shape) {
-    Node p;
-    p.op = Op::Project;
-    p.operands = {scanId};
-    p.attrs.index = static_cast<int64_t>(k);
-    p.dtype = p.attrs.dtype = dtype;
-    p.shape = p.attrs.shape = shape;
-    p.span = span;
-    return Tensor::traced(dtype, shape, outer.graph.add(p), outer.id);
-  };
-  std::vector<Tensor> carryResults, yResults;
-  for (size_t k = 0; k < carryOut.size(); ++k) carryResults.push_back(project(k, carryOut[k].dtype(), carryOut[k].shape()));
-  for (size_t k = 0; k < yOut.size(); ++k) {
-    Shape stacked = yOut[k].shape();
-    stacked.insert(stacked.begin(), steps);
-    yResults.push_back(project(carryOut.size() + k, yOut[k].dtype(), stacked));
+  // The results: a project per result of the node, or the nested scans of a checkpointed one.
+  ir::Builder ob(outer.graph);
+  size_t firstNew = outer.graph.nodes.size();
+  std::vector<int> ids;
+  if (checkpoint) {
+    ids = transforms::checkpointedScan(ob, scan);
+  } else {
+    int scanId = outer.graph.add(scan);
+    for (size_t k = 0; k < carryOut.size(); ++k)
+      ids.push_back(ob.project(scanId, static_cast<int64_t>(k), carryOut[k].dtype(), carryOut[k].shape(), span));
+    for (size_t k = 0; k < yOut.size(); ++k) {
+      Shape stacked = yOut[k].shape();
+      stacked.insert(stacked.begin(), steps);
+      ids.push_back(ob.project(scanId, static_cast<int64_t>(carryOut.size() + k), yOut[k].dtype(), stacked, span));
+    }
   }
+  for (size_t k = firstNew; k < outer.graph.nodes.size(); ++k)
+    if (!outer.graph.nodes[k].span.valid()) outer.graph.nodes[k].span = span;
+  auto traced = [&](int id) { return Tensor::traced(ob.dtype(id), ob.shape(id), id, outer.id); };
+  std::vector<Tensor> carryResults, yResults;
+  for (size_t k = 0; k < carryOut.size(); ++k) carryResults.push_back(traced(ids[k]));
+  for (size_t k = 0; k < yOut.size(); ++k) yResults.push_back(traced(ids[carryOut.size() + k]));
   return Value::tuple({withLeaves(carry0, carryResults), withLeaves(y, yResults)});
 }
 
 } // namespace
 
 Value scanBuiltin(Interpreter &in, CallArgs &a) {
-  if (a.positional.size() != 3 || !a.keywords.empty())
-    in.fail(a.span, "scan takes three arguments: scan(f, carry, xs)");
-  const Value &f = a.positional[0], &carry = a.positional[1], &xs = a.positional[2];
+  Args args(in, a, {"f", "carry", "xs", "checkpoint"});
+  const Value &f = args.get("f"), &carry = args.get("carry"), &xs = args.get("xs");
+  bool checkpoint = args.flag("checkpoint", false);
   int64_t steps = -1;
   forEachLeaf(xs, [&](const std::string &, const Value &leaf) {
     if (leaf.kind != ValueKind::Tensor || leaf.tensor->rank() == 0)
@@ -193,7 +201,8 @@ Value scanBuiltin(Interpreter &in, CallArgs &a) {
     steps = leaf.tensor->shape()[0];
   });
   if (steps < 0) in.fail(a.span, "scan needs at least one sequence in xs");
-  return in.trace ? scanTraced(in, f, carry, xs, steps, a.span) : scanEager(in, f, carry, xs, steps, a.span);
+  // In host code no gradient is taken, so there is nothing to rematerialise.
+  return in.trace ? scanTraced(in, f, carry, xs, steps, checkpoint, a.span) : scanEager(in, f, carry, xs, steps, a.span);
 }
 
 } // namespace zy::interp

@@ -204,6 +204,7 @@ void installTransforms(Env &env) {
   installJacobians(env);
   installVmap(env);
   installCustomRules(env);
+  installCheckpoint(env);
 }
 
 } // namespace zy::interp

@@ -12,5 +12,7 @@ void installTransforms(Env &env);
 void installJacobians(Env &env);
 void installVmap(Env &env);
 void installCustomRules(Env &env);
+void installCheckpoint(Env &env);
+void installMemoryProbe(Env &prelude);
 
 } // namespace zy::interp

@@ -94,4 +94,29 @@ int Builder::sumTo(int x, Shape target) {
 
 int Builder::scale(int x, double factor) { return binary(Op::Mul, x, constant(dtype(x), shape(x), factor)); }
 
+int Builder::sliceLeading(int x, int64_t begin, int64_t end) {
+  Shape s = shape(x);
+  Attrs a;
+  a.starts.assign(s.size(), 0);
+  a.stops = s;
+  a.steps.assign(s.size(), 1);
+  a.starts[0] = begin;
+  a.stops[0] = end;
+  return add(Op::Slice, {x}, a);
+}
+
+int Builder::concat(const std::vector<int> &xs, int64_t axis) {
+  Attrs a;
+  a.axis = axis;
+  return add(Op::Concat, xs, a);
+}
+
+int Builder::project(int multi, int64_t index, DType dtype, const Shape &shape, Span span) {
+  Attrs a;
+  a.index = index;
+  a.dtype = dtype;
+  a.shape = shape;
+  return add(Op::Project, {multi}, a, span);
+}
+
 } // namespace zy::ir

@@ -40,6 +40,11 @@ public:
   int binary(Op op, int a, int b) { return add(op, {a, b}); }
   /// a * scalar, with the scalar a constant of a's type.
   int scale(int x, double factor);
+  /// Rows [begin, end) of x along its leading axis.
+  int sliceLeading(int x, int64_t begin, int64_t end);
+  int concat(const std::vector<int> &xs, int64_t axis);
+  /// Result `index` of a node with several (a scan, a custom_vjp), of the given type.
+  int project(int multi, int64_t index, DType dtype, const Shape &shape, Span span = {});
 
 private:
   Graph &G;

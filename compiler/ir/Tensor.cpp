@@ -5,6 +5,8 @@
 // of every dtype exactly, so kernels can compute in double and round once on store.
 #include "ir/Tensor.h"
 
+#include <atomic>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -79,11 +81,37 @@ std::vector<int64_t> stridesOf(const Shape &shape) {
   return strides;
 }
 
+namespace {
+
+std::atomic<int64_t> LiveBytes{0}, PeakBytes{0};
+
+/// A buffer that counts itself in LiveBytes while it exists.
+struct CountedBuffer {
+  std::vector<uint8_t> bytes;
+  explicit CountedBuffer(size_t n) : bytes(n) {
+    int64_t live = LiveBytes.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed) + static_cast<int64_t>(n);
+    int64_t peak = PeakBytes.load(std::memory_order_relaxed);
+    while (live > peak && !PeakBytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+    }
+  }
+  ~CountedBuffer() { LiveBytes.fetch_sub(static_cast<int64_t>(bytes.size()), std::memory_order_relaxed); }
+  CountedBuffer(const CountedBuffer &) = delete;
+  CountedBuffer &operator=(const CountedBuffer &) = delete;
+};
+
+} // namespace
+
+TensorMemory tensorMemory() { return {LiveBytes.load(), PeakBytes.load()}; }
+void resetTensorMemoryPeak() { PeakBytes.store(LiveBytes.load()); }
+
 Tensor::Tensor(DType dtype, Shape shape) : Dtype(dtype), Dims(std::move(shape)) {
   std::optional<int64_t> count = elementCount(Dims);
   if (!count) throw std::invalid_argument("cannot make a tensor of type " + typeString(Dtype, Dims));
   Count = *count;
-  Bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(Count) * dtypeSize(Dtype));
+  // The vector lives inside the counted buffer; the aliasing constructor lets Bytes
+  // point at it while the buffer's lifetime (and its count) is shared.
+  auto buffer = std::make_shared<CountedBuffer>(static_cast<size_t>(Count) * dtypeSize(Dtype));
+  Bytes = std::shared_ptr<std::vector<uint8_t>>(buffer, &buffer->bytes);
 }
 
 Tensor Tensor::scalar(DType dtype, double value) {

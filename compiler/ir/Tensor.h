@@ -35,6 +35,16 @@ std::optional<int64_t> elementCount(const Shape &shape);
 /// Row-major strides of a shape, in elements.
 std::vector<int64_t> stridesOf(const Shape &shape);
 
+/// Bytes held by concrete tensors' buffers, now and at the most since the last reset:
+/// what `debug.peak_memory` reports (the reference executor frees each intermediate
+/// after its last use, so the peak follows the values a graph keeps alive).
+struct TensorMemory {
+  int64_t live = 0;
+  int64_t peak = 0;
+};
+TensorMemory tensorMemory();
+void resetTensorMemoryPeak(); // peak := live
+
 class Tensor {
 public:
   Tensor() = default;

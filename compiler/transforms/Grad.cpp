@@ -120,14 +120,6 @@ int flip0(Builder &b, int x) {
   return b.add(Op::Flip, {x}, a);
 }
 
-int project(Builder &b, int scan, int64_t index, DType dtype, const Shape &shape) {
-  Attrs a;
-  a.index = index;
-  a.dtype = dtype;
-  a.shape = shape;
-  return b.add(Op::Project, {scan}, a);
-}
-
 /// The gradient of a scan, as another scan running backwards over the steps.
 ///   1. The forward scan also stacks the carry each step started from (its body gets
 ///      extra outputs), so the backward pass has the saved carries.
@@ -157,7 +149,7 @@ std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangent
   std::vector<int> saved;
   for (size_t i = 0; i < nc; ++i) {
     auto [d, s] = bodyType(body.inputs[i]);
-    saved.push_back(project(b, scanId, static_cast<int64_t>(nc + ny + i), d, stacked(s)));
+    saved.push_back(b.project(scanId, static_cast<int64_t>(nc + ny + i), d, stacked(s)));
   }
 
   // 2. The backward body: inputs gc, gk (carries), c_t, x_t, gy_t (sequences), k (captures).
@@ -204,14 +196,14 @@ std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangent
   int back = b.add(Op::Scan, operands, loop);
 
   std::vector<int> parts;
-  for (size_t i = 0; i < nc; ++i) parts.push_back(project(b, back, i, b.dtype(scan.operands[i]), b.shape(scan.operands[i])));
+  for (size_t i = 0; i < nc; ++i) parts.push_back(b.project(back, i, b.dtype(scan.operands[i]), b.shape(scan.operands[i])));
   for (size_t j = 0; j < nx; ++j) {
     int xs = scan.operands[nc + j];
-    parts.push_back(flip0(b, project(b, back, nc + ncap + j, b.dtype(xs), b.shape(xs))));
+    parts.push_back(flip0(b, b.project(back, nc + ncap + j, b.dtype(xs), b.shape(xs))));
   }
   for (size_t m = 0; m < ncap; ++m) {
     int cap = scan.operands[nc + nx + m];
-    parts.push_back(project(b, back, nc + m, b.dtype(cap), b.shape(cap)));
+    parts.push_back(b.project(back, nc + m, b.dtype(cap), b.shape(cap)));
   }
   return parts;
 }
