@@ -1,11 +1,12 @@
-// CustomRules.cpp: custom_vjp(f, fwd, bwd): a function that computes f but is
-// differentiated with the user's rule.
+// CustomRules.cpp: custom_vjp(f, fwd, bwd) and custom_jvp(f, rule): functions that
+// compute f but are differentiated with the user's rule.
 //
 // A call traces f, fwd and bwd into graphs of their own (Staging.h) and leaves one
 // custom_vjp node in the enclosing trace, carrying the three graphs (Ops.def). Reverse
 // mode differentiates it with fwd and bwd (transforms/Grad.cpp), vmap batches all three,
-// and the node is lowered to f's graph once the trace is final. From host code, where no
-// gradient can be taken, it is simply f.
+// and the node is lowered to f's graph once the trace is final. custom_jvp is the same
+// with one rule, rule(primals, tangents) -> (y, y_dot): forward mode applies it, reverse
+// mode transposes it. From host code, where no derivative can be taken, each is simply f.
 #include "interp/Staging.h"
 #include "interp/TensorOps.h"
 #include "interp/Transforms.h"
@@ -48,12 +49,14 @@ Value symbolicLike(const Value &like) {
   });
 }
 
-void refuseCaptures(Interpreter &in, const Staged &s, const char *which, Span span) {
+void refuseCaptures(Interpreter &in, const Staged &s, const char *which, Span span, const char *what = "custom_vjp") {
   if (!s.ctx->captures.empty())
-    in.fail(span, std::string("custom_vjp: `") + which + "` uses " + std::to_string(s.ctx->captures.size()) +
+    in.fail(span, std::string(what) + ": `" + which + "` uses " + std::to_string(s.ctx->captures.size()) +
                       " tensor(s) of the function around it that are not its arguments; pass them as arguments, "
                       "so that the rule can give their gradients");
 }
+
+Value addCustomCall(Interpreter &in, ir::Op op, const Staged &body, size_t results, ir::Attrs attrs, Span span);
 
 Value customCall(Interpreter &in, const CustomVjpSpec &spec, CallArgs &args) {
   if (!in.trace) return in.call(spec.f, args); // host code: no gradient can be taken here
@@ -116,33 +119,94 @@ Value customCall(Interpreter &in, const CustomVjpSpec &spec, CallArgs &args) {
   for (size_t k = 0; k < body.leaves.size(); ++k) // keyword arguments get no gradient
     if (body.leafArgument[k] == SIZE_MAX) bg.outputs.push_back(b.constant(body.leaves[k].dtype(), body.leaves[k].shape(), 0));
 
-  // The node, its operands the argument leaves, and a project per result.
-  trace::TraceContext &outer = *in.trace;
-  std::vector<int> operands;
-  for (const Tensor &leaf : body.leaves) operands.push_back(nodeOf(outer, leaf));
   ir::Attrs attrs;
   attrs.body = std::make_shared<ir::Graph>(body.ctx->graph);
   attrs.forward = std::make_shared<ir::Graph>(forward.ctx->graph);
   attrs.backward = std::make_shared<ir::Graph>(bg);
+  return addCustomCall(in, ir::Op::CustomVjp, body, results, attrs, args.span);
+}
+
+/// The node of a custom call in the enclosing trace, its operands `body`'s argument
+/// leaves, and a project per result; returns the results in the shape f returned them.
+Value addCustomCall(Interpreter &in, ir::Op op, const Staged &body, size_t results, ir::Attrs attrs, Span span) {
+  trace::TraceContext &outer = *in.trace;
+  std::vector<int> operands;
+  for (const Tensor &leaf : body.leaves) operands.push_back(nodeOf(outer, leaf));
   ir::Builder ob(outer.graph);
   int call;
   try {
-    call = ob.add(ir::Op::CustomVjp, operands, attrs, args.span);
+    call = ob.add(op, operands, attrs, span);
   } catch (const std::exception &e) {
-    in.fail(args.span, std::string("internal error in custom_vjp (please report it): ") + e.what());
+    in.fail(span, std::string("internal error in ") + ir::opInfo(op).name + " (please report it): " + e.what());
   }
   std::vector<Tensor> outputs;
   for (size_t k = 0; k < results; ++k) {
     const ir::Node &out = attrs.body->nodes[attrs.body->outputs[k]];
-    ir::Attrs p;
-    p.index = static_cast<int64_t>(k);
-    p.dtype = out.dtype;
-    p.shape = out.shape;
-    int id = ob.add(ir::Op::Project, {call}, p, args.span);
+    int id = ob.project(call, static_cast<int64_t>(k), out.dtype, out.shape, span);
     outputs.push_back(Tensor::traced(out.dtype, out.shape, id, outer.id));
   }
   size_t next = 0;
   return rebuildOutputs(body.result, outputs, next);
+}
+
+struct CustomJvpSpec {
+  Value f, rule;
+};
+
+/// True when `a` and `b` hold tensors of the same types, in order.
+bool sameTypes(const std::vector<Tensor> &a, const std::vector<Tensor> &b) {
+  bool same = a.size() == b.size();
+  for (size_t k = 0; same && k < a.size(); ++k) same = a[k].dtype() == b[k].dtype() && a[k].shape() == b[k].shape();
+  return same;
+}
+
+/// custom_jvp: f's graph, and the rule traced on (primals, tangents) with a symbolic
+/// tangent of each argument leaf's type, whose outputs are y's leaves then y_dot's.
+Value customJvpCall(Interpreter &in, const CustomJvpSpec &spec, CallArgs &args) {
+  if (!in.trace) return in.call(spec.f, args); // host code: no derivative is taken here
+  if (!args.keywords.empty())
+    in.fail(args.span, "a custom_jvp function takes positional arguments only (its rule gets them as one tuple)");
+  Staged body = stage(in, spec.f, args);
+  refuseCaptures(in, body, "f", args.span, "custom_jvp");
+  size_t results = addOutputs(body, body.result);
+  if (runtimeLeafCount(body.result) != results)
+    in.fail(args.span, "custom_jvp: f must return tensors (a host number in its result has no tangent)");
+
+  CallArgs ruleArgs;
+  ruleArgs.span = args.span;
+  std::vector<Value> tangents;
+  for (const Value &arg : args.positional) tangents.push_back(symbolicLike(arg));
+  ruleArgs.positional = {Value::tuple(args.positional), Value::tuple(tangents)};
+  // stage() makes each runtime leaf an input in order: the primals, then the tangents.
+  Staged rule = stage(in, spec.rule, ruleArgs);
+  refuseCaptures(in, rule, "rule", args.span, "custom_jvp");
+  const Value &pair = rule.result;
+  if (pair.kind != ValueKind::Tuple || pair.items->size() != 2)
+    in.fail(args.span, "custom_jvp: the rule must return a pair (y, y_dot), got " + typeName(pair));
+  std::vector<Tensor> fy = tensorsOf(body.result);
+  for (size_t k = 0; k < 2; ++k)
+    if (!sameTypes(tensorsOf((*pair.items)[k]), fy))
+      in.fail(args.span, std::string("custom_jvp: the rule's ") + (k == 0 ? "y" : "y_dot") + " is " +
+                             typeName((*pair.items)[k]) + " but f returns " + typeName(body.result) +
+                             " (expected the same types)");
+  addOutputs(rule, (*pair.items)[0]);
+  addOutputs(rule, (*pair.items)[1]);
+
+  ir::Attrs attrs;
+  attrs.body = std::make_shared<ir::Graph>(body.ctx->graph);
+  attrs.forward = std::make_shared<ir::Graph>(rule.ctx->graph);
+  return addCustomCall(in, ir::Op::CustomJvp, body, results, attrs, args.span);
+}
+
+Value makeCustomJvp(Interpreter &in, CallArgs &a) {
+  if (a.positional.size() != 2 || !a.keywords.empty())
+    in.fail(a.span, "custom_jvp takes two functions: custom_jvp(f, rule), with rule(primals, tangents) -> (y, y_dot)");
+  CustomJvpSpec spec{a.positional[0], a.positional[1]};
+  for (const Value *g : {&spec.f, &spec.rule})
+    if (g->kind != ValueKind::Function && g->kind != ValueKind::Builtin)
+      in.fail(a.span, "custom_jvp needs two functions, got " + typeName(*g));
+  return transformedFunction("custom_jvp(" + functionName(spec.f) + ")", {spec.f, spec.rule}, "",
+                             [spec](Interpreter &in, CallArgs &args) { return customJvpCall(in, spec, args); });
 }
 
 Value makeCustomVjp(Interpreter &in, CallArgs &a) {
@@ -158,6 +222,9 @@ Value makeCustomVjp(Interpreter &in, CallArgs &a) {
 
 } // namespace
 
-void installCustomRules(Env &env) { env.define("custom_vjp", Value::makeBuiltin("custom_vjp", makeCustomVjp)); }
+void installCustomRules(Env &env) {
+  env.define("custom_vjp", Value::makeBuiltin("custom_vjp", makeCustomVjp));
+  env.define("custom_jvp", Value::makeBuiltin("custom_jvp", makeCustomJvp));
+}
 
 } // namespace zy::interp

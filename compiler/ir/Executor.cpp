@@ -134,7 +134,7 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
     if (node.op == Op::Scan) {
       results[id] = runScan(checked, args);
       values[id] = results[id][0];
-    } else if (node.op == Op::CustomVjp) { // the body computes it; the gradient is autodiff's business
+    } else if (isCustomCall(node.op)) { // the body computes it; the derivative is the transformations' business
       std::vector<Tensor> inputs;
       for (const Tensor *arg : args) inputs.push_back(*arg);
       results[id] = execute(*checked.attrs.body, inputs);
@@ -142,7 +142,7 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
     } else if (node.op == Op::Project) {
       const auto &all = results[node.operands[0]];
       Op from = nodes[node.operands[0]].op;
-      if ((from != Op::Scan && from != Op::CustomVjp) || node.attrs.index < 0 ||
+      if (!hasSeveralResults(from) || node.attrs.index < 0 ||
           node.attrs.index >= static_cast<int64_t>(all.size()))
         fail("node " + nodeName(id, node) + " projects a result its operand does not have");
       values[id] = all[node.attrs.index];

@@ -37,6 +37,12 @@ constexpr int OpCount = 0
 
 struct Graph;
 
+/// custom_vjp and custom_jvp: a function with a derivative rule of its own, lowered to
+/// its body once a graph is final.
+inline bool isCustomCall(Op op) { return op == Op::CustomVjp || op == Op::CustomJvp; }
+/// Ops with several results, each read with a project node.
+inline bool hasSeveralResults(Op op) { return op == Op::Scan || isCustomCall(op); }
+
 /// The attributes of a node; each op uses the few its Ops.def comment names.
 struct Attrs {
   DType dtype = DType::F32;                            // Cast
@@ -51,8 +57,8 @@ struct Attrs {
   double value = 0;                                    // Constant, Pad; CheckLabels: the class count
   std::string name;                                    // CheckLabels: the function its error names
   std::shared_ptr<const Tensor> literal;               // Literal
-  std::shared_ptr<const Graph> body;                   // Scan: the loop body; CustomVjp: what it computes
-  std::shared_ptr<const Graph> forward, backward;      // CustomVjp: the gradient's two halves
+  std::shared_ptr<const Graph> body;                   // Scan: the loop body; custom calls: what they compute
+  std::shared_ptr<const Graph> forward, backward;      // CustomVjp: the gradient's two halves; CustomJvp: forward, the JVP rule
   int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes
 };
 

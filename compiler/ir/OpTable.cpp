@@ -1067,20 +1067,23 @@ Error inferProject(const Rule &, Node &node, const Operands &) {
   return std::nullopt;
 }
 
-// custom_vjp(args...): the body takes the args, as they are; the node's type is that of
-// the body's first result. The gradient's graphs are checked where they are used.
-Error inferCustomVjp(const Rule &, Node &node, const Operands &ops) {
+// custom_vjp(args...), custom_jvp(args...): the body takes the args, as they are; the
+// node's type is that of the body's first result. The rules' graphs are checked where
+// they are used.
+Error inferCustomCall(const Rule &, Node &node, const Operands &ops) {
   const Graph *body = node.attrs.body.get();
-  if (!body || !node.attrs.forward || !node.attrs.backward) return std::string("custom_vjp needs a body, a forward and a backward graph");
+  const std::string name = opInfo(node.op).name;
+  if (!body || !node.attrs.forward || (node.op == Op::CustomVjp && !node.attrs.backward))
+    return name + " needs a body and its rule's graphs";
   if (body->inputs.size() != ops.size())
-    return "custom_vjp's body takes " + std::to_string(body->inputs.size()) + " inputs but it has " +
+    return name + "'s body takes " + std::to_string(body->inputs.size()) + " inputs but it has " +
            std::to_string(ops.size()) + " operands";
   for (size_t i = 0; i < ops.size(); ++i) {
     const Node &input = body->nodes[body->inputs[i]];
     if (input.dtype != ops[i].dtype || input.shape != ops[i].shape)
-      return "custom_vjp's body input " + std::to_string(i) + " is " + typeOfInput(*body, i) + " but gets " + typeOf(ops[i]);
+      return name + "'s body input " + std::to_string(i) + " is " + typeOfInput(*body, i) + " but gets " + typeOf(ops[i]);
   }
-  if (body->outputs.empty()) return std::string("custom_vjp's body must return a result");
+  if (body->outputs.empty()) return name + "'s body must return a result";
   const Node &first = body->nodes[body->outputs[0]];
   node.dtype = first.dtype;
   node.shape = first.shape;
@@ -1095,7 +1098,8 @@ Tensor evalByExecutor(const Rule &, const Node &node, const Args &) {
 constexpr Rule ControlRules[] = {
     {Op::Scan, inferScan, evalByExecutor},
     {Op::Project, inferProject, evalByExecutor},
-    {Op::CustomVjp, inferCustomVjp, evalByExecutor},
+    {Op::CustomVjp, inferCustomCall, evalByExecutor},
+    {Op::CustomJvp, inferCustomCall, evalByExecutor},
 };
 
 // ================================================================ the index of rules

@@ -21,6 +21,7 @@ namespace {
 
 std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangents);
 std::vector<int> customVjp(Graph &g, int id, const std::vector<int> &cotangents);
+std::vector<int> customJvpTransposed(Graph &g, int id, const std::vector<int> &cotangents);
 
 /// Steps 2 and 3: given the gradients flowing into some nodes of `g` (a copy of `f`,
 /// seeds[id] >= 0), propagates them back; returns the gradient of every node (-1: none).
@@ -34,7 +35,7 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
     if (n.op == Op::StopGradient) continue;
     // A scan's node type is its first result's, which may be an integer counter: its
     // other results may still carry gradients, so scans are judged by their operands.
-    if (!isFloat(n.dtype) && n.op != Op::Scan && n.op != Op::CustomVjp) continue;
+    if (!isFloat(n.dtype) && !hasSeveralResults(n.op)) continue;
     for (int operand : n.operands) dependsOnInput[id] = dependsOnInput[id] || dependsOnInput[operand];
   }
   int top = -1;
@@ -64,10 +65,12 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
     }
     std::vector<int> parts;
     size_t firstNew = g.nodes.size();
-    if (n.op == Op::Scan || n.op == Op::CustomVjp) {
+    if (hasSeveralResults(n.op)) {
       auto it = scanCotangents.find(id);
       if (it == scanCotangents.end()) continue;
-      parts = n.op == Op::Scan ? scanVjp(g, id, it->second) : customVjp(g, id, it->second);
+      parts = n.op == Op::Scan        ? scanVjp(g, id, it->second)
+              : n.op == Op::CustomVjp ? customVjp(g, id, it->second)
+                                      : customJvpTransposed(g, id, it->second);
     } else {
       if (grad[id] < 0) continue;
       parts = vjp(g, id, grad[id]);
@@ -223,6 +226,30 @@ std::vector<int> customVjp(Graph &g, int id, const std::vector<int> &cotangentsI
     wiring.push_back(given >= 0 ? given : b.constant(out.dtype, out.shape, 0));
   }
   return inlineInto(b, *call.attrs.backward, wiring);
+}
+
+/// The gradient of a custom_jvp, from its JVP rule alone. The rule's tangent outputs are
+/// linear in its tangent inputs, t -> J t, so the vector-Jacobian product of that map
+/// with respect to t, at any t (zeros), is J^T ct: reverse mode of the rule's graph
+/// transposes it. The primal inputs only fix the point, so the result is ordinary IR
+/// in them, and differentiating it again (hessian, grad of grad) just works.
+std::vector<int> customJvpTransposed(Graph &g, int id, const std::vector<int> &cotangentsIn) {
+  Builder b(g);
+  const Node call = g.nodes[id];
+  const Graph &rule = *call.attrs.forward;
+  const size_t n = call.operands.size(), results = call.attrs.body->outputs.size();
+  Graph tangentMap = rule;
+  tangentMap.outputs.assign(rule.outputs.begin() + static_cast<long>(results), rule.outputs.end());
+  Graph transposed = vjpGraph(tangentMap); // (primals, tangents, cotangents) -> (d primals, d tangents)
+  std::vector<int> wiring = call.operands;
+  for (int o : call.operands) wiring.push_back(b.zerosLike(o));
+  for (size_t k = 0; k < results; ++k) {
+    int given = k < cotangentsIn.size() ? cotangentsIn[k] : -1;
+    const Node &out = rule.nodes[tangentMap.outputs[k]];
+    wiring.push_back(given >= 0 ? given : b.constant(out.dtype, out.shape, 0));
+  }
+  std::vector<int> grads = inlineInto(b, transposed, wiring);
+  return std::vector<int>(grads.begin() + static_cast<long>(n), grads.end());
 }
 
 } // namespace

@@ -217,6 +217,26 @@ void jvpScan(Graph &g, const Graph &f, int id, Rebuilt &r) {
   }
 }
 
+/// A custom_jvp: the call itself for the primals (so it keeps its rule for any further
+/// transformation), its rule's tangent outputs for the tangents (zeros for an operand
+/// with none).
+void jvpCustom(Graph &g, const Graph &f, int id, Rebuilt &r) {
+  Builder b(g);
+  const Node &call = f.nodes[id];
+  r.primal[id] = copyNode(b, call, r.primal);
+  std::vector<int> wiring;
+  for (int o : call.operands) wiring.push_back(r.primal[o]);
+  for (int o : call.operands) wiring.push_back(r.tangent[o] >= 0 ? r.tangent[o] : b.zerosLike(r.primal[o]));
+  std::vector<int> outs = inlineInto(b, *call.attrs.forward, wiring);
+  const size_t results = call.attrs.body->outputs.size();
+  for (size_t p = id + 1; p < f.nodes.size(); ++p) {
+    const Node &proj = f.nodes[p];
+    if (proj.op != Op::Project || proj.operands[0] != id) continue;
+    r.primal[p] = copyNode(b, proj, r.primal);
+    if (isFloat(proj.attrs.dtype)) r.tangent[p] = outs[results + static_cast<size_t>(proj.attrs.index)];
+  }
+}
+
 /// Step 2: copies f's non-input nodes into g after their operands, with tangents.
 Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<int> tangent) {
   Rebuilt r{std::move(primal), std::move(tangent)};
@@ -231,6 +251,10 @@ Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<i
                               "differentiate it with grad, vjp or jacrev");
     if (n.op == Op::Scan && any) {
       jvpScan(g, f, static_cast<int>(id), r);
+      continue;
+    }
+    if (n.op == Op::CustomJvp && any) {
+      jvpCustom(g, f, static_cast<int>(id), r);
       continue;
     }
     r.primal[id] = copyNode(b, n, r.primal);

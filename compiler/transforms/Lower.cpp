@@ -1,4 +1,4 @@
-// Lower.cpp: the graph as it runs: each custom_vjp replaced by its body.
+// Lower.cpp: the graph as it runs: each custom call (custom_vjp, custom_jvp) replaced by its body.
 //
 // A custom_vjp node keeps its body and its gradient's graphs for as long as the graph may
 // still be transformed; once it is final (the tracer caches it, or a transformation's
@@ -14,7 +14,7 @@ namespace {
 
 bool hasCustomCalls(const Graph &g) {
   for (const Node &n : g.nodes)
-    if (n.op == Op::CustomVjp || (n.op == Op::Scan && hasCustomCalls(*n.attrs.body))) return true;
+    if (isCustomCall(n.op) || (n.op == Op::Scan && hasCustomCalls(*n.attrs.body))) return true;
   return false;
 }
 
@@ -29,12 +29,12 @@ Graph lowerCustomCalls(const Graph &f) {
   for (size_t id = 0; id < f.nodes.size(); ++id) {
     Node n = f.nodes[id];
     for (int &o : n.operands) o = remap[o];
-    if (n.op == Op::CustomVjp) {
+    if (isCustomCall(n.op)) {
       results[id] = inlineInto(b, lowerCustomCalls(*n.attrs.body), n.operands);
       remap[id] = results[id][0];
       continue;
     }
-    if (n.op == Op::Project && f.nodes[f.nodes[id].operands[0]].op == Op::CustomVjp) {
+    if (n.op == Op::Project && isCustomCall(f.nodes[f.nodes[id].operands[0]].op)) {
       remap[id] = results[f.nodes[id].operands[0]][n.attrs.index];
       continue;
     }

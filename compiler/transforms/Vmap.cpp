@@ -278,6 +278,21 @@ void batchScan(Batched &r, const Graph &f, int id) {
   }
 }
 
+/// Node `id` of f (a custom call) is `batched` now: each of its projects reads a result
+/// with the batch axis.
+void batchedResults(Batched &r, const Graph &f, int id, int batched) {
+  r.node[id] = batched;
+  r.batched[id] = true;
+  for (size_t p = id + 1; p < f.nodes.size(); ++p) {
+    const Node &proj = f.nodes[p];
+    if (proj.op != Op::Project || proj.operands[0] != id) continue;
+    Attrs pa = proj.attrs;
+    pa.shape = withBatch(r.size, pa.shape);
+    r.node[p] = r.b.add(Op::Project, {batched}, pa, proj.span);
+    r.batched[p] = true;
+  }
+}
+
 /// A custom_vjp with a batched operand: its three graphs batched alike. The backward
 /// graph's cotangent for an unbatched operand is summed over the batch (the gradient of
 /// something every example shares).
@@ -302,16 +317,27 @@ void batchCustomVjp(Batched &r, const Graph &f, int id) {
   for (size_t k = 0; k < grads.size(); ++k) summed->outputs.push_back(flags[k] ? grads[k] : sb.reduceSum(grads[k], {0}, false));
   a.backward = summed;
   int batched = b.add(Op::CustomVjp, operands, a, call.span);
-  r.node[id] = batched;
-  r.batched[id] = true;
-  for (size_t p = id + 1; p < f.nodes.size(); ++p) {
-    const Node &proj = f.nodes[p];
-    if (proj.op != Op::Project || proj.operands[0] != id) continue;
-    Attrs pa = proj.attrs;
-    pa.shape = withBatch(r.size, pa.shape);
-    r.node[p] = b.add(Op::Project, {batched}, pa, proj.span);
-    r.batched[p] = true;
+  batchedResults(r, f, id, batched);
+}
+
+/// A custom_jvp with a batched operand: its body and its rule batched alike (the rule's
+/// tangent inputs batched where their primals are).
+void batchCustomJvp(Batched &r, const Graph &f, int id) {
+  Builder &b = r.b;
+  const Node &call = f.nodes[id];
+  std::vector<bool> flags;
+  std::vector<int> operands;
+  for (int o : call.operands) {
+    flags.push_back(r.batched[o]);
+    operands.push_back(r.node[o]);
   }
+  std::vector<bool> ruleFlags = flags;
+  ruleFlags.insert(ruleFlags.end(), flags.begin(), flags.end());
+  Attrs a = call.attrs;
+  a.body = std::make_shared<Graph>(batchGraph(*call.attrs.body, flags, r.size));
+  a.forward = std::make_shared<Graph>(batchGraph(*call.attrs.forward, ruleFlags, r.size));
+  int batched = b.add(Op::CustomJvp, operands, a, call.span);
+  batchedResults(r, f, id, batched);
 }
 
 /// The batched form of node `n` of f (whose operands are in `r`, some batched).
@@ -360,6 +386,7 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
     size_t firstNew = g.nodes.size();
     if (n.op == Op::Scan) batchScan(r, f, static_cast<int>(id));
     else if (n.op == Op::CustomVjp) batchCustomVjp(r, f, static_cast<int>(id));
+    else if (n.op == Op::CustomJvp) batchCustomJvp(r, f, static_cast<int>(id));
     else r.node[id] = batchRule(r, n), r.batched[id] = true;
     for (size_t k = firstNew; k < g.nodes.size(); ++k)
       if (!g.nodes[k].span.valid()) g.nodes[k].span = n.span, g.nodes[k].chain = n.chain;

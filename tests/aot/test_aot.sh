@@ -9,7 +9,7 @@
 #                  step; its losses and accuracies match `zy run`'s, and the loss falls
 #   training-full  the same on all 60,000 images for 10 epochs (ctest -L slow)
 #   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
-#                  copies, scans: nested, capturing, nn.lstm; vmap of grad, hessian) on small entries of tests/aot/steps.zy, against zy run
+#                  copies, scans: nested, capturing, nn.lstm; vmap of grad, hessian, custom rules, checkpointing) on small entries of tests/aot/steps.zy, against zy run
 #   errors         located errors for bad --arg specs, unknown entries or parameters, and
 #                  entries that cannot be exported; a label out of range reported by the
 #                  library's error, and not checked with --no-check-labels
@@ -140,6 +140,8 @@ nested --arg xs=f32[4,3]
 lstm_run --arg params=@lstm.safetensors --arg xs=f32[5,2,3]
 per_example --arg w=f32[4,3] --arg xs=f32[6,4] --arg ys=i32[6]
 curvature --arg x=f64[5]
+custom_rules --arg x=f32[6]
+remat --arg w=f32[3] --arg xs=f32[11,3]
 ENTRIES
   ;;
 errors)
