@@ -4,7 +4,7 @@
 // vmap(f)(args...) traces f once on one example (each mapped leaf without its mapped
 // axis), batches the graph (transforms/Vmap.cpp), and wraps it so that each mapped leaf's
 // axis is moved to the front on the way in and each result's leading axis to out_axes
-// on the way out. Like grad, the call is inlined into an enclosing trace or, from host
+// on the way out (out_axes = none: a result the same for every example, read once). Like grad, the call is inlined into an enclosing trace or, from host
 // code, traced, cached per signature and run with the JIT.
 #include "interp/Staging.h"
 #include "interp/Transforms.h"
@@ -21,10 +21,31 @@ struct VmapSpec {
   Value f;
   std::optional<std::vector<std::optional<int64_t>>> perArgument; // in_axes as a tuple
   std::optional<int64_t> allArguments = 0;                        // in_axes as one int or none
-  int64_t outAxis = 0;
+  std::optional<std::vector<std::optional<int64_t>>> perResult;   // out_axes as a tuple
+  std::optional<int64_t> allResults = 0;                          // out_axes as one int or none
 };
 
 std::string axisText(const std::optional<int64_t> &axis) { return axis ? std::to_string(*axis) : "none"; }
+
+/// The out_axes entry of each tensor leaf of f's result, in order: one for all, or (as a
+/// tuple) one per entry of the tuple f returns, for every leaf of that entry.
+std::vector<std::optional<int64_t>> outAxesOf(Interpreter &in, const VmapSpec &spec, const Value &result, size_t leaves,
+                                              Span span) {
+  if (!spec.perResult) return std::vector<std::optional<int64_t>>(leaves, spec.allResults);
+  const auto &entries = *spec.perResult;
+  if ((result.kind != ValueKind::Tuple && result.kind != ValueKind::List) || result.items->size() != entries.size())
+    in.fail(span, "out_axes has " + std::to_string(entries.size()) + " entries but f returns " +
+                      (result.isSequence() ? "a " + typeName(result) + " of " + std::to_string(result.items->size())
+                                           : typeName(result)) +
+                      " (expected a tuple with one entry per out_axes entry)");
+  std::vector<std::optional<int64_t>> axes;
+  for (size_t i = 0; i < entries.size(); ++i)
+    trace::mapRuntimeLeaves((*result.items)[i], [&](const Value &leaf) {
+      if (leaf.kind == ValueKind::Tensor) axes.push_back(entries[i]);
+      return leaf;
+    });
+  return axes;
+}
 
 Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
   const size_t n = args.positional.size();
@@ -64,22 +85,36 @@ Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
   };
   Staged staged = stage(in, spec.f, args, typeInside);
   if (!size) in.fail(args.span, "vmap needs at least one mapped tensor argument (in_axes is none for all of them)");
-  addOutputs(staged, staged.result);
-  // out_axes must fit every result, which gains the mapped axis.
-  for (int out : staged.ctx->graph.outputs) {
-    int64_t rank = static_cast<int64_t>(staged.ctx->graph.nodes[out].shape.size()) + 1;
-    if (spec.outAxis < -rank || spec.outAxis >= rank)
-      in.fail(args.span, "out_axes = " + std::to_string(spec.outAxis) + " is outside a result of " + std::to_string(rank) +
+  size_t leaves = addOutputs(staged, staged.result);
+  const ir::Graph &f = staged.ctx->graph;
+  std::vector<std::optional<int64_t>> outAxes = outAxesOf(in, spec, staged.result, leaves, args.span);
+  // Each int entry must fit its result, which gains the mapped axis.
+  for (size_t k = 0; k < leaves; ++k) {
+    int64_t rank = static_cast<int64_t>(f.nodes[f.outputs[k]].shape.size()) + 1;
+    if (outAxes[k] && (*outAxes[k] < -rank || *outAxes[k] >= rank))
+      in.fail(args.span, "out_axes = " + std::to_string(*outAxes[k]) + " is outside a result of " + std::to_string(rank) +
                              " axes (the mapped axis included)");
   }
 
+  std::vector<bool> batched(f.inputs.size(), false), depends;
+  for (size_t k = 0; k < leafAxes.size(); ++k) batched[k] = leafAxes[k].has_value();
+  ir::Graph body;
+  try {
+    body = transforms::batchGraph(f, batched, *size, &depends);
+  } catch (const std::exception &e) {
+    in.fail(args.span, std::string("internal error in vmap (please report it): ") + e.what());
+  }
+  // out_axes = none: the result is the same for every example, so it must not depend on one.
+  for (size_t k = 0; k < leaves; ++k)
+    if (!outAxes[k] && depends[k])
+      in.fail(args.span, "out_axes is none for a result of type " +
+                             typeString(f.nodes[f.outputs[k]].dtype, f.nodes[f.outputs[k]].shape) +
+                             " that depends on the mapped arguments (expected an int: where its mapped axis goes)");
+
   std::string title = "vmap of " + functionName(spec.f);
   ir::Graph g = finishTransform(in, [&] {
-    const ir::Graph &f = staged.ctx->graph;
-    std::vector<bool> batched(f.inputs.size(), false);
-    for (size_t k = 0; k < leafAxes.size(); ++k) batched[k] = leafAxes[k].has_value();
-    ir::Graph body = transforms::batchGraph(f, batched, *size);
-    // The wrapper: inputs as the caller holds them, mapped axes moved to the front.
+    // The wrapper: inputs as the caller holds them, mapped axes moved to the front; each
+    // result's mapped axis moved to its out_axes entry (an unmapped one read once).
     ir::Graph outer;
     ir::Builder b(outer);
     std::vector<int> wiring;
@@ -88,13 +123,17 @@ Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
       int input = b.input(inputs[k].dtype(), inputs[k].shape());
       wiring.push_back(k < leafAxes.size() && leafAxes[k] ? b.moveAxis(input, *leafAxes[k], 0) : input);
     }
-    for (int out : transforms::inlineInto(b, body, wiring)) {
-      int64_t rank = static_cast<int64_t>(b.shape(out).size());
-      int64_t axis = spec.outAxis < 0 ? spec.outAxis + rank : spec.outAxis;
-      if (axis < 0 || axis >= rank)
-        throw std::invalid_argument("out_axes = " + std::to_string(spec.outAxis) + " is outside a result of " +
-                                    std::to_string(rank) + " axes");
-      outer.outputs.push_back(b.moveAxis(out, 0, axis));
+    std::vector<int> outs = transforms::inlineInto(b, body, wiring);
+    for (size_t k = 0; k < outs.size(); ++k) {
+      int out = outs[k];
+      Shape shape = b.shape(out);
+      if (!outAxes[k]) {
+        shape.erase(shape.begin());
+        outer.outputs.push_back(b.reshape(b.sliceLeading(out, 0, 1), shape));
+        continue;
+      }
+      int64_t rank = static_cast<int64_t>(shape.size());
+      outer.outputs.push_back(b.moveAxis(out, 0, *outAxes[k] < 0 ? *outAxes[k] + rank : *outAxes[k]));
     }
     return outer;
   }, args.span, title);
@@ -125,17 +164,24 @@ Value makeVmap(Interpreter &in, CallArgs &a) {
         spec.allArguments = parseAxis(in, value, a.span, "in_axes (or a tuple of them)");
       }
     } else if (name == "out_axes") {
-      std::optional<int64_t> axis = parseAxis(in, value, a.span, "out_axes");
-      if (!axis) in.fail(a.span, "out_axes = none is not supported: every result of vmap has the mapped axis");
-      spec.outAxis = *axis;
+      if (value.kind == ValueKind::Tuple || value.kind == ValueKind::List) {
+        spec.perResult.emplace();
+        for (const Value &item : *value.items) spec.perResult->push_back(parseAxis(in, item, a.span, "each entry of out_axes"));
+      } else {
+        spec.allResults = parseAxis(in, value, a.span, "out_axes (or a tuple of them)");
+      }
     } else {
       in.fail(a.span, "vmap takes `in_axes` and `out_axes`, not `" + name + "`");
     }
   }
-  if (spec.perArgument)
-    for (auto &axis : *spec.perArgument) key += axisText(axis) + ",";
-  else key = axisText(spec.allArguments);
-  return transformedFunction("vmap(" + functionName(spec.f) + ")", {spec.f}, key + "/" + std::to_string(spec.outAxis),
+  auto axesText = [](const auto &perEntry, const std::optional<int64_t> &all) {
+    if (!perEntry) return axisText(all);
+    std::string text = "(";
+    for (auto &axis : *perEntry) text += axisText(axis) + ",";
+    return text + ")";
+  };
+  key = axesText(spec.perArgument, spec.allArguments) + "/" + axesText(spec.perResult, spec.allResults);
+  return transformedFunction("vmap(" + functionName(spec.f) + ")", {spec.f}, key,
                              [spec](Interpreter &in, CallArgs &args) { return vmapCall(in, spec, args); });
 }
 

@@ -36,10 +36,12 @@ ir::Graph jvpGraph(const ir::Graph &f, const std::vector<bool> &wrt = {});
 
 /// Batching (vmap): a graph whose inputs marked in `batched` have a new leading axis of
 /// `size`, computing f for each index along it; every output has the leading axis
-/// (an output that does not depend on a batched input is broadcast).
-ir::Graph batchGraph(const ir::Graph &f, const std::vector<bool> &batched, int64_t size);
+/// (an output that does not depend on a batched input is broadcast; `dependsOnBatch`,
+/// when given, is filled with which outputs do depend on one).
+ir::Graph batchGraph(const ir::Graph &f, const std::vector<bool> &batched, int64_t size,
+                     std::vector<bool> *dependsOnBatch = nullptr);
 
-/// The graph as it runs: each custom_vjp node replaced by its body (Lower.cpp).
+/// The graph as it runs: each custom call (custom_vjp, custom_jvp) replaced by its body (Lower.cpp).
 ir::Graph lowerCustomCalls(const ir::Graph &f);
 
 /// Copies `from` into the graph `b` builds, its inputs wired to `inputs` (ids there);

@@ -361,7 +361,7 @@ int batchRule(Batched &r, const Node &n) {
 
 } // namespace
 
-Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t size) {
+Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t size, std::vector<bool> *dependsOnBatch) {
   Graph g;
   Builder b(g);
   Batched r{b, size, std::vector<int>(f.nodes.size(), -1), std::vector<bool>(f.nodes.size(), false)};
@@ -393,6 +393,8 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
   }
   // 3. Every output with the batch axis.
   for (int out : f.outputs) g.outputs.push_back(r.lifted(out));
+  if (dependsOnBatch)
+    for (int out : f.outputs) dependsOnBatch->push_back(r.batched[out]);
   return g;
 }
 
