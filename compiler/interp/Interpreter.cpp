@@ -303,7 +303,7 @@ Value Interpreter::call(const Value &callee, CallArgs &args) {
     return callClosure(*callee.closure, args);
   case ValueKind::Builtin: {
     if (!callee.builtin->cacheKey.empty() && !trace && !params && tracer.options.enabled &&
-        trace::Tracer::wantsTrace(args))
+        trace::Tracer::wantsTrace(args) && !(callee.builtin->runsOnHost && callee.builtin->runsOnHost(args)))
       return tracer.call(*this, callee, args);
     args.name = &callee.builtin->name;
     return callee.builtin->fn(*this, args);

@@ -60,6 +60,9 @@ struct Builtin {
   /// False for a builtin made from a closure (grad of a lambda): what it computes can
   /// change with the closure's variables, so calls involving it are not cached.
   bool pure = true;
+  /// When given and true for a call's arguments, that call runs as host code even though
+  /// the builtin is traced otherwise (vmap over random keys runs f once per key).
+  std::function<bool(const CallArgs &)> runsOnHost;
 };
 
 /// A module: a file's (or a stdlib namespace's) top-level names.

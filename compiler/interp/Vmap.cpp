@@ -7,7 +7,9 @@
 // on the way out (out_axes = none: a result the same for every example, read once). Like grad, the call is inlined into an enclosing trace or, from host
 // code, traced, cached per signature and run with the JIT.
 #include "interp/Staging.h"
+#include "interp/TensorOps.h"
 #include "interp/Transforms.h"
+#include "interp/Trees.h"
 #include "ir/Builder.h"
 #include "transforms/Grad.h"
 
@@ -47,15 +49,122 @@ std::vector<std::optional<int64_t>> outAxesOf(Interpreter &in, const VmapSpec &s
   return axes;
 }
 
+/// The in_axes entry of positional argument `argument` of `count` (keywords are not mapped).
+std::optional<int64_t> mappedAxis(const VmapSpec &spec, size_t argument, size_t count) {
+  if (argument >= count || (spec.perArgument && argument >= spec.perArgument->size())) return std::nullopt;
+  return spec.perArgument ? (*spec.perArgument)[argument] : spec.allArguments;
+}
+
+bool holdsKeys(const Value &tree) {
+  bool keys = false;
+  forEachLeaf(tree, [&](const std::string &, const Value &leaf) { keys = keys || leaf.kind == ValueKind::Key; });
+  return keys;
+}
+
+/// vmap over host values: a mapped argument holding random keys (a list of them, as
+/// random.split makes) maps over its entries, and f runs once per example as host code,
+/// its results stacked leaf by leaf. This is vmap of init: an ensemble's parameters,
+/// each member drawn from its own key (init needs the keys' words, so it cannot be traced).
+Value vmapOverKeys(Interpreter &in, const VmapSpec &spec, CallArgs &args,
+                   const std::function<std::optional<int64_t>(size_t)> &axisOf) {
+  if (in.trace)
+    in.fail(args.span, "vmap over random keys runs f once per key from host code; inside a traced function, split a "
+                       "traced key and call f on each key instead");
+  std::optional<int64_t> size;
+  auto agree = [&](int64_t length, const std::string &what) {
+    if (size && *size != length)
+      in.fail(args.span, "vmap maps axes of different sizes: " + std::to_string(*size) + " and " + std::to_string(length) +
+                             " (" + what + ")");
+    size = length;
+  };
+  for (size_t i = 0; i < args.positional.size(); ++i) {
+    std::optional<int64_t> axis = axisOf(i);
+    const Value &arg = args.positional[i];
+    if (!axis) continue;
+    if (holdsKeys(arg)) {
+      if (!arg.isSequence() || *axis != 0)
+        in.fail(args.span, "vmap maps random keys as a list of them along axis 0 (as random.split makes), but argument " +
+                               std::to_string(i) + " is a " + typeName(arg) + " with in_axes " + std::to_string(*axis));
+      agree(static_cast<int64_t>(arg.items->size()), "the keys of argument " + std::to_string(i));
+      continue;
+    }
+    forEachLeaf(arg, [&](const std::string &, const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor) return;
+      int64_t rank = leaf.tensor->rank(), a = *axis < 0 ? *axis + rank : *axis;
+      if (a < 0 || a >= rank)
+        in.fail(args.span, "vmap maps axis " + std::to_string(*axis) + " of argument " + std::to_string(i) + " (" +
+                               typeName(leaf) + "), which has " + std::to_string(rank) + " axes");
+      agree(leaf.tensor->shape()[a], "along axis " + std::to_string(a) + " of argument " + std::to_string(i));
+    });
+  }
+  std::vector<Value> results;
+  for (int64_t e = 0; e < *size; ++e) {
+    CallArgs example = args;
+    for (size_t i = 0; i < args.positional.size(); ++i) {
+      std::optional<int64_t> axis = axisOf(i);
+      if (!axis) continue;
+      const Value &arg = args.positional[i];
+      if (holdsKeys(arg)) {
+        example.positional[i] = (*arg.items)[e];
+        continue;
+      }
+      example.positional[i] = mapTreeLeaves(arg, [&](const std::string &, const Value &leaf) {
+        if (leaf.kind != ValueKind::Tensor) return leaf;
+        int64_t a = *axis < 0 ? *axis + leaf.tensor->rank() : *axis;
+        std::vector<IndexSpec> at(static_cast<size_t>(a) + 1);
+        for (int64_t d = 0; d < a; ++d) at[d].kind = IndexSpec::Slice;
+        at[a].index = e;
+        Value v = Value::fromTensor(index(in, *leaf.tensor, at, args.span));
+        v.path = leaf.path;
+        v.state = leaf.state;
+        return v;
+      });
+    }
+    results.push_back(in.call(spec.f, example));
+  }
+  // Stack each tensor leaf along its out axis; other leaves must agree across examples.
+  std::vector<std::vector<Value>> perLeaf;
+  for (const Value &r : results) {
+    size_t k = 0;
+    forEachLeaf(r, [&](const std::string &, const Value &leaf) {
+      if (perLeaf.size() <= k) perLeaf.emplace_back();
+      perLeaf[k++].push_back(leaf);
+    });
+    if (k != perLeaf.size())
+      in.fail(args.span, "vmap: f returned results of different structures for different keys");
+  }
+  if (spec.perResult) in.fail(args.span, "vmap over random keys takes one out_axes for all results, not a tuple");
+  size_t k = 0;
+  return mapTreeLeaves(results[0], [&](const std::string &, const Value &first) {
+    const std::vector<Value> &leaves = perLeaf[k++];
+    if (first.kind != ValueKind::Tensor || !spec.allResults) return first;
+    int64_t rank = first.tensor->rank() + 1, a = *spec.allResults < 0 ? *spec.allResults + rank : *spec.allResults;
+    if (a < 0 || a >= rank)
+      in.fail(args.span, "out_axes = " + std::to_string(*spec.allResults) + " is outside a result of " +
+                             std::to_string(rank) + " axes (the mapped axis included)");
+    std::vector<Tensor> parts;
+    for (const Value &leaf : leaves) {
+      if (leaf.kind != ValueKind::Tensor || leaf.tensor->shape() != first.tensor->shape())
+        in.fail(args.span, "vmap: f returned " + typeName(first) + " for one key and " + typeName(leaf) + " for another");
+      Shape s = leaf.tensor->shape();
+      s.insert(s.begin() + a, 1);
+      parts.push_back(reshape(in, *leaf.tensor, s, args.span));
+    }
+    Value v = Value::fromTensor(concat(in, parts, a, args.span));
+    v.path = first.path;
+    v.state = first.state;
+    return v;
+  });
+}
+
 Value vmapCall(Interpreter &in, const VmapSpec &spec, CallArgs &args) {
   const size_t n = args.positional.size();
   if (spec.perArgument && spec.perArgument->size() != n)
     in.fail(args.span, "in_axes has " + std::to_string(spec.perArgument->size()) + " entries but the call has " +
                            std::to_string(n) + " positional arguments (expected one entry per argument)");
-  auto axisOf = [&](size_t argument) -> std::optional<int64_t> {
-    if (argument >= n) return std::nullopt; // keywords are not mapped
-    return spec.perArgument ? (*spec.perArgument)[argument] : spec.allArguments;
-  };
+  auto axisOf = [&](size_t argument) { return mappedAxis(spec, argument, n); };
+  for (size_t i = 0; i < n; ++i)
+    if (axisOf(i) && holdsKeys(args.positional[i])) return vmapOverKeys(in, spec, args, axisOf);
 
   // The mapped axis of each leaf (normalised), and the common size along it.
   std::optional<int64_t> size;
@@ -181,8 +290,14 @@ Value makeVmap(Interpreter &in, CallArgs &a) {
     return text + ")";
   };
   key = axesText(spec.perArgument, spec.allArguments) + "/" + axesText(spec.perResult, spec.allResults);
-  return transformedFunction("vmap(" + functionName(spec.f) + ")", {spec.f}, key,
-                             [spec](Interpreter &in, CallArgs &args) { return vmapCall(in, spec, args); });
+  Value v = transformedFunction("vmap(" + functionName(spec.f) + ")", {spec.f}, key,
+                                [spec](Interpreter &in, CallArgs &args) { return vmapCall(in, spec, args); });
+  const_cast<Builtin &>(*v.builtin).runsOnHost = [spec](const CallArgs &args) {
+    for (size_t i = 0; i < args.positional.size(); ++i)
+      if (mappedAxis(spec, i, args.positional.size()) && holdsKeys(args.positional[i])) return true;
+    return false;
+  };
+  return v;
 }
 
 } // namespace
