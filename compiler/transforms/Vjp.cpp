@@ -220,15 +220,25 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
   case Op::MatMul: return {b.binary(Op::MatMul, g, swapLast(b, x[1])), b.binary(Op::MatMul, swapLast(b, x[0]), g)};
 
   // ---- indexing: a gather's gradient is a scatter-add, and back
-  case Op::Gather: {
+  case Op::Gather: { // gather clamps its indices, so the gradient goes to the clamped rows
     Attrs s;
     s.axis = node.attrs.axis;
-    return {b.add(Op::ScatterAdd, {b.zerosLike(x[0]), x[1], g}, s), -1};
+    int length = b.constant(DType::I32, b.shape(x[1]), double(b.shape(x[0])[s.axis] - 1));
+    int clamped = b.binary(Op::Max, b.binary(Op::Min, x[1], length), b.constant(DType::I32, b.shape(x[1]), 0));
+    return {b.add(Op::ScatterAdd, {b.zerosLike(x[0]), clamped, g}, s), -1};
   }
-  case Op::ScatterAdd: {
+  case Op::ScatterAdd: { // scatter_add drops an out-of-range index's update, so its gradient is 0
     Attrs s;
     s.axis = node.attrs.axis;
-    return {g, -1, b.add(Op::Gather, {g, x[1]}, s)};
+    int64_t axis = s.axis, length = b.shape(x[0])[axis];
+    Shape idx = b.shape(x[1]), updates = b.shape(x[2]);
+    int inRange = b.binary(Op::And, b.binary(Op::Ge, x[1], b.constant(DType::I32, idx, 0)),
+                           b.binary(Op::Lt, x[1], b.constant(DType::I32, idx, double(length))));
+    Shape aligned(updates.size(), 1); // the index axes of the updates: base.shape[:axis] + idx.shape + ...
+    for (size_t k = 0; k < idx.size(); ++k) aligned[static_cast<size_t>(axis) + k] = idx[k];
+    int keep = b.broadcast(b.reshape(inRange, aligned), updates);
+    int picked = b.add(Op::Gather, {g, x[1]}, s);
+    return {g, -1, b.add(Op::Where, {keep, picked, b.zerosLike(picked)})};
   }
 
   // ---- checks: integer labels, which have no gradient

@@ -4,6 +4,7 @@
 #include "ir/Executor.h"
 #include "ir/OpTable.h"
 #include "runtime/Random.h"
+#include "RandomNodes.h"
 
 #include <doctest/doctest.h>
 
@@ -757,17 +758,12 @@ TEST_CASE("execute checks its inputs and the graph") {
 // Random nodes with random operand types and attributes: whatever inferType accepts, the
 // kernel must run without crashing and give the inferred type (run under ASan to see).
 TEST_CASE("fuzz: every well-typed node evaluates") {
-  std::mt19937 rng(1234);
-  auto pick = [&](auto const &options) { return options[rng() % options.size()]; };
+  zy::test::RandomNodes random(1234);
+  auto &rng = random.rng();
+  auto pick = [&](auto const &options) { return random.pick(options); };
   const std::vector<Shape> shapes{{}, {0}, {1}, {3}, {2, 3}, {3, 2}, {1, 3}, {2, 0}, {2, 1, 3}, {2, 3, 2}};
   const std::vector<DType> dtypes{DType::Bool, DType::I32, DType::F32, DType::F64};
   const std::vector<double> values{0, 1, -1, 2.5, -7, 3, 1e10, NaN, Inf, -Inf};
-  auto ints = [&](int n, int lo, int hi) {
-    std::vector<int64_t> out(rng() % (n + 1));
-    for (int64_t &v : out)
-      v = lo + static_cast<int>(rng() % (hi - lo + 1));
-    return out;
-  };
   int accepted = 0;
   for (int trial = 0; trial < 20000; ++trial) {
     Op op = static_cast<Op>(rng() % OpCount);
@@ -785,27 +781,8 @@ TEST_CASE("fuzz: every well-typed node evaluates") {
         t.set(j, dtype == DType::I32 ? static_cast<double>(static_cast<int>(rng() % 8) - 2) : pick(values));
       operands.push_back(t);
     }
-    Attrs attrs;
-    attrs.dtype = pick(dtypes);
-    attrs.axes = ints(3, -3, 3);
-    attrs.keepdims = rng() % 2;
-    attrs.shape = rng() % 4 ? pick(shapes) : ints(3, -1, 4);
-    attrs.perm = ints(3, -1, 3);
-    attrs.starts = ints(3, -1, 4);
-    attrs.stops = ints(3, -1, 4);
-    attrs.steps = ints(3, -1, 3);
-    attrs.lo = ints(3, -1, 2);
-    attrs.hi = ints(3, -1, 2);
-    attrs.axis = static_cast<int>(rng() % 7) - 3;
-    attrs.value = pick(values);
+    Attrs attrs = random.attrs(shape, dtypes, shapes, values, rng() % 2 && arity <= 1);
     if (rng() % 2) attrs.literal = std::make_shared<const Tensor>(operands.empty() ? Tensor() : operands[0]);
-    if (rng() % 2 && arity <= 1) { // shapes that line up more often
-      attrs.starts.assign(shape.size(), 0);
-      attrs.stops = shape;
-      attrs.steps.assign(shape.size(), 1 + rng() % 2);
-      attrs.lo.assign(shape.size(), rng() % 2);
-      attrs.hi.assign(shape.size(), rng() % 2);
-    }
     std::vector<OperandType> types;
     std::vector<const Tensor *> args;
     for (const Tensor &t : operands) {
