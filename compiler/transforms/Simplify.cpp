@@ -64,7 +64,10 @@ std::optional<Node> foldFills(const Node &n, const Graph &g) {
 
 } // namespace
 
-Graph simplify(const Graph &graph) {
+namespace {
+
+/// Steps 1 to 3 of simplify.
+Graph simplifyOnce(const Graph &graph) {
   const auto &nodes = graph.nodes;
   // 1 and 2: a forward pass that maps each node to its replacement in the new graph.
   Graph out;
@@ -147,6 +150,15 @@ Graph simplify(const Graph &graph) {
   for (int i : out.inputs) result.inputs.push_back(renumber[i]);
   for (int o : out.outputs) result.outputs.push_back(renumber[o]);
   return result;
+}
+
+} // namespace
+
+Graph simplify(const Graph &graph) {
+  Graph once = simplifyOnce(graph);
+  bool changed = false;
+  Graph factored = factorOuterProducts(once, changed);
+  return changed ? simplifyOnce(factored) : once;
 }
 
 } // namespace zy::transforms

@@ -12,7 +12,13 @@ namespace zy::transforms {
 ///      does a check_labels of labels checked against the same class count already;
 ///   2. common subexpressions merge: two nodes with the same op, operands, attributes
 ///      and type become one;
-///   3. dead nodes go: only what an output needs is kept (inputs always stay).
+///   3. dead nodes go: only what an output needs is kept (inputs always stay);
+///   4. reductions of outer products are factored (factorOuterProducts), and 1-3 run again.
 ir::Graph simplify(const ir::Graph &graph);
+
+/// Factor.cpp: the squared norms and batch sums of batched outer products (per-example
+/// gradients of dense layers) computed from the factors, so the product is never built.
+/// `changed` says whether anything was rewritten (the result then has dead nodes).
+ir::Graph factorOuterProducts(const ir::Graph &graph, bool &changed);
 
 } // namespace zy::transforms

@@ -66,3 +66,44 @@ TEST_CASE("simplify: a cast of a fill folds with the reference's rounding (i32 s
   CHECK(out[0].get(0) == 2147483647);
   CHECK(out[1].get(1) == -2); // truncates toward zero
 }
+
+// The clipping of per-example gradients: the squared norm of each example's outer
+// product (through a cast to f64, as clip_by_global_norm takes it) and the sum over the
+// batch of the products scaled per example. Factoring both leaves the [B, n, m] product
+// unbuilt, with the same values.
+TEST_CASE("simplify: norms and batch sums of outer products are computed from the factors") {
+  const int64_t batch = 4, n = 5, m = 3;
+  Graph g;
+  Builder b(g);
+  int p = b.input(DType::F32, {batch, n, 1}), q = b.input(DType::F32, {batch, 1, m}), s = b.input(DType::F32, {batch});
+  int outer = b.binary(Op::MatMul, p, q); // [B, n, m]
+  int wide = b.cast(outer, DType::F64);
+  int norms = b.reduceSum(b.binary(Op::Pow, wide, b.constant(DType::F64, {batch, n, m}, 2)), {1, 2}, false);
+  int scale = b.broadcast(b.reshape(s, {batch, 1, 1}), {batch, n, m});
+  int summed = b.reduceSum(b.binary(Op::Mul, outer, scale), {0}, false);
+  int plain = b.reduceSum(outer, {0}, true);
+  int total = b.reduceSum(b.binary(Op::Mul, outer, outer), {0, 1, 2}, false); // over the batch too
+  g.outputs = {norms, summed, plain, total};
+  Graph f = transforms::simplify(g);
+  for (const Node &node : f.nodes) CHECK(node.shape != Shape{batch, n, m}); // never built
+  std::vector<Tensor> inputs = {Tensor(DType::F32, {batch, n, 1}), Tensor(DType::F32, {batch, 1, m}),
+                                Tensor(DType::F32, {batch})};
+  for (Tensor &t : inputs)
+    for (int64_t i = 0; i < t.size(); ++i) t.set(i, std::sin(1.7 * double(i) + double(t.size())));
+  std::vector<Tensor> want = execute(g, inputs), got = execute(f, inputs);
+  REQUIRE(got.size() == want.size());
+  for (size_t k = 0; k < want.size(); ++k) {
+    REQUIRE(got[k].shape() == want[k].shape());
+    CHECK(got[k].dtype() == want[k].dtype());
+    for (int64_t i = 0; i < want[k].size(); ++i) CHECK(got[k].get(i) == doctest::Approx(want[k].get(i)).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("simplify: a matmul with an inner dimension above 1 is not an outer product") {
+  Graph g;
+  Builder b(g);
+  int p = b.input(DType::F32, {4, 5, 2}), q = b.input(DType::F32, {4, 2, 3});
+  int product = b.binary(Op::MatMul, p, q);
+  g.outputs = {b.reduceSum(b.binary(Op::Mul, product, product), {1, 2}, false), b.reduceSum(product, {0}, false)};
+  CHECK(countOp(transforms::simplify(g), Op::MatMul) == 1);
+}
