@@ -2,8 +2,8 @@
 // tokenized the way VS Code does it, with vscode-textmate and the Oniguruma regex engine
 // compiled to WebAssembly (vscode-oniguruma).
 //
-// Over every .zy file in examples/, stdlib/, tests/lang/ and tests/parse/ it checks what
-// a broken rule shows as:
+// Over every .zy file in examples/, stdlib/, tests/lang/, tests/parse/ and tests/errors/
+// (all valid Zy) it checks what a broken rule shows as:
 //   - a string or comment never runs into the next line (Zy's are single-line), and no
 //     begin/end rule is left open at a top-level `fn`, `test`, `import` or `let`;
 //   - nothing in these valid files is scoped `invalid.*`;
@@ -12,7 +12,7 @@
 //   - the file ends with the rule stack back at the top.
 // On samples/highlight.zy it checks exact scopes, token by token.
 //
-//   npm ci --prefix editors && node --test editors/test/
+//   npm ci --prefix editors && node --test editors/test/textmate.test.js
 'use strict';
 
 const test = require('node:test');
@@ -30,7 +30,7 @@ const KEYWORDS = new Set([
 
 /** Every .zy file the checks run over: the examples, the stdlib and the language tests. */
 function zyFiles() {
-  const dirs = ['examples', 'stdlib', 'tests/lang', 'tests/parse'];
+  const dirs = ['examples', 'stdlib', 'tests/lang', 'tests/parse', 'tests/errors'];
   const files = [];
   for (const dir of dirs) {
     for (const name of fs.readdirSync(path.join(repo, dir)).sort()) {
