@@ -102,7 +102,8 @@ for (const file of zyFiles()) {
  * Expected scopes in samples/highlight.zy: [line, text, scope], where `text` is the
  * first token on that line (1-based) with that text at or after the previous expectation
  * on the same line, and `scope` must be its innermost scope (or, with a leading `~`, any
- * of its scopes).
+ * of its scopes). The sample's last lines hold two errors on purpose (`\q`, `!`), to
+ * check that they are marked invalid; it is not a valid Zy file.
  */
 const EXPECTED = [
   [1, '##', 'punctuation.definition.comment.zy'],

@@ -241,6 +241,12 @@ test('highlights.scm on a sample', () => {
   }
 });
 
+test('folds.scm compiles and folds a function', () => {
+  const query = path.join(grammarDir, 'queries', 'folds.scm');
+  const out = check('highlight', query, snippet('fn f(x) {\n    x\n}\n')).stdout;
+  assert.match(out, /^1:1-3:2 \d+ @fold fn f/m);
+});
+
 // ------------------------------------------------------------------ generated files
 
 test('src/ is generated from grammar.js', t => {
