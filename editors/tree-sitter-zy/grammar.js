@@ -65,10 +65,6 @@ module.exports = grammar({
   // A newline the scanner did not turn into `_newline` is whitespace.
   extras: $ => [$.comment, /[ \t\r\f\n]/],
 
-  // `{}` in expression position is the empty record, not an empty block (rule `record`).
-  // `{ x` may start a record field or a block's first statement; one token decides.
-  conflicts: $ => [],
-
   supertypes: $ => [$._statement, $._expression, $._type, $._pattern],
 
   rules: {
@@ -317,13 +313,11 @@ module.exports = grammar({
     )),
 
     // `lo:hi:step`, each part optional: `x[:]`, `x[::-1]`, `x[a:b:]`.
-    slice: $ => choice(
-      seq(
-        optional(field('start', $._expression)),
-        ':',
-        optional(field('stop', $._expression)),
-        optional(seq(':', optional(field('step', $._expression)))),
-      ),
+    slice: $ => seq(
+      optional(field('start', $._expression)),
+      ':',
+      optional(field('stop', $._expression)),
+      optional(seq(':', optional(field('step', $._expression)))),
     ),
 
     field_expression: $ => prec(PREC.postfix, seq(
