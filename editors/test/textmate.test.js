@@ -213,3 +213,13 @@ test('an unterminated string stops at the end of its line', async () => {
   const let2 = lines[1].tokens[0];
   assert.deepEqual(let2.scopes, ['source.zy', 'storage.type.let.zy']);
 });
+
+test('an unclosed or mismatched bracket stays local', async () => {
+  const grammar = await loadGrammar();
+  for (const file of ['mismatched_bracket.zy', 'unterminated_string.zy', 'unclosed_call.zy']) {
+    const text = fs.readFileSync(path.join(repo, 'tests', 'syntax', file), 'utf8') + 'fn next() {}\n';
+    const { depthBefore, finalDepth } = tokenizeFile(grammar, text);
+    assert.equal(depthBefore[depthBefore.length - 1], 1, `${file}: a rule is still open after the broken function`);
+    assert.equal(finalDepth, 1);
+  }
+});
