@@ -10,8 +10,8 @@
 //     ANTLR grammar accepts as well);
 //   - snippets give the trees that docs/language.md's precedence and layout rules say;
 //   - queries/highlights.scm gives the expected captures on a sample;
-//   - src/ is what the vendored generator makes of grammar.js (skipped, and said so,
-//     where cargo or Debian's Rust crates are missing).
+// (That src/ is what grammar.js generates is checked by `generate.sh --check`, which
+// needs the tree-sitter CLI: not part of this machine's setup, see generate.sh.)
 //
 //   node --test editors/test/tree-sitter.test.js
 'use strict';
@@ -245,24 +245,4 @@ test('folds.scm compiles and folds a function', () => {
   const query = path.join(grammarDir, 'queries', 'folds.scm');
   const out = check('highlight', query, snippet('fn f(x) {\n    x\n}\n')).stdout;
   assert.match(out, /^1:1-3:2 \d+ @fold fn f/m);
-});
-
-// ------------------------------------------------------------------ generated files
-
-test('src/ is generated from grammar.js', t => {
-  const out = path.join(work, 'regenerated');
-  const r = spawnSync('bash', [path.join(grammarDir, 'generate.sh'), out], {
-    encoding: 'utf8',
-    env: { ...process.env, CARGO_TARGET_DIR: process.env.ZY_GENERATOR_TARGET_DIR || path.join(os.tmpdir(), 'zy-tree-sitter-generator') },
-  });
-  if (r.status === 77) {
-    t.skip(`the generator cannot be built here: ${r.stderr.trim()}`);
-    return;
-  }
-  assert.equal(r.status, 0, `generate.sh failed:\n${r.stderr}`);
-  for (const file of ['parser.c', 'grammar.json', 'node-types.json', 'tree_sitter/parser.h']) {
-    const want = fs.readFileSync(path.join(out, 'src', file), 'utf8');
-    const have = fs.readFileSync(path.join(grammarDir, 'src', file), 'utf8');
-    assert.ok(want === have, `src/${file} differs from what grammar.js generates: run editors/tree-sitter-zy/generate.sh`);
-  }
 });
