@@ -4,6 +4,7 @@
 #include "interp/RandomValues.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
+#include "support/Scoped.h"
 
 #include <cmath>
 #include <map>
@@ -252,15 +253,10 @@ Value initBuiltin(Interpreter &in, CallArgs &args) {
     if (name == "from") ctx.from = value;
     else inner.keywords.emplace_back(name, value);
   }
-  auto *saved = in.params;
-  in.params = &ctx;
-  try {
+  {
+    Scoped<Interpreter::ParamContext *> declaring(in.params, &ctx);
     in.call(fn, inner);
-  } catch (...) {
-    in.params = saved;
-    throw;
   }
-  in.params = saved;
   std::vector<std::pair<std::string, Value>> leaves;
   for (const auto &leaf : ctx.leaves) leaves.emplace_back(leaf.path, leaf.value);
   std::optional<std::string> conflict; // cannot happen: declareParam refuses a path that is both

@@ -13,6 +13,7 @@
 #include "interp/Trees.h"
 #include "ir/Builder.h"
 #include "ir/OpTable.h"
+#include "support/Scoped.h"
 #include "transforms/Remat.h"
 
 namespace zy::interp {
@@ -125,24 +126,20 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
   for (const Tensor &c : carryLeaves) carryIn.push_back(input(c.dtype(), c.shape()));
   for (const Tensor &x : xLeaves) xIn.push_back(input(x.dtype(), Shape(x.shape().begin() + 1, x.shape().end())));
 
-  Value result;
-  in.trace = &body;
-  try {
-    result = call2(in, f, withLeaves(carry0, carryIn), withLeaves(xs, xIn), span);
-  } catch (...) {
-    in.trace = &outer;
-    throw;
+  std::vector<Tensor> carryOut, yOut;
+  Value y;
+  {
+    Scoped<trace::TraceContext *> tracing(in.trace, &body); // the body's trace while f runs
+    Value result = call2(in, f, withLeaves(carry0, carryIn), withLeaves(xs, xIn), span);
+    auto [next, ys] = splitResult(in, result, span);
+    y = ys;
+    carryOut = tensorLeaves(in, next, span, "carry");
+    yOut = tensorLeaves(in, y, span, "results");
+    if (typesOf(carryOut) != typesOf(carryLeaves))
+      in.fail(span, "scan's carry enters as " + typesOf(carryLeaves) + " but leaves a step as " + typesOf(carryOut));
+    for (const Tensor &t : carryOut) body.graph.outputs.push_back(nodeOf(body, t));
+    for (const Tensor &t : yOut) body.graph.outputs.push_back(nodeOf(body, t));
   }
-  auto [next, y] = splitResult(in, result, span);
-  std::vector<Tensor> carryOut = tensorLeaves(in, next, span, "carry");
-  std::vector<Tensor> yOut = tensorLeaves(in, y, span, "results");
-  if (typesOf(carryOut) != typesOf(carryLeaves)) {
-    in.trace = &outer;
-    in.fail(span, "scan's carry enters as " + typesOf(carryLeaves) + " but leaves a step as " + typesOf(carryOut));
-  }
-  for (const Tensor &t : carryOut) body.graph.outputs.push_back(nodeOf(body, t));
-  for (const Tensor &t : yOut) body.graph.outputs.push_back(nodeOf(body, t));
-  in.trace = &outer;
 
   Node scan;
   scan.op = Op::Scan;

@@ -5,6 +5,7 @@
 #include "interp/TensorOps.h"
 #include "ir/Builder.h"
 #include "jit/Jit.h"
+#include "support/Scoped.h"
 #include "support/Timing.h"
 #include "transforms/Grad.h"
 #include "transforms/Simplify.h"
@@ -68,12 +69,7 @@ Staged stage(Interpreter &in, const Value &f, const CallArgs &args, const LeafTy
   for (auto &kw : symbolic.keywords) kw.second = trace::mapRuntimeLeaves(kw.second, symbolize(SIZE_MAX));
 
   // The trace is ours while f runs, and the enclosing one again however f ends.
-  struct Swap {
-    Interpreter &in;
-    trace::TraceContext *outer;
-    ~Swap() { in.trace = outer; }
-  } restore{in, in.trace};
-  in.trace = &ctx;
+  Scoped<trace::TraceContext *> tracing(in.trace, &ctx);
   timing::Scope timed(timing::Phase::Trace);
   s.result = in.call(f, symbolic);
   return s;

@@ -37,6 +37,12 @@ constexpr int OpCount = 0
 
 struct Graph;
 
+/// `s` with a new leading axis of `size` (a batch, a stack of steps).
+inline Shape withLeadingAxis(int64_t size, Shape s) {
+  s.insert(s.begin(), size);
+  return s;
+}
+
 /// custom_vjp and custom_jvp: a function with a derivative rule of its own, lowered to
 /// its body once a graph is final.
 inline bool isCustomCall(Op op) { return op == Op::CustomVjp || op == Op::CustomJvp; }

@@ -1,6 +1,8 @@
 // Tracer.cpp: signatures, tracing a call to a Graph, caching it, and running it.
 #include "trace/Tracer.h"
 
+#include "support/Scoped.h"
+
 #include "interp/Interpreter.h"
 #include "interp/NanCheck.h"
 #include "interp/TensorOps.h"
@@ -256,17 +258,21 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
 
     Value result;
     std::string output;
-    std::string *outerOutput = in.traceOutput;
-    in.trace = &ctx;
-    in.traceOutput = &output;
-    try {
-      timing::Scope timed(timing::Phase::Trace);
-      result = isClosure ? in.callUntraced(*callee.closure, symbolicArgs) : in.call(callee, symbolicArgs);
-    } catch (const interp::ZyError &e) {
-      in.trace = nullptr;
-      in.traceOutput = outerOutput;
-      if (!e.needsValue) throw;
-      if (e.needsFloatValues && !compiled.staticFloats) {
+    bool needsValues = false, needsFloats = false; // f needed concrete values: it runs otherwise
+    {
+      Scoped<trace::TraceContext *> tracing(in.trace, &ctx);
+      Scoped<std::string *> capture(in.traceOutput, &output);
+      try {
+        timing::Scope timed(timing::Phase::Trace);
+        result = isClosure ? in.callUntraced(*callee.closure, symbolicArgs) : in.call(callee, symbolicArgs);
+      } catch (const interp::ZyError &e) {
+        if (!e.needsValue) throw;
+        needsValues = true;
+        needsFloats = e.needsFloatValues;
+      }
+    }
+    if (needsValues) {
+      if (needsFloats && !compiled.staticFloats) {
         if (options.logCompiles) std::cerr << "zy: `" << name << "` branches on a float argument, so it is traced per value\n";
         compiled.staticFloats = true;
         compiled.entries.clear();
@@ -275,13 +281,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
       if (options.logCompiles) std::cerr << "zy: `" << name << "` needs tensor values, so it runs eagerly\n";
       compiled.eagerSignatures.push_back(signature);
       return runEagerly();
-    } catch (...) {
-      in.trace = nullptr;
-      in.traceOutput = outerOutput;
-      throw;
     }
-    in.trace = nullptr;
-    in.traceOutput = outerOutput;
     // A function that returns a function (currying, a closure over its arguments) is
     // host code too: the closure must capture values, not the trace's symbols.
     if (returnsFunction(result)) {

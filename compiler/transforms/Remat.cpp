@@ -11,11 +11,6 @@ using namespace ir;
 
 namespace {
 
-Shape withLeading(int64_t n, Shape s) {
-  s.insert(s.begin(), n);
-  return s;
-}
-
 /// A scan node of `body` over `operands` (carries, sequences, captures), added to the
 /// graph; returns its results: the final carries, then the stacked ys.
 std::vector<int> addScan(Builder &b, std::shared_ptr<const Graph> body, size_t carries, size_t sequences,
@@ -29,7 +24,7 @@ std::vector<int> addScan(Builder &b, std::shared_ptr<const Graph> body, size_t c
   std::vector<int> results;
   for (size_t k = 0; k < body->outputs.size(); ++k) {
     const Node &out = body->nodes[body->outputs[k]];
-    Shape shape = k < carries ? out.shape : withLeading(steps, out.shape);
+    Shape shape = k < carries ? out.shape : withLeadingAxis(steps, out.shape);
     results.push_back(b.project(scan, static_cast<int64_t>(k), out.dtype, shape, span));
   }
   return results;
@@ -67,7 +62,7 @@ std::vector<int> checkpointedScan(Builder &b, const Node &scan) {
   for (int x : xs) {
     Shape s = b.shape(x);
     s[0] = segment;
-    operands.push_back(b.reshape(b.sliceLeading(x, 0, covered), withLeading(segments, s)));
+    operands.push_back(b.reshape(b.sliceLeading(x, 0, covered), withLeadingAxis(segments, s)));
   }
   operands.insert(operands.end(), captures.begin(), captures.end());
   std::vector<int> outer = addScan(b, outerBody, nc, nx, operands, scan.span);

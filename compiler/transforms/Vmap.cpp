@@ -32,11 +32,6 @@ using namespace ir;
 
 namespace {
 
-Shape withBatch(int64_t size, Shape s) {
-  s.insert(s.begin(), size);
-  return s;
-}
-
 std::vector<int64_t> shifted(std::vector<int64_t> axes, int64_t by = 1) {
   for (int64_t &a : axes) a += by;
   return axes;
@@ -58,7 +53,7 @@ struct Batched {
   /// Operand `id` of f, with the batch axis (broadcast if it had none).
   int lifted(int id) {
     int x = node[id];
-    return batched[id] ? x : b.broadcast(x, withBatch(size, b.shape(x)));
+    return batched[id] ? x : b.broadcast(x, withLeadingAxis(size, b.shape(x)));
   }
   std::vector<int> liftedAll(const std::vector<int> &ids) {
     std::vector<int> out;
@@ -191,7 +186,7 @@ int batchRandom(Batched &r, const Node &n) {
     s.steps = {1, 1};
     int key = b.reshape(b.add(Op::Slice, {keys}, s), {2});
     int draw = b.add(n.op, {key}, n.attrs, n.span);
-    draws.push_back(b.reshape(draw, withBatch(1, b.shape(draw))));
+    draws.push_back(b.reshape(draw, withLeadingAxis(1, b.shape(draw))));
   }
   if (draws.size() == 1) return draws[0];
   Attrs c;
@@ -209,7 +204,7 @@ int batchByKind(Batched &r, const Node &n) {
   case Op::ReduceMin:
   case Op::ArgMax:
   case Op::Flip: a.axes = shifted(a.axes); break;
-  case Op::Reshape: a.shape = withBatch(r.size, a.shape); break;
+  case Op::Reshape: a.shape = withLeadingAxis(r.size, a.shape); break;
   case Op::Transpose:
     a.perm = shifted(a.perm);
     a.perm.insert(a.perm.begin(), 0);
@@ -219,7 +214,7 @@ int batchByKind(Batched &r, const Node &n) {
     Shape aligned = {r.size};                      // [B, 1..., s], as long as [B, target]
     aligned.resize(1 + a.shape.size() - (from.size() - 1), 1);
     aligned.insert(aligned.end(), from.begin() + 1, from.end());
-    a.shape = withBatch(r.size, a.shape);
+    a.shape = withLeadingAxis(r.size, a.shape);
     return b.add(Op::Broadcast, {b.reshape(r.node[n.operands[0]], aligned)}, a, n.span);
   }
   case Op::Slice:
@@ -270,7 +265,7 @@ void batchScan(Batched &r, const Graph &f, int id) {
     if (proj.op != Op::Project || proj.operands[0] != id) continue;
     Attrs a = proj.attrs;
     bool carry = static_cast<size_t>(a.index) < nc;
-    if (carry) a.shape = withBatch(r.size, a.shape);
+    if (carry) a.shape = withLeadingAxis(r.size, a.shape);
     else a.shape.insert(a.shape.begin() + 1, r.size); // [T, B, s]
     int result = b.add(Op::Project, {batched}, a, proj.span);
     r.node[p] = carry ? result : b.moveAxis(result, 1, 0);
@@ -287,16 +282,17 @@ void batchedResults(Batched &r, const Graph &f, int id, int batched) {
     const Node &proj = f.nodes[p];
     if (proj.op != Op::Project || proj.operands[0] != id) continue;
     Attrs pa = proj.attrs;
-    pa.shape = withBatch(r.size, pa.shape);
+    pa.shape = withLeadingAxis(r.size, pa.shape);
     r.node[p] = r.b.add(Op::Project, {batched}, pa, proj.span);
     r.batched[p] = true;
   }
 }
 
-/// A custom_vjp with a batched operand: its three graphs batched alike. The backward
-/// graph's cotangent for an unbatched operand is summed over the batch (the gradient of
-/// something every example shares).
-void batchCustomVjp(Batched &r, const Graph &f, int id) {
+/// A custom call with a batched operand: its graphs batched alike. custom_vjp: f and fwd
+/// where the operands are, and bwd's cotangent of an unbatched operand summed over the
+/// batch (the gradient of something every example shares); custom_jvp: f, and the rule
+/// with each tangent batched where its primal is.
+void batchCustomCall(Batched &r, const Graph &f, int id) {
   Builder &b = r.b;
   const Node &call = f.nodes[id];
   std::vector<bool> flags;
@@ -307,36 +303,22 @@ void batchCustomVjp(Batched &r, const Graph &f, int id) {
   }
   Attrs a = call.attrs;
   a.body = std::make_shared<Graph>(batchGraph(*call.attrs.body, flags, r.size));
-  a.forward = std::make_shared<Graph>(batchGraph(*call.attrs.forward, flags, r.size));
-  Graph backward = batchGraph(*call.attrs.backward, std::vector<bool>(call.attrs.backward->inputs.size(), true), r.size);
-  auto summed = std::make_shared<Graph>();
-  Builder sb(*summed);
-  std::vector<int> inputs;
-  for (int input : backward.inputs) inputs.push_back(sb.input(backward.nodes[input].dtype, backward.nodes[input].shape));
-  std::vector<int> grads = inlineInto(sb, backward, inputs);
-  for (size_t k = 0; k < grads.size(); ++k) summed->outputs.push_back(flags[k] ? grads[k] : sb.reduceSum(grads[k], {0}, false));
-  a.backward = summed;
-  int batched = b.add(Op::CustomVjp, operands, a, call.span);
-  batchedResults(r, f, id, batched);
-}
-
-/// A custom_jvp with a batched operand: its body and its rule batched alike (the rule's
-/// tangent inputs batched where their primals are).
-void batchCustomJvp(Batched &r, const Graph &f, int id) {
-  Builder &b = r.b;
-  const Node &call = f.nodes[id];
-  std::vector<bool> flags;
-  std::vector<int> operands;
-  for (int o : call.operands) {
-    flags.push_back(r.batched[o]);
-    operands.push_back(r.node[o]);
+  if (call.op == Op::CustomJvp) {
+    std::vector<bool> ruleFlags = flags;
+    ruleFlags.insert(ruleFlags.end(), flags.begin(), flags.end());
+    a.forward = std::make_shared<Graph>(batchGraph(*call.attrs.forward, ruleFlags, r.size));
+  } else {
+    a.forward = std::make_shared<Graph>(batchGraph(*call.attrs.forward, flags, r.size));
+    Graph backward = batchGraph(*call.attrs.backward, std::vector<bool>(call.attrs.backward->inputs.size(), true), r.size);
+    auto summed = std::make_shared<Graph>();
+    Builder sb(*summed);
+    std::vector<int> inputs;
+    for (int input : backward.inputs) inputs.push_back(sb.input(backward.nodes[input].dtype, backward.nodes[input].shape));
+    std::vector<int> grads = inlineInto(sb, backward, inputs);
+    for (size_t k = 0; k < grads.size(); ++k) summed->outputs.push_back(flags[k] ? grads[k] : sb.reduceSum(grads[k], {0}, false));
+    a.backward = summed;
   }
-  std::vector<bool> ruleFlags = flags;
-  ruleFlags.insert(ruleFlags.end(), flags.begin(), flags.end());
-  Attrs a = call.attrs;
-  a.body = std::make_shared<Graph>(batchGraph(*call.attrs.body, flags, r.size));
-  a.forward = std::make_shared<Graph>(batchGraph(*call.attrs.forward, ruleFlags, r.size));
-  int batched = b.add(Op::CustomJvp, operands, a, call.span);
+  int batched = b.add(call.op, operands, a, call.span);
   batchedResults(r, f, id, batched);
 }
 
@@ -369,7 +351,7 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
   for (size_t i = 0; i < f.inputs.size(); ++i) {
     const Node &in = f.nodes[f.inputs[i]];
     bool batched = i < batchedInputs.size() && batchedInputs[i];
-    r.node[f.inputs[i]] = b.input(in.dtype, batched ? withBatch(size, in.shape) : in.shape, in.span);
+    r.node[f.inputs[i]] = b.input(in.dtype, batched ? withLeadingAxis(size, in.shape) : in.shape, in.span);
     r.batched[f.inputs[i]] = batched;
   }
   // 2. Forwards.
@@ -385,8 +367,7 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
     }
     size_t firstNew = g.nodes.size();
     if (n.op == Op::Scan) batchScan(r, f, static_cast<int>(id));
-    else if (n.op == Op::CustomVjp) batchCustomVjp(r, f, static_cast<int>(id));
-    else if (n.op == Op::CustomJvp) batchCustomJvp(r, f, static_cast<int>(id));
+    else if (isCustomCall(n.op)) batchCustomCall(r, f, static_cast<int>(id));
     else r.node[id] = batchRule(r, n), r.batched[id] = true;
     for (size_t k = firstNew; k < g.nodes.size(); ++k)
       if (!g.nodes[k].span.valid()) g.nodes[k].span = n.span, g.nodes[k].chain = n.chain;
