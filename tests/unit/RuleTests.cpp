@@ -7,13 +7,16 @@
 //     from the other side (so with the check above, the VJP is checked against
 //     differences too);
 //   - batching (batchGraph): the batched op on three stacked examples, with a random
-//     subset of its operands batched, against the op run on each example.
+//     subset of its operands batched, against the op run on each example;
+//   - the JIT: the op and its three transformed graphs compiled, against the reference
+//     executor (for the first instances of each op: compiling costs milliseconds).
 // The test fails for an op that no instance covered, unless the table below says why it
 // has no rule of its own to test here: a new primitive needs a rule in every
 // transformation (the build says where) and a test (this one says so).
 #include "ir/Builder.h"
 #include "ir/Executor.h"
 #include "ir/OpTable.h"
+#include "jit/Jit.h"
 #include "transforms/Grad.h"
 
 #include "RandomNodes.h"
@@ -132,8 +135,22 @@ std::optional<std::vector<Tensor>> run(const Graph &g, const std::vector<Tensor>
   }
 }
 
+/// Compiles `g` and compares its outputs on `inputs` with the reference executor's (which
+/// throws, naming the element, when they differ by more than rounding explains).
+void checkCompiled(const Graph &g, const std::vector<Tensor> &inputs, const char *what) {
+  std::vector<Tensor> got;
+  try {
+    got = jit::compile(g)->run(g, inputs);
+  } catch (const CheckFailed &) {
+    return; // a check refused these values, as the reference does
+  }
+  INFO(what);
+  CHECK_NOTHROW(jit::compareWithReference(g, inputs, got));
+}
+
 /// Forward and reverse mode of one instance at one point; false if the point was refused.
-bool checkDerivatives(const Instance &in, std::mt19937 &rng) {
+/// With `compiled`, the op and its JVP and VJP graphs also run through the JIT.
+bool checkDerivatives(const Instance &in, std::mt19937 &rng, bool compiled) {
   const Graph &f = in.graph;
   std::vector<Tensor> x, t;
   for (const OperandType &type : in.operands) x.push_back(valuesFor(type, rng));
@@ -146,7 +163,12 @@ bool checkDerivatives(const Instance &in, std::mt19937 &rng) {
     else t.emplace_back();
 
   // Forward mode: the primal is the op's value, the tangent the central difference.
-  std::vector<Tensor> jvp = execute(transforms::jvpGraph(f), jvpInputs);
+  Graph forward = transforms::jvpGraph(f);
+  std::vector<Tensor> jvp = execute(forward, jvpInputs);
+  if (compiled) {
+    checkCompiled(f, x, "the op, compiled");
+    checkCompiled(forward, jvpInputs, "its JVP, compiled");
+  }
   checkClose(jvp[0], (*y)[0], 0, 0, "jvp's primal");
   if (!isFloat(out.dtype)) {
     CHECK(jvp.size() == 1); // no tangent for an integer or boolean result
@@ -164,7 +186,9 @@ bool checkDerivatives(const Instance &in, std::mt19937 &rng) {
     Tensor ct = directionFor((*y)[0], rng);
     std::vector<Tensor> vjpInputs = x;
     vjpInputs.push_back(ct);
-    std::vector<Tensor> grads = execute(transforms::vjpGraph(f), vjpInputs);
+    Graph reverse = transforms::vjpGraph(f);
+    std::vector<Tensor> grads = execute(reverse, vjpInputs);
+    if (compiled) checkCompiled(reverse, vjpInputs, "its VJP, compiled");
     REQUIRE(grads.size() == x.size());
     double fromVjp = 0;
     for (size_t i = 0; i < x.size(); ++i) {
@@ -180,7 +204,7 @@ bool checkDerivatives(const Instance &in, std::mt19937 &rng) {
 
 /// Batching of one instance: a random non-empty subset of the operands batched over three
 /// examples, against the op on each example.
-bool checkBatching(const Instance &in, std::mt19937 &rng) {
+bool checkBatching(const Instance &in, std::mt19937 &rng, bool compiled) {
   const Graph &f = in.graph;
   const int64_t size = 3;
   const size_t n = in.operands.size();
@@ -211,8 +235,10 @@ bool checkBatching(const Instance &in, std::mt19937 &rng) {
     if (!y) return false;
     each.push_back((*y)[0]);
   }
-  auto batchedOut = run(transforms::batchGraph(f, batched, size), stackedInputs);
+  Graph batchedGraph = transforms::batchGraph(f, batched, size);
+  auto batchedOut = run(batchedGraph, stackedInputs);
   REQUIRE(batchedOut);
+  if (compiled) checkCompiled(batchedGraph, stackedInputs, "its batched form, compiled");
   const Tensor &all = (*batchedOut)[0];
   int64_t block = each[0].size();
   REQUIRE(all.size() == size * block);
@@ -226,7 +252,7 @@ bool checkBatching(const Instance &in, std::mt19937 &rng) {
 
 } // namespace
 
-TEST_CASE("every primitive's JVP, VJP and batching rules agree with differences and loops") {
+TEST_CASE("every primitive's JVP, VJP and batching rules agree with differences and loops, and compile") {
   zy::test::RandomNodes random(2024);
   std::mt19937 values(7);
   std::map<Op, int> derivatives, batching; // instances checked per op
@@ -236,8 +262,9 @@ TEST_CASE("every primitive's JVP, VJP and batching rules agree with differences 
     std::optional<Instance> in = randomInstance(op, random);
     if (!in) continue;
     INFO(opInfo(op).name << ": " << printGraph(in->graph));
-    if (checkDerivatives(*in, values)) ++derivatives[op];
-    if (checkBatching(*in, values)) ++batching[op];
+    bool compiled = derivatives[op] < 2; // the first instances of each op also through the JIT
+    if (checkDerivatives(*in, values, compiled)) ++derivatives[op];
+    if (checkBatching(*in, values, compiled)) ++batching[op];
   }
   for (int k = 0; k < OpCount; ++k) {
     Op op = static_cast<Op>(k);
