@@ -1,6 +1,8 @@
 // Interpreter.cpp: evaluating the AST: names and scopes, calls, control flow, modules.
 #include "interp/Interpreter.h"
 
+#include "interp/IndexedUpdate.h"
+
 #include "interp/Operators.h"
 #include "interp/Params.h"
 #include "interp/Progress.h"
@@ -758,7 +760,7 @@ Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
 
 Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env) {
   Value base = eval(*e.base, env);
-  if (base.kind == ValueKind::Tensor) {
+  if (base.kind == ValueKind::Tensor || base.kind == ValueKind::At) {
     std::vector<IndexSpec> items;
     for (const IndexItem &item : e.items) {
       IndexSpec spec;
@@ -778,15 +780,18 @@ Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env
       } else {
         Value v = eval(*item.value, env);
         if (v.kind == ValueKind::Int) spec.index = v.i;
-        else if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::I32) {
-          spec.kind = IndexSpec::Gather;
+        else if (v.kind == ValueKind::None) spec.kind = IndexSpec::NewAxis;
+        else if (v.kind == ValueKind::Tensor && (v.tensor->dtype() == DType::I32 || v.tensor->dtype() == DType::Bool)) {
+          spec.kind = v.tensor->dtype() == DType::I32 ? IndexSpec::Gather : IndexSpec::Mask;
           spec.indices = *v.tensor;
-        } else fail(item.span, "a tensor index must be an int, a slice, `...` or an i32 tensor, got " + typeName(v));
+        } else
+          fail(item.span, "a tensor index must be an int, a slice, `...`, `none`, an i32 tensor or a bool mask, got " +
+                              typeName(v));
       }
       items.push_back(std::move(spec));
     }
-    Value out = Value::fromTensor(index(*this, *base.tensor, items, e.span));
-    return out;
+    if (base.kind == ValueKind::At) return atIndexed(*this, base, items, e.span);
+    return Value::fromTensor(index(*this, *base.tensor, items, e.span));
   }
   if (e.items.size() != 1) fail(e.span, "a value of type " + typeName(base) + " takes one index");
   const IndexItem &item = e.items[0];

@@ -1,6 +1,8 @@
 // Operators.cpp: operators, fields, indexing and formatting on every kind of value.
 #include "interp/Operators.h"
 
+#include "interp/IndexedUpdate.h"
+
 #include "interp/NanCheck.h"
 #include "interp/Params.h"
 #include "interp/Progress.h"
@@ -361,7 +363,9 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
     child.path = joinPath(v.path, name);
     return lookupParam(in, child, span);
   }
+  case ValueKind::At: return atMethod(in, v, name, span);
   case ValueKind::Tensor: {
+    if (name == "at") return atView(v);
     for (const auto &[attribute, get] : tensorAttributes())
       if (name == attribute) return get(in, *v.tensor, span);
     // A method: the prelude function of that name with the tensor as first argument.

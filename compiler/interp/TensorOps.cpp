@@ -379,31 +379,86 @@ SliceRange sliceRange(int64_t n, std::optional<int64_t> lo, std::optional<int64_
   return r;
 }
 
-Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &items, Span span) {
+namespace {
+
+/// A boolean mask over r consecutive axes of t selects the elements where it is true:
+/// those axes merge into one, gathered at the positions of the trues. Rewrites `t` and the
+/// mask's item accordingly (the mask's values must be known: the result's size is theirs).
+void applyMask(Interpreter &in, Tensor &t, std::vector<IndexSpec> &items, Span span) {
+  int64_t axis = 0;
+  for (IndexSpec &s : items) {
+    Span at = s.span.valid() ? s.span : span;
+    if (s.kind == IndexSpec::Ellipsis && std::any_of(items.begin(), items.end(), [](const IndexSpec &x) {
+          return x.kind == IndexSpec::Mask;
+        }))
+      in.fail(at, "an index with a boolean mask cannot have `...` too (index the mask's axes explicitly)");
+    if (s.kind != IndexSpec::Mask) {
+      axis += s.kind == IndexSpec::NewAxis ? 0 : 1;
+      continue;
+    }
+    const Tensor &mask = s.indices;
+    if (mask.isTraced())
+      in.failNeedsValue(at, "a boolean mask selects as many elements as it has trues, which a traced function only "
+                            "knows when it runs; use where(mask, x, 0) there, or index with the mask in host code");
+    int64_t r = mask.rank();
+    Shape covered(t.shape().begin() + std::min<int64_t>(axis, t.rank()),
+                  t.shape().begin() + std::min<int64_t>(axis + r, t.rank()));
+    if (axis + r > t.rank() || covered != mask.shape())
+      in.fail(at, "a boolean mask of shape " + shapeString(mask.shape()) + " indexes " + std::to_string(r) +
+                      " axes from axis " + std::to_string(axis) + " of " + typeString(t.dtype(), t.shape()) +
+                      ", which are " + shapeString(covered) + " (expected the same shape)");
+    std::vector<double> trues;
+    for (int64_t i = 0; i < mask.size(); ++i)
+      if (mask.get(i) != 0) trues.push_back(static_cast<double>(i));
+    Shape merged(t.shape().begin(), t.shape().begin() + axis);
+    merged.push_back(mask.size());
+    merged.insert(merged.end(), t.shape().begin() + axis + r, t.shape().end());
+    t = reshape(in, t, merged, span);
+    Tensor positions(DType::I32, {static_cast<int64_t>(trues.size())});
+    for (size_t i = 0; i < trues.size(); ++i) positions.set(static_cast<int64_t>(i), trues[i]);
+    s.kind = IndexSpec::Gather;
+    s.indices = positions;
+    axis += 1;
+  }
+}
+
+} // namespace
+
+Tensor index(Interpreter &in, const Tensor &base, const std::vector<IndexSpec> &given, Span span) {
+  Tensor t = base;
+  std::vector<IndexSpec> items = given;
+  applyMask(in, t, items, span);
   // Expand `...` to full slices, then slice every axis, then drop the axes indexed by an
-  // int, then gather along axes indexed by a tensor.
+  // int and add those `none` makes, then gather along axes indexed by a tensor.
   size_t explicitAxes = 0;
-  for (const IndexSpec &s : items) explicitAxes += s.kind != IndexSpec::Ellipsis;
+  for (const IndexSpec &s : items) explicitAxes += s.kind != IndexSpec::Ellipsis && s.kind != IndexSpec::NewAxis;
   if (explicitAxes > static_cast<size_t>(t.rank()))
     in.fail(span, "too many indices (" + std::to_string(explicitAxes) + ") for " + typeString(t.dtype(), t.shape()));
   std::vector<IndexSpec> full_;
   IndexSpec whole; // `:`, the whole axis
   whole.kind = IndexSpec::Slice;
+  bool expanded = false;
   for (const IndexSpec &s : items) {
+    if (s.kind == IndexSpec::Ellipsis && expanded) in.fail(s.span.valid() ? s.span : span, "an index can have only one `...`");
     if (s.kind == IndexSpec::Ellipsis) {
       for (size_t k = 0; k < t.rank() - explicitAxes; ++k) full_.push_back(whole);
+      expanded = true;
     } else {
       full_.push_back(s);
     }
   }
-  while (full_.size() < static_cast<size_t>(t.rank())) full_.push_back(whole);
+  for (size_t k = explicitAxes; !expanded && k < static_cast<size_t>(t.rank()); ++k) full_.push_back(whole);
 
   Node slice = makeNode(Op::Slice);
   Node flip = makeNode(Op::Flip); // the axes sliced with a negative step
   Shape kept;
   std::vector<std::pair<int64_t, Tensor>> gathers;
-  for (int64_t axis = 0; axis < t.rank(); ++axis) {
-    const IndexSpec &s = full_[axis];
+  int64_t axis = 0; // the axis of t the next item indexes
+  for (const IndexSpec &s : full_) {
+    if (s.kind == IndexSpec::NewAxis) { // a new axis of size 1 in the result, none of t's
+      kept.push_back(1);
+      continue;
+    }
     int64_t n = t.shape()[axis];
     int64_t start = 0, stop = n, step = 1;
     if (s.kind == IndexSpec::Single) {
@@ -439,6 +494,7 @@ Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &ite
     slice.attrs.starts.push_back(start);
     slice.attrs.stops.push_back(stop);
     slice.attrs.steps.push_back(step);
+    ++axis;
   }
   Tensor out = emit(in, slice, {t}, span);
   if (!flip.attrs.axes.empty()) out = emit(in, flip, {out}, span);

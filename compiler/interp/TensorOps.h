@@ -62,14 +62,16 @@ struct SliceRange {
 };
 SliceRange sliceRange(int64_t n, std::optional<int64_t> lo, std::optional<int64_t> hi, int64_t step);
 
-/// `x[items]` with ints, slices (`lo:hi:step`, negatives from the end), `...` and `none`-free
-/// integer tensors (a gather along that axis).
+/// `x[items]` with ints, slices (`lo:hi:step`, negatives from the end), `...`, `none` (a
+/// new axis of size 1, consuming none of x's), integer tensors (a gather along that axis)
+/// and boolean masks (the elements where the mask, over as many axes as it has, is true;
+/// its values must be known, as in host code).
 struct IndexSpec {
-  enum Kind { Single, Slice, Ellipsis, Gather } kind = Single;
+  enum Kind { Single, Slice, Ellipsis, Gather, NewAxis, Mask } kind = Single;
   int64_t index = 0;
   std::optional<int64_t> lo, hi;
   int64_t step = 1;
-  Tensor indices;
+  Tensor indices; // Gather: i32; Mask: bool
   Span span;
 };
 Tensor index(Interpreter &in, const Tensor &t, const std::vector<IndexSpec> &items, Span span);

@@ -120,6 +120,7 @@ std::string typeName(const Value &v) {
   case ValueKind::Function: return "function";
   case ValueKind::Builtin: return "function";
   case ValueKind::BoundMethod: return "method";
+  case ValueKind::At: return "indexed update";
   case ValueKind::Tensor: return typeString(v.tensor->dtype(), v.tensor->shape());
   case ValueKind::Key: return "key";
   case ValueKind::Module: return "module";
@@ -229,6 +230,7 @@ std::string toDisplayString(const Value &v) {
   case ValueKind::Function: return "<fn " + v.closure->name + ">";
   case ValueKind::Builtin: return "<fn " + v.builtin->name + ">";
   case ValueKind::BoundMethod: return "<method>";
+  case ValueKind::At: return "<x.at[...]>";
   case ValueKind::Tensor:
     if (v.tensor->isTraced()) return "traced(" + typeString(v.tensor->dtype(), v.tensor->shape()) + ")";
     return v.tensor->toString();

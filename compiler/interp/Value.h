@@ -30,7 +30,8 @@ struct ProgressState; // Progress.h
 enum class ValueKind {
   None, Bool, Int, Float, Str, List, Tuple, Record, Function, Builtin, Tensor, Key, Module, Init,
   ParamsView, // inside init(): the not-yet-built params tree at `path` (see Params.cpp)
-  BoundMethod // `x.reshape`: a builtin with its first argument bound (in `items[0]`)
+  BoundMethod, // `x.reshape`: a builtin with its first argument bound (in `items[0]`)
+  At           // `x.at` (tensor), `x.at[i]` (and the positions reached, in `items[0]`): IndexedUpdate.h
 };
 
 /// A record: fields in the order they were created.
