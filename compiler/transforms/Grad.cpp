@@ -114,6 +114,26 @@ Graph vjpGraph(const Graph &f) {
 
 namespace {
 
+/// `g` with its effects taken out: each debug_print becomes a fill of its token type (no
+/// operands, so dead code), in scan bodies too. For graphs that recompute what a forward
+/// pass already ran and printed: the backward scan's body, a custom_vjp's `fwd`.
+Graph withoutEffects(Graph g) {
+  for (Node &n : g.nodes) {
+    if (opInfo(n.op).kind == OpKind::Effect) {
+      Node fill;
+      fill.op = Op::Constant;
+      fill.dtype = fill.attrs.dtype = n.dtype;
+      fill.shape = fill.attrs.shape = n.shape;
+      n = fill;
+    } else if (n.op == Op::Scan && hasEffects(*n.attrs.body)) {
+      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
+    } else if (n.op == Op::CustomVjp && hasEffects(*n.attrs.body)) {
+      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
+    }
+  }
+  return g;
+}
+
 int flip0(Builder &b, int x) {
   Attrs a;
   a.axes = {0};
@@ -161,7 +181,7 @@ std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangent
   }
 
   // 2. The backward body: inputs gc, gk (carries), c_t, x_t, gy_t (sequences), k (captures).
-  Graph vjpBody = vjpGraph(body);
+  Graph vjpBody = withoutEffects(vjpGraph(body)); // the forward scan printed already
   auto backwardBody = std::make_shared<Graph>();
   Builder bb(*backwardBody);
   auto input = [&](std::pair<DType, Shape> type) { return bb.input(type.first, type.second); };
@@ -223,7 +243,8 @@ std::vector<int> customVjp(Graph &g, int id, const std::vector<int> &cotangentsI
   Builder b(g);
   const Node call = g.nodes[id];
   const Graph &body = *call.attrs.body;
-  std::vector<int> forward = inlineInto(b, *call.attrs.forward, call.operands);
+  // fwd's effects are dropped: the node itself runs f's body (Lower.cpp), which prints.
+  std::vector<int> forward = inlineInto(b, withoutEffects(*call.attrs.forward), call.operands);
   std::vector<int> wiring(forward.begin() + static_cast<long>(body.outputs.size()), forward.end()); // residuals
   for (size_t k = 0; k < body.outputs.size(); ++k) {
     int given = k < cotangentsIn.size() ? cotangentsIn[k] : -1;

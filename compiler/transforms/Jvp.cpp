@@ -99,6 +99,7 @@ int jvpRule(Graph &g, int id, const std::vector<int> &tangents) {
   }
   case OpKind::Index: return applyToTangents(b, n, tangents); // linear in x (gather), base and updates (scatter_add)
   case OpKind::Check:
+  case OpKind::Effect: // debug_print: the driver copied it with the primals, which it prints; no tangent
   case OpKind::Source:
   case OpKind::Random: return -1;
   case OpKind::Control: break; // scan and project: the driver's (jvpScan)
