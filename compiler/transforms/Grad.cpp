@@ -96,6 +96,23 @@ std::vector<int> inlineInto(Builder &b, const Graph &from, const std::vector<int
   return out;
 }
 
+Graph withoutEffects(Graph g) {
+  for (Node &n : g.nodes) {
+    if (opInfo(n.op).kind == OpKind::Effect) {
+      Node fill;
+      fill.op = Op::Constant;
+      fill.dtype = fill.attrs.dtype = n.dtype;
+      fill.shape = fill.attrs.shape = n.shape;
+      n = fill;
+    } else if (n.op == Op::Scan && hasEffects(*n.attrs.body)) {
+      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
+    } else if (n.op == Op::CustomVjp && hasEffects(*n.attrs.body)) {
+      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
+    }
+  }
+  return g;
+}
+
 Graph vjpGraph(const Graph &f) {
   Graph g = f;
   g.outputs.clear();
@@ -113,26 +130,6 @@ Graph vjpGraph(const Graph &f) {
 }
 
 namespace {
-
-/// `g` with its effects taken out: each debug_print becomes a fill of its token type (no
-/// operands, so dead code), in scan bodies too. For graphs that recompute what a forward
-/// pass already ran and printed: the backward scan's body, a custom_vjp's `fwd`.
-Graph withoutEffects(Graph g) {
-  for (Node &n : g.nodes) {
-    if (opInfo(n.op).kind == OpKind::Effect) {
-      Node fill;
-      fill.op = Op::Constant;
-      fill.dtype = fill.attrs.dtype = n.dtype;
-      fill.shape = fill.attrs.shape = n.shape;
-      n = fill;
-    } else if (n.op == Op::Scan && hasEffects(*n.attrs.body)) {
-      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
-    } else if (n.op == Op::CustomVjp && hasEffects(*n.attrs.body)) {
-      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
-    }
-  }
-  return g;
-}
 
 int flip0(Builder &b, int x) {
   Attrs a;
