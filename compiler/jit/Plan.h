@@ -56,7 +56,7 @@ struct Step {
 
 struct Plan {
   const ir::Graph *graph = nullptr;
-  std::vector<bool> live;          // per node: some output depends on it
+  std::vector<bool> live;          // per node: some output or effect (ir::hasEffect) depends on it
   std::vector<bool> materialised;  // per node: has a buffer
   std::vector<int> slotOf;         // per materialised node: its slot (-1 otherwise)
   std::vector<Slot> slots;
