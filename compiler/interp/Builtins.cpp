@@ -709,11 +709,109 @@ Value callDType(Interpreter &in, DType dtype, CallArgs &a) {
   return tensorValue(cast(in, t, dtype, a.span));
 }
 
+namespace {
+
+/// `v` as print shows it, with `{}` for each tensor leaf (collected into `leaves`) and
+/// the braces of the rest doubled: the part of a debug.print format known when tracing.
+void formatStatic(const Value &v, std::string &out, std::vector<Tensor> &leaves) {
+  auto escaped = [&](const std::string &s) {
+    for (char c : s) out += c == '{' || c == '}' ? std::string(2, c) : std::string(1, c);
+  };
+  auto item = [&](const Value &x) {
+    if (x.kind == ValueKind::Str) escaped("\"" + *x.str + "\""); // as print shows a string in a list
+    else formatStatic(x, out, leaves);
+  };
+  if (v.kind == ValueKind::Tensor || v.isTracedKey()) {
+    out += "{}";
+    leaves.push_back(*v.tensor);
+  } else if (v.kind == ValueKind::List || v.kind == ValueKind::Tuple) {
+    out += v.kind == ValueKind::List ? "[" : "(";
+    for (size_t i = 0; i < v.items->size(); ++i) {
+      if (i) out += ", ";
+      item((*v.items)[i]);
+    }
+    if (v.kind == ValueKind::Tuple && v.items->size() == 1) out += ",";
+    out += v.kind == ValueKind::List ? "]" : ")";
+  } else if (v.kind == ValueKind::Record) {
+    out += "{{";
+    for (size_t i = 0; i < v.record->fields.size(); ++i) {
+      escaped((i ? ", " : "") + v.record->fields[i].first + ": ");
+      item(v.record->fields[i].second);
+    }
+    out += "}}";
+  } else {
+    escaped(toDisplayString(v));
+  }
+}
+
+/// debug.print(format, values...): in host code, the line at once; in a traced function,
+/// a debug_print node that prints each time the graph runs (ir/Ops.def). Each `{}` of
+/// the format takes the next value, shown as print shows it.
+void installDebug(Env &prelude) {
+  auto env = std::make_shared<Env>();
+  env->defineBuiltin("print", [](Interpreter &in, CallArgs &a) {
+    if (!a.keywords.empty()) in.failUnknownKeyword(a.span, "debug.print", a.keywords.front().first, {});
+    if (a.positional.empty() || a.positional[0].kind != ValueKind::Str)
+      in.fail(a.span, "debug.print takes a format string first, then one value per `{}` in it");
+    const std::string &format = *a.positional[0].str;
+    auto placeholders = ir::formatPlaceholders(format);
+    if (auto *error = std::get_if<std::string>(&placeholders)) in.fail(a.span, "debug.print: " + *error);
+    size_t expected = std::get<size_t>(placeholders), found = a.positional.size() - 1;
+    if (expected != found)
+      in.fail(a.span, "debug.print: the format has " + std::to_string(expected) + " `{}` but " + std::to_string(found) +
+                          (found == 1 ? " value follows it" : " values follow it") + " (expected " +
+                          std::to_string(expected) + ", found " + std::to_string(found) + ")");
+    if (!in.trace) { // host code: now
+      std::vector<std::string> shown;
+      for (size_t i = 1; i < a.positional.size(); ++i) shown.push_back(toDisplayString(a.positional[i]));
+      std::string line;
+      size_t next = 0;
+      for (size_t i = 0; i < format.size(); ++i) {
+        if (format[i] == '{' && format[i + 1] == '}') line += shown[next++], ++i;
+        else if ((format[i] == '{' || format[i] == '}') && format[i + 1] == format[i]) line += format[i++];
+        else line += format[i];
+      }
+      in.write(line + "\n");
+      return Value::none();
+    }
+    // Traced: the static values go into the node's format now, each tensor leaf is an
+    // operand printed when the graph runs. The node is an effect: dead-code elimination
+    // keeps it although nothing reads it (ir::hasEffect).
+    std::string nodeFormat;
+    std::vector<Tensor> leaves;
+    size_t next = 1;
+    for (size_t i = 0; i < format.size(); ++i) {
+      if (format[i] == '{' && format[i + 1] == '}') formatStatic(a.positional[next++], nodeFormat, leaves), ++i;
+      else if ((format[i] == '{' || format[i] == '}') && format[i + 1] == format[i]) nodeFormat += format.substr(i++, 2);
+      else nodeFormat += format[i];
+    }
+    ir::Node n;
+    n.op = Op::DebugPrint;
+    n.attrs.name = nodeFormat;
+    n.span = a.span;
+    std::vector<ir::OperandType> types;
+    for (const Tensor &t : leaves) {
+      types.push_back({t.dtype(), t.shape()});
+      n.operands.push_back(nodeOf(*in.trace, t));
+    }
+    if (auto error = ir::inferType(n, types)) in.fail(a.span, *error);
+    in.trace->graph.add(n);
+    return Value::none();
+  });
+  Value m;
+  m.kind = ValueKind::Module;
+  m.module = std::make_shared<ModuleData>(ModuleData{"debug", env});
+  prelude.define("debug", m);
+}
+
+} // namespace
+
 void installBuiltins(Env &env) {
   installCore(env);
   installTensors(env);
   installParams(env);
   installRandom(env);
+  installDebug(env);
   installTrees(env);
   installTransforms(env);
   installData(env);

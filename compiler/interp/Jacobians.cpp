@@ -136,7 +136,8 @@ Value vjpCall(Interpreter &in, CallArgs &a) {
                             typeString(out.dtype, out.shape) + " (expected the same shape)");
       inputs.push_back(cast(in, cotangents[k], out.dtype, c.span));
     }
-    ir::Graph g = finishTransform(in, [&] { return transforms::vjpGraph(graph); }, c.span, title);
+    // The forward pass it recomputes printed already, when vjp ran it: no debug.print again.
+    ir::Graph g = finishTransform(in, [&] { return transforms::withoutEffects(transforms::vjpGraph(graph)); }, c.span, title);
     std::vector<Tensor> grads = runStaged(in, g, inputs, c.span, title);
     return gradientsLikeArguments(in, *staged, *args, grads, c.span);
   });

@@ -1,4 +1,5 @@
 // Staging.cpp: trace → transform → inline or run, shared by every transformation.
+#include "ir/OpTable.h"
 #include "interp/Staging.h"
 
 #include "interp/NanCheck.h"
@@ -120,6 +121,7 @@ std::vector<Tensor> runStaged(Interpreter &in, const ir::Graph &graph, const std
                               const std::string &what) {
   if (in.trace) return inlineGraph(*in.trace, graph, inputs);
   std::vector<Tensor> outputs;
+  ir::PrintTo toOutput([&](const std::string &line) { in.write(line); }); // debug.print, as the graph runs
   try {
     outputs = jit::run(transforms::lowerCustomCalls(graph), inputs); // final here: custom calls become their bodies
   } catch (const ir::CheckFailed &e) {

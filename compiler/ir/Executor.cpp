@@ -1,7 +1,7 @@
 // Executor.cpp: the reference executor: runs a Graph node by node with OpTable's kernels.
 //
 //   1. Check the arguments: one per entry of graph.inputs, each of its Input node's type.
-//   2. Find the live nodes (those an output depends on) and each one's last use.
+//   2. Find the live nodes (those an output or an effect depends on) and each one's last use.
 //   3. Run the live nodes in order. Each node's type is inferred again from the tensors
 //      it actually gets, so a malformed graph is an exception, never a crash in a kernel.
 //   4. Free each intermediate tensor right after its last use, so peak memory follows the
@@ -100,6 +100,8 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
     if (out < 0 || out >= count) fail("the graph returns " + valueName(out) + ", which does not exist");
     lastUse[out] = count;
   }
+  for (int id = 0; id < count; ++id) // effects (debug_print) are roots: nothing reads them
+    if (hasEffect(nodes[id]) && lastUse[id] < 0) lastUse[id] = id;
   for (int id = count - 1; id >= 0; --id) {
     if (lastUse[id] < 0) continue; // dead: nothing needs it
     for (int operand : nodes[id].operands) {

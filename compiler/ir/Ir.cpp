@@ -74,6 +74,7 @@ std::string attrsString(const Node &node) {
     parts.push_back("classes=" + numberString(a.value));
     parts.push_back("name=" + a.name);
     break;
+  case Op::DebugPrint: parts.push_back("format=\"" + a.name + "\""); break;
   case Op::Literal:
     parts.push_back("literal=" + (a.literal ? a.literal->toString() : std::string("null")));
     break;
@@ -83,6 +84,17 @@ std::string attrsString(const Node &node) {
   std::string s = " {";
   for (size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
   return s + "}";
+}
+
+bool hasEffect(const Node &node) {
+  if (opInfo(node.op).kind == OpKind::Effect) return true;
+  return node.attrs.body && (node.op == Op::Scan || isCustomCall(node.op)) && hasEffects(*node.attrs.body);
+}
+
+bool hasEffects(const Graph &graph) {
+  for (const Node &n : graph.nodes)
+    if (hasEffect(n)) return true;
+  return false;
 }
 
 const OpInfo &opInfo(Op op) {

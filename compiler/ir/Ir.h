@@ -20,7 +20,7 @@ enum class Op : uint8_t {
 #undef ZY_OP
 };
 
-enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Check, Source, Random, Control };
+enum class OpKind { Unary, Binary, Compare, Ternary, Reduce, Movement, Contract, Index, Check, Effect, Source, Random, Control };
 
 struct OpInfo {
   const char *name;
@@ -61,7 +61,7 @@ struct Attrs {
   int64_t axis = 0;                                    // Concat, Gather, ScatterAdd, Iota
   int64_t index = 0;                                   // Input
   double value = 0;                                    // Constant, Pad; CheckLabels: the class count
-  std::string name;                                    // CheckLabels: the function its error names
+  std::string name;                                    // CheckLabels: the function its error names; DebugPrint: the format
   std::shared_ptr<const Tensor> literal;               // Literal
   std::shared_ptr<const Graph> body;                   // Scan: the loop body; custom calls: what they compute
   std::shared_ptr<const Graph> forward, backward;      // CustomVjp: the gradient's two halves; CustomJvp: forward, the JVP rule
@@ -97,6 +97,11 @@ struct Graph {
     return static_cast<int>(nodes.size()) - 1;
   }
 };
+
+/// True for a node run for its effect (debug_print), or a scan or custom_vjp whose body
+/// has one: dead-code elimination keeps it although nothing reads its result.
+bool hasEffect(const Node &node);
+bool hasEffects(const Graph &graph);
 
 /// One line per node: "%3 = add(%1, %2) : f32[2, 3]".
 std::string printGraph(const Graph &graph);

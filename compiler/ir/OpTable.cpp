@@ -1,7 +1,7 @@
 // OpTable.cpp: every primitive's shape rule (inferType) and reference kernel (evaluate).
 //
 // The file has one section per op kind of Ops.def (Unary, Binary, Compare, Ternary,
-// Reduce, Movement, Contract, Index, Check, Source, Random, Control). Each section ends
+// Reduce, Movement, Contract, Index, Check, Effect, Source, Random, Control). Each section ends
 // with a table of Rules, one per op of that kind in Ops.def order, so a primitive's dtype domain, shape
 // rule and kernel sit together; static_asserts at the end check that the tables list
 // exactly the ops of Ops.def. Elementwise ops share one shape rule and one kernel per
@@ -21,11 +21,13 @@
 #include "ir/OpTable.h"
 
 #include "runtime/Math.h"
+#include "runtime/Print.h"
 #include "runtime/Random.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <span>
 #include <stdexcept>
@@ -895,6 +897,31 @@ constexpr Rule CheckRules[] = {
     {Op::CheckLabels, inferCheckLabels, evalCheckLabels},
 };
 
+// ================================================================ Effect
+
+// debug_print(values...) -> bool[0]: any operands, as many as the format has `{}`.
+Error inferDebugPrint(const Rule &, Node &node, const Operands &ops) {
+  auto placeholders = formatPlaceholders(node.attrs.name);
+  if (auto *error = std::get_if<std::string>(&placeholders)) return "debug.print: " + *error;
+  size_t expected = std::get<size_t>(placeholders);
+  if (expected != ops.size())
+    return "debug.print: the format has " + std::to_string(expected) + " `{}` but " + std::to_string(ops.size()) +
+           (ops.size() == 1 ? " value follows it" : " values follow it") + " (expected " + std::to_string(expected) +
+           ", found " + std::to_string(ops.size()) + ")";
+  node.dtype = DType::Bool;
+  node.shape = {0};
+  return std::nullopt;
+}
+
+Tensor evalDebugPrint(const Rule &, const Node &node, const Args &args) {
+  debugPrint(formatDebugPrint(node.attrs.name, args));
+  return Tensor(DType::Bool, {0});
+}
+
+constexpr Rule EffectRules[] = {
+    {Op::DebugPrint, inferDebugPrint, evalDebugPrint},
+};
+
 // ================================================================ Source
 
 // Input and Constant are typed by attrs.dtype and attrs.shape; the final shape check in
@@ -1119,6 +1146,7 @@ constexpr Section Sections[] = {
     {OpKind::Unary, UnaryRules},       {OpKind::Binary, BinaryRules},     {OpKind::Compare, CompareRules},
     {OpKind::Ternary, TernaryRules},   {OpKind::Reduce, ReduceRules},     {OpKind::Movement, MovementRules},
     {OpKind::Contract, ContractRules}, {OpKind::Index, IndexRules},       {OpKind::Check, CheckRules},
+    {OpKind::Effect, EffectRules},
     {OpKind::Source, SourceRules},     {OpKind::Random, RandomRules},     {OpKind::Control, ControlRules},
 };
 
@@ -1173,13 +1201,58 @@ std::optional<std::string> badLabel(const int32_t *labels, const Shape &shape, i
          (classes == 1 ? " class" : " classes") + " (expected 0 <= label < " + n + ")";
 }
 
+std::variant<size_t, std::string> formatPlaceholders(const std::string &format) {
+  size_t count = 0;
+  for (size_t i = 0; i < format.size(); ++i) {
+    char c = format[i], next = i + 1 < format.size() ? format[i + 1] : '\0';
+    if (c == '{' && next == '}') ++count, ++i;
+    else if ((c == '{' && next == '{') || (c == '}' && next == '}')) ++i;
+    else if (c == '{' || c == '}')
+      return std::string("the format has a lone `") + c + "` at offset " + std::to_string(i) +
+             " (a value is `{}`; a brace is written twice: `{{` or `}}`)";
+  }
+  return count;
+}
+
+std::string formatDebugPrint(const std::string &format, const std::vector<const Tensor *> &values) {
+  std::vector<ZyRtTensor> views;
+  for (const Tensor *t : values)
+    views.push_back({static_cast<int>(t->dtype()), static_cast<int>(t->rank()), t->shape().data(),
+                     t->size() ? t->data<uint8_t>() : nullptr});
+  return formatDebugPrint(format, views);
+}
+
+std::string formatDebugPrint(const std::string &format, const std::vector<ZyRtTensor> &views) {
+  std::string out;
+  zy_rt_format_message(format.c_str(), static_cast<int64_t>(views.size()), views.data(),
+                       [](void *context, const char *text, size_t length) { static_cast<std::string *>(context)->append(text, length); },
+                       &out);
+  return out;
+}
+
+namespace {
+thread_local std::function<void(const std::string &)> printSink;
+thread_local int printsMuted = 0;
+} // namespace
+
+void debugPrint(const std::string &line) {
+  if (printsMuted) return;
+  if (printSink) printSink(line + "\n");
+  else std::cout << line << std::endl;
+}
+
+PrintTo::PrintTo(std::function<void(const std::string &)> sink) : previous(std::move(printSink)) { printSink = std::move(sink); }
+PrintTo::~PrintTo() { printSink = std::move(previous); }
+MutePrints::MutePrints() { ++printsMuted; }
+MutePrints::~MutePrints() { --printsMuted; }
+
 // ================================================================ the interface
 
 std::optional<std::string> inferType(Node &node, const std::vector<OperandType> &operands) {
   const Rule *rule = ruleFor(node.op);
   if (!rule) return "unknown op " + std::to_string(static_cast<int>(node.op));
   const OpInfo &info = opInfo(node.op);
-  if (info.arity < 0 && operands.empty()) return std::string(info.name) + " takes at least one operand";
+  if (info.arity < 0 && operands.empty() && node.op != Op::DebugPrint) return std::string(info.name) + " takes at least one operand";
   if (info.arity >= 0 && operands.size() != static_cast<size_t>(info.arity))
     return std::string(info.name) + " takes " + std::to_string(info.arity) +
            (info.arity == 1 ? " operand" : " operands") + ", got " + std::to_string(operands.size());

@@ -8,11 +8,14 @@
 #pragma once
 
 #include "ir/Ir.h"
+#include "runtime/Print.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 
 namespace zy::ir {
 
@@ -43,6 +46,35 @@ struct CheckFailed : std::runtime_error {
 /// "cross_entropy: label 10 at index [3] is out of range for 10 classes (expected 0 <=
 /// label < 10)" with `name` first, or nothing when every label is in range.
 std::optional<std::string> badLabel(const int32_t *labels, const Shape &shape, int64_t classes, const std::string &name);
+
+/// debug_print's format: the number of `{}` in it, or what is wrong with it (a `{` or
+/// `}` that is neither part of `{}` nor doubled).
+std::variant<size_t, std::string> formatPlaceholders(const std::string &format);
+
+/// debug_print's line: `format` with each `{}` replaced by the next value as `print`
+/// shows a tensor (runtime/Print.h, which compiled code calls too).
+std::string formatDebugPrint(const std::string &format, const std::vector<const Tensor *> &values);
+std::string formatDebugPrint(const std::string &format, const std::vector<ZyRtTensor> &values); // buffers (the JIT)
+
+/// Where debug_print's lines go as a graph runs on this thread (the reference kernel and
+/// the JIT): standard output, or the sink of the innermost PrintTo alive. The
+/// interpreter points it at its own output, which tests capture.
+void debugPrint(const std::string &line);
+struct PrintTo {
+  explicit PrintTo(std::function<void(const std::string &)> sink);
+  ~PrintTo();
+  PrintTo(const PrintTo &) = delete;
+  PrintTo &operator=(const PrintTo &) = delete;
+  std::function<void(const std::string &)> previous;
+};
+/// While one is alive, debug_print prints nothing on this thread: for a second run of a
+/// graph that already printed (--check-jit's reference run, --check-nans' search).
+struct MutePrints {
+  MutePrints();
+  ~MutePrints();
+  MutePrints(const MutePrints &) = delete;
+  MutePrints &operator=(const MutePrints &) = delete;
+};
 
 /// The inverse of erf: the ErfInv kernel, also used to draw normal numbers on the host.
 double erfInv(double y);

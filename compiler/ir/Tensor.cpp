@@ -6,6 +6,7 @@
 #include "ir/Tensor.h"
 
 #include <atomic>
+#include "runtime/Print.h"
 
 #include <cmath>
 #include <cstdio>
@@ -153,73 +154,12 @@ void Tensor::set(int64_t i, double value) {
 
 // ---------------------------------------------------------------- printing
 
-namespace {
-
-constexpr int64_t EdgeItems = 3;              // elements shown at each end of a long axis
-constexpr int64_t MaxItems = 2 * EdgeItems;   // an axis longer than this is elided
-
-/// One style for all the floats of a tensor, so columns read alike: fixed with up to four
-/// decimals, or scientific when some value is too large or too small for that.
-struct FloatStyle {
-  bool scientific = false;
-
-  explicit FloatStyle(const Tensor &t) {
-    for (int64_t i = 0; i < t.size(); ++i) {
-      double v = std::fabs(t.get(i));
-      if (std::isfinite(v) && v != 0 && (v < 1e-4 || v >= 1e8)) scientific = true;
-    }
-  }
-
-  std::string format(double v) const {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, scientific ? "%.4e" : "%.4f", v);
-    std::string s = buf;
-    // Drop the trailing zeros of the fraction (and a bare point): 1.2500 -> 1.25, 3.0000 -> 3.
-    size_t exponent = s.find('e');
-    std::string mantissa = s.substr(0, exponent);
-    std::string rest = exponent == std::string::npos ? "" : s.substr(exponent);
-    if (mantissa.find('.') != std::string::npos) {
-      while (mantissa.back() == '0') mantissa.pop_back();
-      if (mantissa.back() == '.') mantissa.pop_back();
-    }
-    return mantissa + rest;
-  }
-};
-
-void printAxis(const Tensor &t, const FloatStyle &style, const std::vector<int64_t> &strides, size_t axis,
-               int64_t offset, std::string &out) {
-  if (axis == strides.size()) {
-    double v = t.get(offset);
-    switch (t.dtype()) {
-    case DType::Bool: out += v != 0 ? "true" : "false"; break;
-    case DType::I32: out += std::to_string(static_cast<int64_t>(v)); break;
-    default: out += style.format(v); break;
-    }
-    return;
-  }
-  int64_t n = t.shape()[axis];
-  out += '[';
-  for (int64_t i = 0; i < n; ++i) {
-    if (i) out += ", ";
-    if (n > MaxItems && i == EdgeItems) {
-      out += "...";
-      i = n - EdgeItems - 1; // the loop's ++i moves to the first of the last items
-      continue;
-    }
-    printAxis(t, style, strides, axis + 1, offset + i * strides[axis], out);
-  }
-  out += ']';
-}
-
-} // namespace
-
+// The format is the runtime's (runtime/Print.h), shared with debug.print in compiled code.
 std::string Tensor::toString() const {
-  FloatStyle style(*this);
-  std::string out = "tensor(";
-  printAxis(*this, style, stridesOf(Dims), 0, 0, out);
-  return out + ", " + typeString(Dtype, Dims) + ")";
+  std::string out;
+  ZyRtTensor view{static_cast<int>(Dtype), static_cast<int>(Dims.size()), Dims.data(), Bytes ? Bytes->data() : nullptr};
+  zy_rt_format_tensor(&view, [](void *context, const char *text, size_t length) { static_cast<std::string *>(context)->append(text, length); }, &out);
+  return out;
 }
 
 } // namespace zy

@@ -10,7 +10,8 @@
 //      (dgemm/dgemv) per matmul with the plan's transpose flags, loops for integer
 //      matmuls and scatter-add, the runtime's uniform stream for random numbers, memcpy
 //      for copies, a loop per scan calling its body's unit once a step, and a call of
-//      check_labels per label check (the message in a thread-local buffer). Each unit
+//      check_labels per label check (the message in a thread-local buffer), and a call
+//      of the runtime's zy_rt_debug_print per debug_print (to standard output). Each unit
 //      allocates its arena per call: no state is shared between calls.
 //   4. `cc -shared` links them with OpenBLAS, libm and (only when a step calls into it)
 //      the zy_rt_* runtime archive, whose symbols stay hidden.
@@ -326,6 +327,8 @@ private:
          "void zy_rt_random_uniform_f64(const uint32_t key[2], int64_t n, double *out);\n"
          "void zy_rt_random_split(const uint32_t key[2], int64_t n, uint32_t *out);\n"
          "void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2]);\n"
+         "typedef struct ZyRtTensor { int dtype; int rank; const int64_t *dims; const void *data; } ZyRtTensor;\n"
+         "void zy_rt_debug_print(const char *format, int64_t count, const ZyRtTensor *values);\n"
          "enum { RowMajor = 101, NoTrans = 111, Trans = 112 };\n\n";
     std::string failure = "zy_" + E.name + "_failure";
     c << "/* The calling thread's last failure: a message of this file, never freed. */\n"
@@ -448,6 +451,25 @@ private:
       if (size_t bytes = bytesOf(node))
         c << "    memcpy(slots[" << P.slotOf[step.node] << "], slots[" << P.slotOf[node.operands[0]] << "], " << bytes << "ULL);\n";
       c << "  }\n";
+      return;
+    }
+    case Step::Print: {
+      // debug_print: the runtime formats the operands' buffers as `zy run` prints them.
+      NeedsRuntime = true;
+      c << "  {\n";
+      for (size_t k = 0; k < node.operands.size(); ++k) {
+        std::string dims;
+        for (int64_t d : G.nodes[node.operands[k]].shape) dims += (dims.empty() ? "" : ", ") + ll(d);
+        c << "    static const int64_t dims" << k << "[] = {" << (dims.empty() ? "0" : dims) << "};\n";
+      }
+      c << "    const ZyRtTensor values[" << std::max<size_t>(node.operands.size(), 1) << "] = {";
+      for (size_t k = 0; k < node.operands.size(); ++k) {
+        const Node &x = G.nodes[node.operands[k]];
+        c << (k ? ", " : "") << "{" << static_cast<int>(x.dtype) << ", " << x.shape.size() << ", dims" << k << ", slots["
+          << P.slotOf[node.operands[k]] << "]}";
+      }
+      if (node.operands.empty()) c << "{0, 0, NULL, NULL}";
+      c << "};\n    zy_rt_debug_print(" << cString(node.attrs.name) << ", " << node.operands.size() << ", values);\n  }\n";
       return;
     }
     case Step::Copy: {

@@ -247,6 +247,17 @@ private:
       if (size_t bytes = bytesOf(node)) std::memcpy(slotOf(slots, step.node), labels, bytes);
       return;
     }
+    case Step::Print: {
+      // The operands' buffers formatted by the runtime, as the reference kernel does; the
+      // format is read from the graph being run (code is shared by graphs of one structure).
+      std::vector<ZyRtTensor> views;
+      for (int operand : node.operands) {
+        const Node &x = G.nodes[operand];
+        views.push_back({static_cast<int>(x.dtype), static_cast<int>(x.shape.size()), x.shape.data(), slotOf(slots, operand)});
+      }
+      ir::debugPrint(ir::formatDebugPrint(source.nodes[step.node].attrs.name, views));
+      return;
+    }
     case Step::Copy: {
       size_t bytes = bytesOf(node);
       if (bytes) std::memcpy(outputs[step.output], slotOf(slots, step.node), bytes);

@@ -93,6 +93,8 @@ private:
 
   void findLive() {
     for (int out : G.outputs) P.live[out] = true;
+    for (int id = 0; id < N; ++id) // effects (debug_print) are roots: nothing reads them
+      if (ir::hasEffect(G.nodes[id])) P.live[id] = true;
     for (int id = N - 1; id >= 0; --id)
       if (P.live[id])
         for (int operand : G.nodes[id].operands) P.live[operand] = true;
@@ -119,6 +121,7 @@ private:
         case Op::Scan:
         case Op::ScatterAdd:
         case Op::CheckLabels:
+        case Op::DebugPrint:
         case Op::RandomUniform:
         case Op::RandomSplit:
         case Op::RandomFoldIn: NeedsBuffer[operand] = true; break;
@@ -232,6 +235,10 @@ private:
       case Op::RandomFoldIn: step.kind = Step::Random; break;
       case Op::ScatterAdd: step.kind = Step::ScatterAdd; break;
       case Op::CheckLabels: step.kind = Step::Check; break;
+      case Op::DebugPrint:
+        step.kind = Step::Print;
+        step.reads = node.operands; // each has a buffer (NeedsBuffer)
+        break;
       default:
         step.kind = Step::Kernel;
         step.kernel = static_cast<int>(P.kernels.size());

@@ -42,6 +42,7 @@ struct Step {
     Random,     // random_uniform from the runtime
     ScatterAdd, // from the runtime
     Check,      // check_labels: scans its operand (throws ir::CheckFailed), then copies it
+    Print,      // debug_print: formats its operands' buffers and prints them (runtime/Print.h)
     Copy,       // an output that is an input, a literal, or another output: copied
   } kind = Kernel;
   int node = -1;                 // the node it computes (Copy: the node copied)
@@ -55,7 +56,7 @@ struct Step {
 
 struct Plan {
   const ir::Graph *graph = nullptr;
-  std::vector<bool> live;          // per node: some output depends on it
+  std::vector<bool> live;          // per node: some output or effect (ir::hasEffect) depends on it
   std::vector<bool> materialised;  // per node: has a buffer
   std::vector<int> slotOf;         // per materialised node: its slot (-1 otherwise)
   std::vector<Slot> slots;

@@ -1,6 +1,7 @@
 // Tracer.cpp: signatures, tracing a call to a Graph, caching it, and running it.
 #include "trace/Tracer.h"
 
+#include "ir/OpTable.h"
 #include "support/Scoped.h"
 
 #include "interp/Interpreter.h"
@@ -340,6 +341,7 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
 
   // 4. Run the graph and put its outputs where the traced result had them.
   std::vector<Tensor> outputs;
+  ir::PrintTo toOutput([&](const std::string &line) { in.write(line); }); // debug.print, as the graph runs
   try {
     outputs = jit::run(entry->graph, inputs, &entry->executable);
   } catch (const ir::CheckFailed &e) {

@@ -99,6 +99,21 @@ std::vector<int> inlineInto(Builder &b, const Graph &from, const std::vector<int
   return out;
 }
 
+Graph withoutEffects(Graph g) {
+  for (Node &n : g.nodes) {
+    if (opInfo(n.op).kind == OpKind::Effect) {
+      Node fill;
+      fill.op = Op::Constant;
+      fill.dtype = fill.attrs.dtype = n.dtype;
+      fill.shape = fill.attrs.shape = n.shape;
+      n = fill;
+    } else if ((n.op == Op::Scan || isCustomCall(n.op)) && hasEffects(*n.attrs.body)) {
+      n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
+    }
+  }
+  return g;
+}
+
 Graph vjpGraph(const Graph &f) {
   Graph g = f;
   g.outputs.clear();
@@ -156,7 +171,7 @@ std::vector<int> scanVjp(Graph &g, int scanId, const std::vector<int> &cotangent
   }
 
   // 2. The backward body: inputs gc, gk (carries), c_t, x_t, gy_t (sequences), k (captures).
-  Graph vjpBody = vjpGraph(body);
+  Graph vjpBody = withoutEffects(vjpGraph(body)); // the forward scan printed already
   auto backwardBody = std::make_shared<Graph>();
   Builder bb(*backwardBody);
   auto input = [&](std::pair<DType, Shape> type) { return bb.input(type.first, type.second); };
@@ -218,7 +233,8 @@ std::vector<int> customVjp(Graph &g, int id, const std::vector<int> &cotangentsI
   Builder b(g);
   const Node call = g.nodes[id];
   const Graph &body = *call.attrs.body;
-  std::vector<int> forward = inlineInto(b, *call.attrs.forward, call.operands);
+  // fwd's effects are dropped: the node itself runs f's body (Lower.cpp), which prints.
+  std::vector<int> forward = inlineInto(b, withoutEffects(*call.attrs.forward), call.operands);
   std::vector<int> wiring(forward.begin() + static_cast<long>(body.outputs.size()), forward.end()); // residuals
   for (size_t k = 0; k < body.outputs.size(); ++k) {
     int given = k < cotangentsIn.size() ? cotangentsIn[k] : -1;
@@ -238,7 +254,7 @@ std::vector<int> customJvpTransposed(Graph &g, int id, const std::vector<int> &c
   const Node call = g.nodes[id];
   const Graph &rule = *call.attrs.forward;
   const size_t n = call.operands.size(), results = call.attrs.body->outputs.size();
-  Graph tangentMap = rule;
+  Graph tangentMap = withoutEffects(rule); // the forward pass printed already
   tangentMap.outputs.assign(rule.outputs.begin() + static_cast<long>(results), rule.outputs.end());
   Graph transposed = vjpGraph(tangentMap); // (primals, tangents, cotangents) -> (d primals, d tangents)
   std::vector<int> wiring = call.operands;

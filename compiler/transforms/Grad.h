@@ -41,6 +41,12 @@ ir::Graph jvpGraph(const ir::Graph &f, const std::vector<bool> &wrt = {});
 ir::Graph batchGraph(const ir::Graph &f, const std::vector<bool> &batched, int64_t size,
                      std::vector<bool> *dependsOnBatch = nullptr);
 
+/// `g` with its effects taken out: each debug_print becomes a fill of its token type (no
+/// operands, so dead code), in scan and custom_vjp bodies too. For graphs that recompute
+/// a forward pass that already ran and printed: the backward scan's body, a custom_vjp's
+/// `fwd` inlined for its residuals, a pullback's graph.
+ir::Graph withoutEffects(ir::Graph g);
+
 /// The graph as it runs: each custom call (custom_vjp, custom_jvp) replaced by its body (Lower.cpp).
 ir::Graph lowerCustomCalls(const ir::Graph &f);
 

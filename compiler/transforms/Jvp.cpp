@@ -99,6 +99,7 @@ int jvpRule(Graph &g, int id, const std::vector<int> &tangents) {
   }
   case OpKind::Index: return applyToTangents(b, n, tangents); // linear in x (gather), base and updates (scatter_add)
   case OpKind::Check:
+  case OpKind::Effect: // debug_print: the driver copied it with the primals, which it prints; no tangent
   case OpKind::Source:
   case OpKind::Random: return -1;
   case OpKind::Control: break; // scan and project: the driver's (jvpScan)
@@ -227,7 +228,7 @@ void jvpCustom(Graph &g, const Graph &f, int id, Rebuilt &r) {
   std::vector<int> wiring;
   for (int o : call.operands) wiring.push_back(r.primal[o]);
   for (int o : call.operands) wiring.push_back(r.tangent[o] >= 0 ? r.tangent[o] : b.zerosLike(r.primal[o]));
-  std::vector<int> outs = inlineInto(b, *call.attrs.forward, wiring);
+  std::vector<int> outs = inlineInto(b, withoutEffects(*call.attrs.forward), wiring); // the call prints
   const size_t results = call.attrs.body->outputs.size();
   for (size_t p = id + 1; p < f.nodes.size(); ++p) {
     const Node &proj = f.nodes[p];

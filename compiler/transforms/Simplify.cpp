@@ -74,8 +74,9 @@ Graph simplifyOnce(const Graph &graph) {
   std::vector<int> remap(nodes.size(), -1);
   std::map<std::string, int> seen;
   auto emit = [&](Node n) {
-    // Inputs are distinct by position; random ops are kept as they are traced.
-    if (n.op != Op::Input && ir::opInfo(n.op).kind != ir::OpKind::Random) {
+    // Inputs are distinct by position; random ops are kept as they are traced, and
+    // effects too (two equal debug.prints print twice).
+    if (n.op != Op::Input && ir::opInfo(n.op).kind != ir::OpKind::Random && !ir::hasEffect(n)) {
       std::string key = keyOf(n);
       if (auto it = seen.find(key); it != seen.end()) return it->second;
       int id = out.add(std::move(n));
@@ -132,10 +133,12 @@ Graph simplifyOnce(const Graph &graph) {
   for (int input : graph.inputs) out.inputs.push_back(remap[input]);
   for (int output : graph.outputs) out.outputs.push_back(remap[output]);
 
-  // 3. Dead code: keep what the outputs need, and the inputs; renumber.
+  // 3. Dead code: keep what the outputs and the effects need, and the inputs; renumber.
   std::vector<bool> live(out.nodes.size(), false);
   for (int o : out.outputs) live[o] = true;
   for (int i : out.inputs) live[i] = true;
+  for (size_t id = 0; id < out.nodes.size(); ++id)
+    if (hasEffect(out.nodes[id])) live[id] = true;
   for (int id = static_cast<int>(out.nodes.size()) - 1; id >= 0; --id)
     if (live[id])
       for (int o : out.nodes[id].operands) live[o] = true;

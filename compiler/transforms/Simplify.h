@@ -11,8 +11,9 @@ namespace zy::transforms {
 ///      neg(neg(x)) and reshapes or broadcasts to a node's own shape disappear, and so
 ///      does a check_labels of labels checked against the same class count already;
 ///   2. common subexpressions merge: two nodes with the same op, operands, attributes
-///      and type become one;
-///   3. dead nodes go: only what an output needs is kept (inputs always stay);
+///      and type become one (not random draws nor effects: two equal prints print twice);
+///   3. dead nodes go: only what an output or an effect (ir::hasEffect) needs is kept
+///      (inputs always stay).
 ///   4. reductions of outer products are factored (factorOuterProducts), and 1-3 run again.
 ir::Graph simplify(const ir::Graph &graph);
 

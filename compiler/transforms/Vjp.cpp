@@ -244,6 +244,10 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
   // ---- checks: integer labels, which have no gradient
   case Op::CheckLabels: return {-1};
 
+  // ---- effects: debug_print's token result is not differentiable, so its operands get
+  // nothing from it (their gradients flow through their other uses, unchanged).
+  case Op::DebugPrint: return std::vector<int>(x.size(), -1);
+
   // ---- sources and random draws have no gradient; scan, custom_vjp and project are the
   // driver's (Grad.cpp scanVjp, customVjp). No default: a new primitive without a rule is a build error.
   case Op::Input: case Op::Constant: case Op::Literal: case Op::Iota:

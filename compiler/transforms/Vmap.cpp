@@ -335,6 +335,11 @@ int batchRule(Batched &r, const Node &n) {
   case OpKind::Contract: return batchMatMul(r, n);
   case OpKind::Index: return n.op == Op::Gather ? batchGather(r, n) : batchScatterAdd(r, n);
   case OpKind::Random: return batchRandom(r, n);
+  case OpKind::Effect: { // debug_print prints the batched values, once (its token is unbatched)
+    Node copy = n;
+    for (int &o : copy.operands) o = r.node[o];
+    return r.b.graph().add(std::move(copy));
+  }
   case OpKind::Source:
   case OpKind::Control: break; // sources have no operands; scan, custom_vjp, project: the driver's
   }
@@ -368,7 +373,7 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
     size_t firstNew = g.nodes.size();
     if (n.op == Op::Scan) batchScan(r, f, static_cast<int>(id));
     else if (isCustomCall(n.op)) batchCustomCall(r, f, static_cast<int>(id));
-    else r.node[id] = batchRule(r, n), r.batched[id] = true;
+    else r.node[id] = batchRule(r, n), r.batched[id] = opInfo(n.op).kind != OpKind::Effect;
     for (size_t k = firstNew; k < g.nodes.size(); ++k)
       if (!g.nodes[k].span.valid()) g.nodes[k].span = n.span, g.nodes[k].chain = n.chain;
   }

@@ -9,7 +9,8 @@
 #                  step; its losses and accuracies match `zy run`'s, and the loss falls
 #   training-full  the same on all 60,000 images for 10 epochs (ctest -L slow)
 #   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
-#                  copies, scans: nested, capturing, nn.lstm; vmap of grad, hessian, custom rules, checkpointing) on small entries of tests/aot/steps.zy, against zy run
+#                  copies, scans: nested, capturing, nn.lstm; vmap of grad, hessian, custom rules, checkpointing;
+#                  debug.print) on small entries of tests/aot/steps.zy, against zy run
 #   errors         located errors for bad --arg specs, unknown entries or parameters, and
 #                  entries that cannot be exported; a label out of range reported by the
 #                  library's error, and not checked with --no-check-labels
@@ -142,7 +143,21 @@ per_example --arg w=f32[4,3] --arg xs=f32[6,4] --arg ys=i32[6]
 curvature --arg x=f64[5]
 custom_rules --arg x=f32[6]
 remat --arg w=f32[3] --arg xs=f32[11,3]
+printing --arg x=f32[3,2]
 ENTRIES
+  # debug.print from the library: exactly these lines, as zy run prints them, in program
+  # order (each step of the scan), before the outputs.
+  cat >want_printing.txt <<'LINES'
+x = tensor([[-0.5, -0.13], [0.24, -0.4], [-0.03, 0.34]], f32[3, 2]), sum tensor(-0.48, f32[])
+step: c = tensor([0, 0], f32[2])
+step: c = tensor([-0.5, -0.13], f32[2])
+step: c = tensor([-0.26, -0.53], f32[2])
+i32 tensor([[-5, -1], [2, -4], [0, 3]], i32[3, 2]) bool tensor([[false, false], [true, false], [false, true]], bool[3, 2]) {braces}
+LINES
+  head -5 c_printing.txt >c_lines.txt
+  if cmp -s want_printing.txt c_lines.txt; then pass; else fail "printing: the library printed"; diff want_printing.txt c_printing.txt | sed 's/^/    /'; fi
+  "$zy" run "$f" -- printing | head -5 >zy_lines.txt
+  if cmp -s want_printing.txt zy_lines.txt; then pass; else fail "printing: zy run printed"; diff want_printing.txt zy_lines.txt | sed 's/^/    /'; fi
   ;;
 errors)
   f=$root/tests/aot/entries.zy

@@ -455,6 +455,38 @@ TEST_CASE("jit: scatter_add sums repeated indices and drops out-of-range ones, a
            "i32 scatter_add across the int32 range");
 }
 
+TEST_CASE("jit: debug_print prints in graph order at every run, though nothing reads it, as the reference does") {
+  Graph g;
+  Builder b(g);
+  int x = b.input(F32, {2, 3}), n = b.input(I32, {2});
+  Attrs first;
+  first.name = "doubled {} and {{braces}}";
+  b.add(Op::DebugPrint, {b.binary(Op::Mul, x, b.constant(F32, {2, 3}, 2))}, first); // a fused value: materialised for it
+  Attrs second;
+  second.name = "sum {} of i32 {}";
+  b.add(Op::DebugPrint, {b.add(Op::ReduceSum, {x}, {.axes = {0, 1}}), n}, second);
+  Attrs none;
+  none.name = "no values";
+  b.add(Op::DebugPrint, {}, none);
+  g.outputs = {b.add(Op::Neg, {x})};
+  std::vector<Tensor> inputs = {sample(F32, {2, 3}, 0, 0, {0, 1, -1, 2, 0.5, -2.25}), sample(I32, {2}, 0, 0, {3, -4})};
+  auto printed = [&](const std::function<void()> &run) {
+    std::string out;
+    ir::PrintTo to([&](const std::string &line) { out += line; });
+    run();
+    return out;
+  };
+  const std::string want = "doubled tensor([[0, 2, -2], [4, 1, -4.5]], f32[2, 3]) and {braces}\n"
+                           "sum tensor(0.25, f32[]) of i32 tensor([3, -4], i32[2])\n"
+                           "no values\n";
+  CHECK(printed([&] { ir::execute(g, inputs); }) == want);
+  auto exe = jit::compile(g);
+  CHECK(printed([&] { exe->run(g, inputs); }) == want);
+  CHECK(printed([&] { exe->run(g, inputs); }) == want); // again at the next run
+  ir::MutePrints mute;                                   // a second run of a graph that printed
+  CHECK(printed([&] { exe->run(g, inputs); }).empty());
+}
+
 TEST_CASE("jit: check_labels passes labels in range through and throws at the first bad one") {
   Graph g;
   Builder b(g);

@@ -600,6 +600,28 @@ TEST_CASE("check_labels: i32 labels in range pass unchanged, the first bad one i
   CHECK(failure(i32({0}, {}), Attrs{.value = 0}) == "");
 }
 
+// ================================================================ Effect
+
+TEST_CASE("debug_print: one operand per `{}`, an empty bool[0] token, and the line printed as print shows tensors") {
+  Attrs two;
+  two.name = "loss {} at {} {{}}";
+  CHECK(typed(Op::DebugPrint, {type(DType::F32, {}), type(DType::I32, {2})}, two).shape == Shape{0});
+  CHECK(typed(Op::DebugPrint, {type(DType::F32, {}), type(DType::I32, {2})}, two).dtype == DType::Bool);
+  CHECK(errorOf(Op::DebugPrint, {type(DType::F32, {})}, two) ==
+        "debug.print: the format has 2 `{}` but 1 value follows it (expected 2, found 1)");
+  Attrs lone;
+  lone.name = "a } b";
+  CHECK(errorOf(Op::DebugPrint, {}, lone) ==
+        "debug.print: the format has a lone `}` at offset 2 (a value is `{}`; a brace is written twice: `{{` or `}}`)");
+  std::string out;
+  {
+    PrintTo to([&](const std::string &line) { out += line; });
+    Tensor loss = Tensor::scalar(DType::F32, 0.5);
+    run(Op::DebugPrint, {loss, i32({2}, {3, 4})}, two);
+  }
+  CHECK(out == "loss tensor(0.5, f32[]) at tensor([3, 4], i32[2]) {}\n");
+}
+
 // ================================================================ Source
 
 TEST_CASE("input and constant take their type from attrs") {

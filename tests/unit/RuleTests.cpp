@@ -42,6 +42,7 @@ const std::map<Op, const char *> &exemptions() {
       {Op::Project, "reads a result of a scan or custom call: tested with them"},
       {Op::CustomVjp, "carries the user's rule: tested in tests/lang/transforms.zy"},
       {Op::CustomJvp, "carries the user's rule: tested in tests/lang/transforms.zy"},
+      {Op::DebugPrint, "an effect that prints: its rules (pass through, print once) are tested by tests/driver/test_debug_print.sh"},
   };
   return table;
 }

@@ -107,3 +107,22 @@ TEST_CASE("simplify: a matmul with an inner dimension above 1 is not an outer pr
   g.outputs = {b.reduceSum(b.binary(Op::Mul, product, product), {1, 2}, false), b.reduceSum(product, {0}, false)};
   CHECK(countOp(transforms::simplify(g), Op::MatMul) == 1);
 }
+
+TEST_CASE("simplify: debug_print is an effect: kept though nothing reads it, and two equal ones are not merged") {
+  Graph g;
+  Builder b(g);
+  int x = b.input(DType::F32, {2});
+  Attrs format;
+  format.name = "x {}";
+  int unused = b.add(Op::Exp, {x});
+  b.add(Op::DebugPrint, {x}, format);
+  b.add(Op::DebugPrint, {x}, format);
+  g.outputs = {b.add(Op::Neg, {x})};
+  (void)unused;
+  Graph s = transforms::simplify(g);
+  int prints = 0, exps = 0;
+  for (const Node &n : s.nodes) prints += n.op == Op::DebugPrint, exps += n.op == Op::Exp;
+  CHECK(prints == 2);
+  CHECK(exps == 0); // dead code still goes
+  CHECK(hasEffects(s));
+}
