@@ -817,6 +817,7 @@ void installBuiltins(Env &env) {
   installData(env);
   installIo(env);
   installMemoryProbe(env);
+  installEinsum(env);
 }
 
 } // namespace zy::interp

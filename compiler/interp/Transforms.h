@@ -9,6 +9,7 @@ namespace zy::interp {
 
 /// Adds every transformation to `env`.
 void installTransforms(Env &env);
+void installEinsum(Env &env); // Einsum.cpp
 void installJacobians(Env &env);
 void installVmap(Env &env);
 void installCustomRules(Env &env);
