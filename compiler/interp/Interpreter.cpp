@@ -795,7 +795,7 @@ Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env
   }
   if (e.items.size() != 1) fail(e.span, "a value of type " + typeName(base) + " takes one index");
   const IndexItem &item = e.items[0];
-  if (item.kind == IndexItem::Slice && base.isSequence()) {
+  if (item.kind == IndexItem::Slice && (base.isSequence() || base.kind == ValueKind::Str)) {
     auto bound = [&](const ExprPtr &x, int64_t fallback) {
       if (!x) return fallback;
       Value v = eval(*x, env);
@@ -806,11 +806,16 @@ Value Interpreter::evalIndex(const IndexExpr &e, const std::shared_ptr<Env> &env
       if (!x) return std::nullopt;
       return bound(x, 0);
     };
-    int64_t n = static_cast<int64_t>(base.items->size());
+    int64_t n = static_cast<int64_t>(base.kind == ValueKind::Str ? base.str->size() : base.items->size());
     int64_t step = bound(item.step, 1);
     if (step == 0) fail(item.span, "a slice step cannot be 0");
     // Python's rules, negative steps included (the same as tensors': sliceRange).
     SliceRange r = sliceRange(n, optional(item.lo), optional(item.hi), step);
+    if (base.kind == ValueKind::Str) { // by bytes, as the string's indexing is
+      std::string out;
+      for (int64_t k = 0; k < r.count; ++k) out += (*base.str)[r.first + k * r.step];
+      return Value::string(std::move(out));
+    }
     std::vector<Value> out;
     for (int64_t k = 0; k < r.count; ++k) out.push_back((*base.items)[r.first + k * r.step]); // |k step| < n
     return base.kind == ValueKind::List ? Value::list(std::move(out)) : Value::tuple(std::move(out));
