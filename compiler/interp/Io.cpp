@@ -13,36 +13,28 @@
 // Loading is linear in the file's size: names nest at most MaxCheckpointDepth deep.
 // Files are written atomically (a temporary file, fsync, rename). A corrupt or truncated
 // file is a runtime error naming the file and the problem: the header length, the JSON,
-// every offset and every size are checked before anything is read or allocated.
+// every offset and every size are checked before anything is read or allocated. The
+// safetensors layout, JSON and file writing are compiler/formats/'s; this file gives them
+// their meaning for trees.
 #include "interp/Io.h"
+#include "formats/Files.h"
+#include "formats/Safetensors.h"
 #include "interp/Png.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace zy::interp {
 
 namespace {
-
-[[noreturn]] void fileError(Interpreter &in, Span span, const std::string &path, const std::string &what) {
-  in.fail(span, path + ": " + what, /*runtime=*/true);
-}
 
 std::string pathArg(Interpreter &in, CallArgs &a, size_t index, const char *name) {
   const Value *v = index < a.positional.size() ? &a.positional[index] : nullptr;
@@ -68,290 +60,28 @@ void checkArgs(Interpreter &in, CallArgs &a, std::vector<const char *> names) {
   }
 }
 
-/// A hook for the test that kills a save half-way (tests/driver/test_reliability.sh):
-/// with ZY_TEST_STALL_WRITE set, a save stops half-way through its temporary file, says
-/// so on stderr and sleeps, so the test can kill -9 it at a known point.
-void stallForCrashTest(const std::string &tmp) {
-  static const char *stall = std::getenv("ZY_TEST_STALL_WRITE");
-  if (!stall) return;
-  std::fprintf(stderr, "zy: stalled mid-write of %s\n", tmp.c_str());
-  std::fflush(stderr);
-  ::sleep(static_cast<unsigned>(std::atoi(stall)));
-}
-
 } // namespace
+
+void failFormat(Interpreter &in, Span span, const std::string &path, const formats::FormatError &e) {
+  std::string where = e.line ? path + ":" + std::to_string(e.line) : path;
+  in.fail(span, where + ": " + e.what(), /*runtime=*/true);
+}
 
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
   if (in.refuseWritesFor)
     in.fail(span, std::string("`") + in.refuseWritesFor + "` does not run code that writes files, and this would write " + path);
-  std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fileError(in, span, path, std::string("cannot write: ") + std::strerror(errno));
-  auto writeAll = [&](const uint8_t *p, size_t n) {
-    while (n) {
-      ssize_t got = ::write(fd, p, n);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) return false;
-      p += got;
-      n -= static_cast<size_t>(got);
-    }
-    return true;
-  };
-  bool ok = writeAll(reinterpret_cast<const uint8_t *>(head.data()), head.size());
-  for (size_t k = 0; k < chunks.size(); ++k) {
-    if (k == chunks.size() / 2) stallForCrashTest(tmp);
-    ok = ok && writeAll(chunks[k].first, chunks[k].second);
-  }
-  int err = ok ? 0 : errno;
-  if (ok && ::fsync(fd) != 0) ok = false, err = errno;
-  if (::close(fd) != 0 && ok) ok = false, err = errno;
-  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
-  if (ok) { // the rename itself survives a power cut once its directory is synced
-    std::string dir = std::filesystem::path(path).parent_path().string();
-    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) ::fsync(dfd), ::close(dfd);
-  }
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    fileError(in, span, path, std::string("cannot write: ") + std::strerror(err ? err : EIO));
-  }
+  withFormatErrors(in, span, path, [&] { formats::writeAtomically(path, head, chunks); });
 }
 
 std::string readWhole(Interpreter &in, Span span, const std::string &path, uint64_t limit) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f) fileError(in, span, path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-    std::fclose(f);
-    fileError(in, span, path, "cannot read: it is a directory or cannot be examined");
-  }
-  if (static_cast<uint64_t>(st.st_size) > limit) {
-    std::fclose(f);
-    fileError(in, span, path, "the file is too large (" + std::to_string(st.st_size) + " bytes)");
-  }
-  std::string out;
-  char buf[1 << 16];
-  while (size_t got = std::fread(buf, 1, sizeof buf, f)) {
-    out.append(buf, got);
-    if (out.size() > limit) { // a pipe or device larger than its st_size said: an error, not a cut
-      std::fclose(f);
-      fileError(in, span, path, "the file is larger than " + std::to_string(limit) + " bytes");
-    }
-  }
-  bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) fileError(in, span, path, "read error");
-  return out;
+  return withFormatErrors(in, span, path, [&] { return formats::readFile(path, limit); });
 }
 
 namespace {
 
-// ------------------------------------------------------------------------------ JSON
-
-std::string jsonQuote(const std::string &s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += char(c);
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else out += char(c);
-  }
-  return out + "\"";
-}
-
-struct JsonField;
-
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool b = false;
-  double number = 0;
-  std::optional<int64_t> integer; // set when the number is written as an integer that fits
-  std::string str;
-  std::vector<Json> items;
-  std::vector<JsonField> fields; // of an object, in order
-  const Json *find(const std::string &key) const;
-};
-
-// A struct, not a std::pair, and defined here: a pair of the incomplete Json inside Json
-// does not compile with clang.
-struct JsonField {
-  std::string first;
-  Json second;
-  JsonField(std::string key, Json value) : first(std::move(key)), second(std::move(value)) {}
-};
-
-const Json *Json::find(const std::string &key) const {
-  for (auto &[k, v] : fields)
-    if (k == key) return &v;
-  return nullptr;
-}
-
-/// A small strict JSON parser for safetensors headers; errors say where and what. Linear
-/// in the text: duplicate keys are found with a hash set, and nesting is bounded.
-class JsonParser {
-public:
-  explicit JsonParser(const std::string &text, int maxDepth = 64) : T(text), MaxDepth(maxDepth) {}
-  /// The parsed value, or nothing with `error` set.
-  std::optional<Json> parse(std::string &error) {
-    try {
-      Json v = value(0);
-      skip();
-      if (P != T.size()) bad("unexpected text after the end");
-      return v;
-    } catch (const std::string &e) {
-      error = e;
-      return std::nullopt;
-    }
-  }
-
-private:
-  const std::string &T;
-  int MaxDepth;
-  size_t P = 0;
-
-  [[noreturn]] void bad(const std::string &what) { throw "bad JSON header at byte " + std::to_string(P) + ": " + what; }
-  void skip() {
-    while (P < T.size() && (T[P] == ' ' || T[P] == '\t' || T[P] == '\n' || T[P] == '\r')) ++P;
-  }
-  void expect(char c) {
-    skip();
-    if (P >= T.size() || T[P] != c) bad(std::string("expected '") + c + "'");
-    ++P;
-  }
-  Json value(int depth) {
-    if (depth > MaxDepth) bad("nested more than " + std::to_string(MaxDepth) + " deep");
-    skip();
-    if (P >= T.size()) bad("unexpected end");
-    char c = T[P];
-    Json v;
-    if (c == '{') {
-      v.kind = Json::Object;
-      ++P;
-      skip();
-      if (P < T.size() && T[P] == '}') { ++P; return v; }
-      std::unordered_set<std::string> keys;
-      while (true) {
-        skip();
-        if (P >= T.size() || T[P] != '"') bad("expected a string key");
-        std::string key = string();
-        expect(':');
-        Json item = value(depth + 1);
-        if (!keys.insert(key).second) bad("duplicate key " + jsonQuote(key));
-        v.fields.emplace_back(std::move(key), std::move(item));
-        skip();
-        if (P < T.size() && T[P] == ',') { ++P; continue; }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      v.kind = Json::Array;
-      ++P;
-      skip();
-      if (P < T.size() && T[P] == ']') { ++P; return v; }
-      while (true) {
-        v.items.push_back(value(depth + 1));
-        skip();
-        if (P < T.size() && T[P] == ',') { ++P; continue; }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.kind = Json::String;
-      v.str = string();
-      return v;
-    }
-    if (T.compare(P, 4, "true") == 0) { P += 4; v.kind = Json::Bool; v.b = true; return v; }
-    if (T.compare(P, 5, "false") == 0) { P += 5; v.kind = Json::Bool; return v; }
-    if (T.compare(P, 4, "null") == 0) { P += 4; return v; }
-    if (c == '-' || (c >= '0' && c <= '9')) return number();
-    bad(std::string("unexpected character '") + c + "'");
-  }
-  Json number() {
-    size_t start = P;
-    if (T[P] == '-') ++P;
-    bool integral = true;
-    auto digits = [&] {
-      size_t s = P;
-      while (P < T.size() && T[P] >= '0' && T[P] <= '9') ++P;
-      if (P == s) bad("bad number");
-    };
-    digits();
-    if (P < T.size() && T[P] == '.') { integral = false; ++P; digits(); }
-    if (P < T.size() && (T[P] == 'e' || T[P] == 'E')) {
-      integral = false;
-      ++P;
-      if (P < T.size() && (T[P] == '+' || T[P] == '-')) ++P;
-      digits();
-    }
-    Json v;
-    v.kind = Json::Number;
-    std::string text = T.substr(start, P - start);
-    v.number = std::strtod(text.c_str(), nullptr);
-    if (integral) {
-      errno = 0;
-      long long n = std::strtoll(text.c_str(), nullptr, 10);
-      if (errno == 0) v.integer = n;
-    }
-    return v;
-  }
-  void utf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) out += char(cp);
-    else if (cp < 0x800) out += char(0xC0 | cp >> 6), out += char(0x80 | (cp & 0x3F));
-    else if (cp < 0x10000) out += char(0xE0 | cp >> 12), out += char(0x80 | (cp >> 6 & 0x3F)), out += char(0x80 | (cp & 0x3F));
-    else out += char(0xF0 | cp >> 18), out += char(0x80 | (cp >> 12 & 0x3F)), out += char(0x80 | (cp >> 6 & 0x3F)), out += char(0x80 | (cp & 0x3F));
-  }
-  uint32_t hex4() {
-    if (P + 4 > T.size()) bad("bad \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = T[P++];
-      v <<= 4;
-      if (c >= '0' && c <= '9') v |= uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= uint32_t(c - 'A' + 10);
-      else bad("bad \\u escape");
-    }
-    return v;
-  }
-  std::string string() {
-    ++P; // the opening quote
-    std::string out;
-    while (true) {
-      if (P >= T.size()) bad("unterminated string");
-      char c = T[P++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) bad("control character in a string");
-      if (c != '\\') { out += c; continue; }
-      if (P >= T.size()) bad("unterminated string");
-      char e = T[P++];
-      switch (e) {
-      case '"': case '\\': case '/': out += e; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'u': {
-        uint32_t cp = hex4();
-        if (cp >= 0xD800 && cp < 0xDC00 && P + 6 <= T.size() && T[P] == '\\' && T[P + 1] == 'u') {
-          P += 2;
-          uint32_t lo = hex4();
-          if (lo < 0xDC00 || lo >= 0xE000) bad("bad surrogate pair");
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        utf8(out, cp);
-        break;
-      }
-      default: bad(std::string("bad escape '\\") + e + "'");
-      }
-    }
-  }
-};
+using formats::Json;
+using formats::quoteJson;
 
 // ------------------------------------------------------------------------------ save
 
@@ -377,7 +107,7 @@ void appendSkeleton(Interpreter &in, Span span, const Value &tree, int depth, st
   out += record ? "[\"record\"" : tree.kind == ValueKind::List ? "[\"list\"" : "[\"tuple\"";
   if (record) {
     for (const auto &[key, value] : tree.record->fields) {
-      out += ',' + jsonQuote(key) + ',';
+      out += ',' + quoteJson(key) + ',';
       appendSkeleton(in, span, value, depth + 1, out);
     }
   } else {
@@ -387,24 +117,6 @@ void appendSkeleton(Interpreter &in, Span span, const Value &tree, int depth, st
     }
   }
   out += ']';
-}
-
-struct Entry {
-  std::string name;
-  const char *dtype;
-  Shape shape;
-  const uint8_t *bytes;
-  size_t size;
-};
-
-const char *safetensorsDtype(DType d) {
-  switch (d) {
-  case DType::F32: return "F32";
-  case DType::F64: return "F64";
-  case DType::I32: return "I32";
-  case DType::Bool: return "BOOL";
-  }
-  return "F32";
 }
 
 std::string joinNames(const std::vector<std::string> &names) {
@@ -419,7 +131,7 @@ std::string joinNames(const std::vector<std::string> &names) {
 void saveTree(Interpreter &in, Span span, const Value &tree, const std::string &path) {
   std::string skeleton; // first: it refuses a tree too deep before the leaves are walked
   appendSkeleton(in, span, tree, 0, skeleton);
-  std::vector<Entry> entries;
+  std::vector<formats::SafetensorsEntry> entries;
   std::vector<std::string> state, ints, floats, bools;
   std::vector<std::shared_ptr<const Tensor>> keep; // scalars made from host numbers
   std::set<std::string> seen;
@@ -447,39 +159,16 @@ void saveTree(Interpreter &in, Span span, const Value &tree, const std::string &
                         ", and save stores tensors and numbers");
     }
     keep.push_back(t);
-    entries.push_back({name, safetensorsDtype(t->dtype()), t->shape(), t->size() ? t->data<uint8_t>() : nullptr,
-                       static_cast<size_t>(t->size()) * dtypeSize(t->dtype())});
+    entries.push_back({name, t.get()});
   });
-  std::string json = "{\"__metadata__\":{\"format\":\"zy\"";
-  if (!state.empty()) json += ",\"zy.state\":" + jsonQuote(joinNames(state));
-  if (!ints.empty()) json += ",\"zy.ints\":" + jsonQuote(joinNames(ints));
-  if (!floats.empty()) json += ",\"zy.floats\":" + jsonQuote(joinNames(floats));
-  if (!bools.empty()) json += ",\"zy.bools\":" + jsonQuote(joinNames(bools));
-  json += ",\"zy.tree\":" + jsonQuote(skeleton);
-  json += "}";
-  uint64_t offset = 0;
-  std::vector<std::pair<const uint8_t *, size_t>> chunks;
-  for (const Entry &e : entries) {
-    json += ',';
-    json += jsonQuote(e.name);
-    json += ":{\"dtype\":\"";
-    json += e.dtype;
-    json += "\",\"shape\":[";
-    for (size_t i = 0; i < e.shape.size(); ++i) {
-      if (i) json += ',';
-      json += std::to_string(e.shape[i]);
-    }
-    json += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + e.size) + "]}";
-    offset += e.size;
-    if (e.size) chunks.emplace_back(e.bytes, e.size);
-  }
-  json += "}";
-  while ((8 + json.size()) % 8) json += ' '; // the data starts 8-byte aligned
-  std::string head(8, '\0');
-  uint64_t n = json.size();
-  for (int i = 0; i < 8; ++i) head[i] = static_cast<char>(n >> (8 * i) & 0xFF);
-  head += json;
-  writeAtomically(in, span, path, head, chunks);
+  std::vector<std::pair<std::string, std::string>> metadata{{"format", "zy"}};
+  if (!state.empty()) metadata.emplace_back("zy.state", joinNames(state));
+  if (!ints.empty()) metadata.emplace_back("zy.ints", joinNames(ints));
+  if (!floats.empty()) metadata.emplace_back("zy.floats", joinNames(floats));
+  if (!bools.empty()) metadata.emplace_back("zy.bools", joinNames(bools));
+  metadata.emplace_back("zy.tree", skeleton);
+  formats::SafetensorsBytes file = formats::layoutSafetensors(metadata, entries);
+  writeAtomically(in, span, path, file.head, file.chunks);
 }
 
 // ------------------------------------------------------------------------------ load
@@ -545,32 +234,18 @@ template <typename Fail> Value treeFromSkeleton(const Json &skeleton, std::vecto
   };
   Value tree = build(skeleton, "");
   for (size_t k = 0; k < loaded.size(); ++k)
-    if (!used[k]) fail("tensor " + jsonQuote(loaded[k].name) + " is not a leaf of the tree __metadata__.zy.tree records" + hint);
+    if (!used[k]) fail("tensor " + quoteJson(loaded[k].name) + " is not a leaf of the tree __metadata__.zy.tree records" + hint);
   return tree;
 }
 
 Value loadTree(Interpreter &in, Span span, const std::string &path) {
   std::string file = readWhole(in, span, path);
-  auto fail = [&](const std::string &what) { fileError(in, span, path, what); };
-  if (file.size() < 8) fail("truncated: a safetensors file starts with an 8-byte header length, but the file has " + std::to_string(file.size()) + " bytes");
-  uint64_t headerLen = 0;
-  for (int i = 0; i < 8; ++i) headerLen |= uint64_t(static_cast<uint8_t>(file[i])) << (8 * i);
-  if (headerLen > file.size() - 8)
-    fail("truncated or not a safetensors file: the header length is " + std::to_string(headerLen) + " bytes, but only " +
-         std::to_string(file.size() - 8) + " follow");
-  if (headerLen > (uint64_t(1) << 27)) fail("the header is " + std::to_string(headerLen) + " bytes long (a corrupt file?)");
-  std::string header = file.substr(8, headerLen);
-  std::string error;
-  auto json = JsonParser(header).parse(error);
-  if (!json) fail(error);
-  if (json->kind != Json::Object) fail("the JSON header is not an object");
-  uint64_t dataSize = file.size() - 8 - headerLen;
-  const char *data = file.data() + 8 + headerLen;
+  auto fail = [&](const std::string &what) { in.fail(span, path + ": " + what, /*runtime=*/true); };
+  formats::SafetensorsHeader header = withFormatErrors(in, span, path, [&] { return formats::readSafetensorsHeader(file); });
 
   std::set<std::string> state, ints, floats, bools;
   std::optional<Json> skeleton; // the tree's shape, from "zy.tree" (files zy wrote since it was added)
-  if (const Json *meta = json->find("__metadata__")) {
-    if (meta->kind != Json::Object) fail("__metadata__ is not an object");
+  if (const Json *meta = withFormatErrors(in, span, path, [&] { return formats::safetensorsMetadata(header); })) {
     auto names = [&](const char *key, std::set<std::string> &out) {
       if (const Json *v = meta->find(key)) {
         if (v->kind != Json::String) fail(std::string("__metadata__.") + key + " is not a string");
@@ -583,17 +258,19 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
     names("zy.bools", bools);
     if (const Json *tree = meta->find("zy.tree")) {
       if (tree->kind != Json::String) fail("__metadata__.zy.tree is not a string");
-      std::string problem;
-      skeleton = JsonParser(tree->str, MaxCheckpointDepth + 1).parse(problem);
-      if (!skeleton) fail("__metadata__.zy.tree: " + problem);
+      try {
+        skeleton = formats::parseJson(tree->str, MaxCheckpointDepth + 1, "JSON header");
+      } catch (const formats::FormatError &e) {
+        fail(std::string("__metadata__.zy.tree: ") + e.what());
+      }
     }
   }
 
   std::vector<Loaded> loaded;
-  for (const auto &[name, info] : json->fields) {
+  for (const auto &[name, info] : header.json.fields) {
     if (name == "__metadata__") continue;
     const std::string &tensorName = name; // clang 14 cannot capture a structured binding
-    auto where = [&](const std::string &what) { fail("tensor " + jsonQuote(tensorName) + ": " + what); };
+    auto where = [&](const std::string &what) { fail("tensor " + quoteJson(tensorName) + ": " + what); };
     if (!name.empty()) { // "" is the whole tree: a tensor saved alone
       size_t parts = 1 + static_cast<size_t>(std::count(name.begin(), name.end(), '.'));
       if (parts > MaxCheckpointDepth)
@@ -602,60 +279,14 @@ Value loadTree(Interpreter &in, Span span, const std::string &path) {
       if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos)
         where("its name has an empty part");
     }
-    if (info.kind != Json::Object) where("its entry is not an object");
-    const Json *dt = info.find("dtype"), *sh = info.find("shape"), *off = info.find("data_offsets");
-    if (!dt || dt->kind != Json::String) where("no \"dtype\" string");
-    if (!sh || sh->kind != Json::Array) where("no \"shape\" list");
-    if (!off || off->kind != Json::Array || off->items.size() != 2) where("no \"data_offsets\" pair");
-    Shape shape;
-    for (const Json &d : sh->items) {
-      if (!d.integer || *d.integer < 0) where("the shape has a dimension that is not a non-negative integer");
-      shape.push_back(*d.integer);
+    uint64_t begin = 0;
+    Tensor t;
+    try {
+      t = formats::readSafetensorsTensor(header, info, begin);
+    } catch (const formats::FormatError &e) {
+      where(e.what());
     }
-    auto count = elementCount(shape);
-    if (!count) where("its shape " + shapeString(shape) + " is too large");
-    const std::string &dtype = dt->str;
-    size_t itemSize = 1;
-    DType to = DType::F32;
-    if (dtype == "F32") itemSize = 4, to = DType::F32;
-    else if (dtype == "F64") itemSize = 8, to = DType::F64;
-    else if (dtype == "I32") itemSize = 4, to = DType::I32;
-    else if (dtype == "BOOL") itemSize = 1, to = DType::Bool;
-    else if (dtype == "I64") itemSize = 8, to = DType::I32;
-    else if (dtype == "I16") itemSize = 2, to = DType::I32;
-    else if (dtype == "I8") itemSize = 1, to = DType::I32;
-    else if (dtype == "U8") itemSize = 1, to = DType::I32;
-    else where("unsupported dtype " + jsonQuote(dtype) + " (zy reads F32, F64, I32, I64, I16, I8, U8 and BOOL)");
-    for (const Json &o : off->items)
-      if (!o.integer || *o.integer < 0) where("data_offsets are not non-negative integers");
-    uint64_t begin = static_cast<uint64_t>(*off->items[0].integer), end = static_cast<uint64_t>(*off->items[1].integer);
-    if (begin > end) where("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] are reversed");
-    if (end > dataSize)
-      where("truncated: its data ends at byte " + std::to_string(end) + " of the data, but the file holds " + std::to_string(dataSize) + " bytes of data");
-    if (end - begin != uint64_t(*count) * itemSize)
-      where("its data is " + std::to_string(end - begin) + " bytes, but " + dtype + shapeString(shape) + " needs " +
-            std::to_string(uint64_t(*count) * itemSize));
-    Tensor t(to, shape);
-    const char *p = data + begin;
-    int64_t n = *count;
-    if (dtype == "I64" || dtype == "I16" || dtype == "I8" || dtype == "U8") {
-      auto *o = t.mutableData<int32_t>();
-      for (int64_t k = 0; k < n; ++k) {
-        int64_t v = 0;
-        if (dtype == "I64") std::memcpy(&v, p + 8 * k, 8);
-        else if (dtype == "I16") { int16_t s; std::memcpy(&s, p + 2 * k, 2); v = s; }
-        else if (dtype == "I8") v = static_cast<int8_t>(p[k]);
-        else v = static_cast<uint8_t>(p[k]);
-        if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
-          where("element " + std::to_string(k) + " is " + std::to_string(v) + ", which does not fit in i32");
-        o[k] = static_cast<int32_t>(v);
-      }
-    } else if (to == DType::Bool) {
-      auto *o = t.mutableData<uint8_t>();
-      for (int64_t k = 0; k < n; ++k) o[k] = p[k] != 0;
-    } else if (n) {
-      std::memcpy(t.mutableData<uint8_t>(), p, end - begin); // little-endian host
-    }
+    Shape shape = t.shape();
     Value v;
     bool scalar = shape.empty();
     bool isInt = ints.count(name) > 0, isFloat = floats.count(name) > 0, isBool = bools.count(name) > 0;

@@ -1,6 +1,9 @@
-// Io.h: the io namespace: saving and loading trees as safetensors, and small file helpers.
+// Io.h: the io namespace: saving and loading trees as safetensors, and small file
+// helpers; and how the file builtins (io.*, data.*) turn a formats::FormatError into
+// the located error the user sees.
 #pragma once
 
+#include "formats/Bytes.h"
 #include "interp/Interpreter.h"
 
 namespace zy::interp {
@@ -9,9 +12,22 @@ namespace zy::interp {
 /// and `save`/`load` as prelude functions.
 void installIo(Env &prelude);
 
-/// Writes `head` and then `chunks` to `path` atomically: a temporary file beside it,
-/// fsync, rename; a failure is a runtime error at `span` naming the file, and leaves any
-/// previous file at `path` as it was.
+/// A format's error about the file at `path` as a runtime error at `span`:
+/// "PATH: what" (or "PATH:LINE: what" for a line of a text file).
+[[noreturn]] void failFormat(Interpreter &in, Span span, const std::string &path, const formats::FormatError &e);
+
+/// Runs `read` (a call into compiler/formats/), turning a FormatError into failFormat.
+template <typename Read> auto withFormatErrors(Interpreter &in, Span span, const std::string &path, Read &&read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const formats::FormatError &e) {
+    failFormat(in, span, path, e);
+  }
+}
+
+/// Writes `head` and then `chunks` to `path` atomically (formats::writeAtomically); a
+/// failure is a runtime error at `span` naming the file, and leaves any previous file at
+/// `path` as it was. Refused while the interpreter refuses writes (refuseWritesFor).
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks);
 
