@@ -18,6 +18,12 @@
 // there fold_in(k, i) == split(k, n)[i]; the tags avoid that.)
 #include "runtime/Random.h"
 
+#include "runtime/FastMath.h"
+#include "runtime/Math.h"
+
+#include <cmath>
+#include <cstring>
+
 namespace {
 
 constexpr uint32_t rotl(uint32_t x, unsigned r) { return (x << r) | (x >> (32 - r)); }
@@ -35,17 +41,14 @@ constexpr uint32_t kFoldInTag = 0xC0000000u;
 uint32_t hi32(uint64_t i) { return static_cast<uint32_t>(i >> 32); }
 uint32_t lo32(uint64_t i) { return static_cast<uint32_t>(i); }
 
-} // namespace
-
-extern "C" {
-
-void zy_rt_threefry2x32(uint32_t k0, uint32_t k1, uint32_t x0, uint32_t x1, uint32_t out[2]) {
+/// Threefry-2x32 with 20 rounds: encrypts the counter (x0, x1) under (k0, k1). Inlined
+/// into the stream loops below, which the compiler vectorises (one lane per counter).
+[[gnu::always_inline]] inline void threefry(uint32_t k0, uint32_t k1, uint32_t &x0, uint32_t &x1) {
   // The key schedule: the two key words plus their parity with Skein's constant, so the
   // third schedule word is never a simple function of one key word.
   const uint32_t ks[3] = {k0, k1, k0 ^ k1 ^ 0x1BD11BDAu};
   // Rotations of Threefry-2x32 (Random123's R_32x2_*), used four at a time.
-  static constexpr unsigned kRot[2][4] = {{13, 15, 26, 6}, {17, 29, 16, 24}};
-
+  constexpr unsigned kRot[2][4] = {{13, 15, 26, 6}, {17, 29, 16, 24}};
   x0 += ks[0];
   x1 += ks[1];
   // 5 groups of 4 rounds; after group s the key is injected again, rotated by s words,
@@ -57,6 +60,32 @@ void zy_rt_threefry2x32(uint32_t k0, uint32_t k1, uint32_t x0, uint32_t x1, uint
     x0 += ks[s % 3];
     x1 += ks[(s + 1) % 3] + s;
   }
+}
+
+/// The two words of uniform element i's block.
+[[gnu::always_inline]] inline void block(const uint32_t key[2], int64_t i, uint32_t &w0, uint32_t &w1) {
+  const uint64_t u = static_cast<uint64_t>(i);
+  w0 = hi32(u);
+  w1 = lo32(u);
+  threefry(key[0], key[1], w0, w1);
+}
+
+} // namespace
+
+// The stream loops are compiled for AVX-512 and AVX2 as well as the baseline, chosen when
+// the library loads. Their arithmetic is exact or correctly rounded IEEE operations with
+// no contraction into FMAs (-ffp-contract=off, CMakeLists.txt), so every variant gives the
+// same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define ZY_STREAM_LOOP __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ZY_STREAM_LOOP
+#endif
+
+extern "C" {
+
+void zy_rt_threefry2x32(uint32_t k0, uint32_t k1, uint32_t x0, uint32_t x1, uint32_t out[2]) {
+  threefry(k0, k1, x0, x1);
   out[0] = x0;
   out[1] = x1;
 }
@@ -83,28 +112,51 @@ void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2])
   zy_rt_threefry2x32(key[0], key[1], kFoldInTag, data, out);
 }
 
-void zy_rt_random_uniform_f32(const uint32_t key[2], int64_t n, float *out) {
+ZY_STREAM_LOOP void zy_rt_random_uniform_f32(const uint32_t key[2], int64_t n, float *out) {
   // The top 24 bits of word 0 times 2^-24: every value is k/2^24 with k < 2^24, exactly
   // representable in a float, so the result lies in [0, 1) (never 1.0) and does not depend
   // on rounding modes or FMA contraction.
   constexpr float kScale = 1.0f / 16777216.0f; // 2^-24
   for (int64_t i = 0; i < n; ++i) {
-    const uint64_t u = static_cast<uint64_t>(i);
-    uint32_t w[2];
-    zy_rt_threefry2x32(key[0], key[1], hi32(u), lo32(u), w);
-    out[i] = static_cast<float>(w[0] >> 8) * kScale;
+    uint32_t w0, w1;
+    block(key, i, w0, w1);
+    out[i] = static_cast<float>(static_cast<int32_t>(w0 >> 8)) * kScale;
   }
 }
 
-void zy_rt_random_uniform_f64(const uint32_t key[2], int64_t n, double *out) {
+ZY_STREAM_LOOP void zy_rt_random_uniform_f64(const uint32_t key[2], int64_t n, double *out) {
   // The top 53 bits of the 64-bit block (w0 : w1) times 2^-53: exact in a double, in [0, 1).
+  // w0 2^21 + (w1 >> 11) is summed from two exact halves below 2^31.
   constexpr double kScale = 1.0 / 9007199254740992.0; // 2^-53
   for (int64_t i = 0; i < n; ++i) {
-    const uint64_t u = static_cast<uint64_t>(i);
-    uint32_t w[2];
-    zy_rt_threefry2x32(key[0], key[1], hi32(u), lo32(u), w);
-    const uint64_t bits53 = (static_cast<uint64_t>(w[0]) << 21) | (w[1] >> 11);
-    out[i] = static_cast<double>(bits53) * kScale;
+    uint32_t w0, w1;
+    block(key, i, w0, w1);
+    const double bits53 = zy::rt::exact(w0 >> 1) * 4194304.0 + zy::rt::exact(((w0 & 1) << 21) | (w1 >> 11));
+    out[i] = bits53 * kScale;
+  }
+}
+
+ZY_STREAM_LOOP void zy_rt_random_normal_f32(const uint32_t key[2], int64_t n, float *out) {
+  // v = (k + 1/2) 2^-23 - 1 from the top 24 bits k of word 0: the centres of 2^24 equal
+  // cells of (-1, 1), symmetric about 0 and never ±1, so no clamping; then
+  // sqrt(2) erf_inv(v), rounded once to f32. The largest |z| is 5.4.
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t w0, w1;
+    block(key, i, w0, w1);
+    const double v = (zy::rt::exact(w0 >> 8) + 0.5) * (1.0 / 8388608.0) - 1;
+    out[i] = static_cast<float>(1.4142135623730951 * zy::rt::erfInvSingle(v));
+  }
+}
+
+void zy_rt_random_normal_f64(const uint32_t key[2], int64_t n, double *out) {
+  // To double precision: sqrt(2) erf_inv(2u - 1) of the f64 uniform stream, kept inside
+  // (-1, 1) first (u = 0 would give -inf). erf_inv's Newton steps call libm, so this loop
+  // stays scalar; f64 draws are for checks, f32 draws for training.
+  zy_rt_random_uniform_f64(key, n, out);
+  const double tiny = 1e-15;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = std::fmin(std::fmax(2 * out[i] - 1, -1 + tiny), 1 - tiny);
+    out[i] = 1.4142135623730951 * zy_rt_erf_inv(v);
   }
 }
 }

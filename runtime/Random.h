@@ -25,4 +25,10 @@ void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2])
 /// n uniform numbers in [0, 1): element i comes from hashing counter i under `key`.
 void zy_rt_random_uniform_f32(const uint32_t key[2], int64_t n, float *out);
 void zy_rt_random_uniform_f64(const uint32_t key[2], int64_t n, double *out);
+
+/// n standard normal numbers from the same blocks: element i is a function of uniform
+/// block i. f32 draws are accurate to f32 (Giles' approximation, vectorised), f64 draws
+/// to double precision (refined by Newton steps); both are sqrt(2) erf_inv(v), v in (-1, 1).
+void zy_rt_random_normal_f32(const uint32_t key[2], int64_t n, float *out);
+void zy_rt_random_normal_f64(const uint32_t key[2], int64_t n, double *out);
 }

@@ -551,15 +551,13 @@ Tensor tracedUniform(Interpreter &in, const Tensor &key, const Shape &shape, Spa
   return emit(in, n, {key}, span);
 }
 
-/// Standard normal numbers by the inverse CDF, as normalTensor computes them in f64:
-/// sqrt(2) erf_inv(2u - 1), kept inside (-1, 1) first, rounded once to `dtype`.
+/// Standard normal numbers: the random_normal op, the numbers standardNormal draws on the host.
 Tensor tracedNormal(Interpreter &in, const Tensor &key, const Shape &shape, DType dtype, Span span) {
-  auto op = [&](Op o, Value a, Value b) { return tensorValue(binary(in, o, a, b, span)); };
-  const double tiny = 1e-15;
-  Value v = op(Op::Add, Value::real(-1), op(Op::Mul, Value::real(2), tensorValue(tracedUniform(in, key, shape, span))));
-  v = op(Op::Min, op(Op::Max, v, Value::real(-1 + tiny)), Value::real(1 - tiny));
-  Value z = op(Op::Mul, Value::real(std::sqrt(2.0)), tensorValue(unary(in, Op::ErfInv, *v.tensor, span)));
-  return cast(in, *z.tensor, dtype, span);
+  ir::Node n;
+  n.op = Op::RandomNormal;
+  n.attrs.dtype = dtype;
+  n.attrs.shape = shape;
+  return emit(in, n, {key}, span);
 }
 
 /// random.split of a traced key: the random_split op, and its rows as keys.
@@ -623,7 +621,7 @@ void installRandom(Env &prelude) {
     DType dtype = args.dtype("dtype", DType::F32);
     if (const Value &key = args.keyValue("key"); key.isTracedKey())
       return tensorValue(tracedNormal(in, *key.tensor, shape, dtype, a.span));
-    return tensorValue(normalTensor(args.key("key"), shape, dtype, 1.0));
+    return tensorValue(standardNormal(args.key("key"), shape, dtype));
   });
   env->defineBuiltin("uniform", [checkedShape](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"key", "shape", "lo", "hi", "dtype"});

@@ -47,6 +47,13 @@ Tensor bernoulliTensor(Key key, const Shape &shape, double p) {
   return t;
 }
 
+Tensor standardNormal(Key key, const Shape &shape, DType dtype) {
+  Tensor t(dtype, shape);
+  if (dtype == DType::F32) zy_rt_random_normal_f32(key.data(), t.size(), t.mutableData<float>());
+  else zy_rt_random_normal_f64(key.data(), t.size(), t.mutableData<double>());
+  return t;
+}
+
 Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate) {
   Tensor t(dtype, shape);
   std::vector<double> u = uniformDraws(key, t.size());

@@ -19,7 +19,9 @@ Tensor uniformTensor(Key key, const Shape &shape, DType dtype, double lo, double
 /// true where a uniform draw in [0, 1) is below p: random.bernoulli (the same draws as
 /// uniformTensor in f64, compared in f64).
 Tensor bernoulliTensor(Key key, const Shape &shape, double p);
-/// Standard normal draws scaled by `std`; `truncate` > 0 keeps |z| < truncate (in stds).
+/// random.normal: the random_normal op's numbers for `key` (f32 or f64).
+Tensor standardNormal(Key key, const Shape &shape, DType dtype);
+/// Initialisers' normal draws, scaled by `std` (in f64, then rounded); `truncate` > 0 keeps |z| < truncate (in stds).
 Tensor normalTensor(Key key, const Shape &shape, DType dtype, double std, double truncate = 0);
 
 } // namespace zy::interp

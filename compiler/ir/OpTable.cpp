@@ -985,26 +985,18 @@ constexpr Rule SourceRules[] = {
 
 // ================================================================ Random
 
-// random_uniform(key: i32[2]) -> attrs.dtype (f32 or f64) of attrs.shape, in [0, 1).
-Error inferRandomUniform(const Rule &rule, Node &node, const Operands &ops) {
+// random_uniform / random_normal (key: i32[2]) -> attrs.dtype (f32 or f64) of attrs.shape:
+// in [0, 1), or standard normal.
+Error inferRandomDraws(const Rule &rule, Node &node, const Operands &ops) {
   const OperandType &key = ops[0];
+  const char *name = opInfo(node.op).name;
   if (key.dtype != DType::I32 || key.shape != Shape{2})
-    return "random_uniform needs a key of type i32[2], got " + typeOf(key);
+    return std::string(name) + " needs a key of type i32[2], got " + typeOf(key);
   if (!accepts(rule.domain, node.attrs.dtype))
-    return std::string("random_uniform makes f32 or f64 numbers, not ") + dtypeName(node.attrs.dtype);
+    return std::string(name) + " makes f32 or f64 numbers, not " + dtypeName(node.attrs.dtype);
   node.dtype = node.attrs.dtype;
   node.shape = node.attrs.shape;
   return std::nullopt;
-}
-
-// The key's two int32 words are the runtime's two uint32 key words, bit for bit.
-Tensor evalRandomUniform(const Rule &, const Node &node, const Args &args) {
-  const int32_t *words = args[0]->data<int32_t>();
-  uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
-  Tensor out(node.dtype, node.shape);
-  if (node.dtype == DType::F32) zy_rt_random_uniform_f32(key, out.size(), out.mutableData<float>());
-  else zy_rt_random_uniform_f64(key, out.size(), out.mutableData<double>());
-  return out;
 }
 
 // random_split(key: i32[2]) -> i32[n, 2] (attrs.shape); random_fold_in(key) -> i32[2]:
@@ -1022,20 +1014,20 @@ Error inferRandomKeys(const Rule &, Node &node, const Operands &ops) {
   return std::nullopt;
 }
 
-Tensor evalRandomKeys(const Rule &, const Node &node, const Args &args) {
+// The key's two int32 words are the runtime's two uint32 key words, bit for bit.
+Tensor evalRandom(const Rule &, const Node &node, const Args &args) {
   const int32_t *words = args[0]->data<int32_t>();
-  uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
-  Tensor out(DType::I32, node.shape);
-  auto *to = reinterpret_cast<uint32_t *>(out.mutableData<int32_t>());
-  if (node.op == Op::RandomSplit) zy_rt_random_split(key, node.shape[0], to);
-  else zy_rt_random_fold_in(key, static_cast<uint32_t>(static_cast<int64_t>(node.attrs.value)), to);
+  const uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
+  Tensor out(node.dtype, node.shape);
+  drawRandom(node, key, out.mutableData<void>());
   return out;
 }
 
 constexpr Rule RandomRules[] = {
-    {Op::RandomUniform, inferRandomUniform, evalRandomUniform, Domain::Float},
-    {Op::RandomSplit, inferRandomKeys, evalRandomKeys},
-    {Op::RandomFoldIn, inferRandomKeys, evalRandomKeys},
+    {Op::RandomUniform, inferRandomDraws, evalRandom, Domain::Float},
+    {Op::RandomNormal, inferRandomDraws, evalRandom, Domain::Float},
+    {Op::RandomSplit, inferRandomKeys, evalRandom},
+    {Op::RandomFoldIn, inferRandomKeys, evalRandom},
 };
 
 // ================================================================ Control
@@ -1182,6 +1174,21 @@ const Rule *ruleFor(Op op) {
 } // namespace
 
 double erfInv(double y) { return zy_rt_erf_inv(y); }
+
+void drawRandom(const Node &node, const uint32_t key[2], void *out) {
+  const int64_t n = countOf(node.shape);
+  const bool f32 = node.dtype == DType::F32;
+  switch (node.op) {
+  case Op::RandomUniform:
+    return f32 ? zy_rt_random_uniform_f32(key, n, static_cast<float *>(out)) : zy_rt_random_uniform_f64(key, n, static_cast<double *>(out));
+  case Op::RandomNormal:
+    return f32 ? zy_rt_random_normal_f32(key, n, static_cast<float *>(out)) : zy_rt_random_normal_f64(key, n, static_cast<double *>(out));
+  case Op::RandomSplit: return zy_rt_random_split(key, node.shape[0], static_cast<uint32_t *>(out));
+  case Op::RandomFoldIn:
+    return zy_rt_random_fold_in(key, static_cast<uint32_t>(static_cast<int64_t>(node.attrs.value)), static_cast<uint32_t *>(out));
+  default: throw std::logic_error(std::string("drawRandom: ") + opInfo(node.op).name + " is not a random op");
+  }
+}
 
 std::optional<std::string> badLabel(const int32_t *labels, const Shape &shape, int64_t classes, const std::string &name) {
   int64_t count = countOf(shape);

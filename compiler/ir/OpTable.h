@@ -47,6 +47,11 @@ struct CheckFailed : std::runtime_error {
 /// label < 10)" with `name` first, or nothing when every label is in range.
 std::optional<std::string> badLabel(const int32_t *labels, const Shape &shape, int64_t classes, const std::string &name);
 
+/// What a random op computes (random_uniform, random_normal, random_split,
+/// random_fold_in), into `out` (node.shape of node.dtype), from the runtime's generator:
+/// the one definition the reference kernel and the JIT share.
+void drawRandom(const Node &node, const uint32_t key[2], void *out);
+
 /// debug_print's format: the number of `{}` in it, or what is wrong with it (a `{` or
 /// `}` that is neither part of `{}` nor doubled).
 std::variant<size_t, std::string> formatPlaceholders(const std::string &format);

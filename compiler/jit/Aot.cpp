@@ -325,6 +325,8 @@ private:
          "void cblas_dgemv(int, int, int, int, double, const double *, int, const double *, int, double, double *, int);\n"
          "void zy_rt_random_uniform_f32(const uint32_t key[2], int64_t n, float *out);\n"
          "void zy_rt_random_uniform_f64(const uint32_t key[2], int64_t n, double *out);\n"
+         "void zy_rt_random_normal_f32(const uint32_t key[2], int64_t n, float *out);\n"
+         "void zy_rt_random_normal_f64(const uint32_t key[2], int64_t n, double *out);\n"
          "void zy_rt_random_split(const uint32_t key[2], int64_t n, uint32_t *out);\n"
          "void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2]);\n"
          "typedef struct ZyRtTensor { int dtype; int rank; const int64_t *dims; const void *data; } ZyRtTensor;\n"
@@ -434,7 +436,7 @@ private:
         return;
       }
       const char *suffix = node.dtype == DType::F32 ? "f32" : "f64";
-      c << "  zy_rt_random_uniform_" << suffix << "(" << slot(u, node.operands[0], "const uint32_t") << ", "
+      c << "  zy_rt_random_" << (node.op == Op::RandomNormal ? "normal_" : "uniform_") << suffix << "(" << slot(u, node.operands[0], "const uint32_t") << ", "
         << ll(countOf(node.shape)) << ", " << slot(u, step.node, cType(node.dtype)) << ");\n";
       return;
     }

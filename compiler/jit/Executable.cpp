@@ -13,7 +13,6 @@
 #include "jit/Engine.h"
 #include "jit/Plan.h"
 #include "jit/ThreadPool.h"
-#include "runtime/Random.h"
 
 #include <cblas.h>
 
@@ -226,15 +225,8 @@ private:
     case Step::Scan: return scan(*source.nodes[step.node].attrs.body, step, slots);
     case Step::Random: {
       const int32_t *words = static_cast<const int32_t *>(slotOf(slots, node.operands[0]));
-      uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
-      void *out = slotOf(slots, step.node);
-      if (node.op == Op::RandomSplit) return zy_rt_random_split(key, node.shape[0], static_cast<uint32_t *>(out));
-      if (node.op == Op::RandomFoldIn)
-        return zy_rt_random_fold_in(key, static_cast<uint32_t>(static_cast<int64_t>(node.attrs.value)), static_cast<uint32_t *>(out));
-      int64_t n = elementCount(node.shape).value_or(0);
-      if (node.dtype == DType::F32) zy_rt_random_uniform_f32(key, n, static_cast<float *>(out));
-      else zy_rt_random_uniform_f64(key, n, static_cast<double *>(out));
-      return;
+      const uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
+      return ir::drawRandom(node, key, slotOf(slots, step.node));
     }
     case Step::ScatterAdd: return scatterAdd(step, slots);
     case Step::Check: {

@@ -123,6 +123,7 @@ private:
         case Op::CheckLabels:
         case Op::DebugPrint:
         case Op::RandomUniform:
+        case Op::RandomNormal:
         case Op::RandomSplit:
         case Op::RandomFoldIn: NeedsBuffer[operand] = true; break;
         case Op::Reshape:
@@ -231,6 +232,7 @@ private:
         break;
       case Op::Scan: step.kind = Step::Scan; break;
       case Op::RandomUniform:
+      case Op::RandomNormal:
       case Op::RandomSplit:
       case Op::RandomFoldIn: step.kind = Step::Random; break;
       case Op::ScatterAdd: step.kind = Step::ScatterAdd; break;

@@ -251,7 +251,7 @@ std::vector<int> vjp(Graph &graph, int id, int g) {
   // ---- sources and random draws have no gradient; scan, custom_vjp and project are the
   // driver's (Grad.cpp scanVjp, customVjp). No default: a new primitive without a rule is a build error.
   case Op::Input: case Op::Constant: case Op::Literal: case Op::Iota:
-  case Op::RandomUniform: case Op::RandomSplit: case Op::RandomFoldIn:
+  case Op::RandomUniform: case Op::RandomNormal: case Op::RandomSplit: case Op::RandomFoldIn:
   case Op::Scan: case Op::Project: case Op::CustomVjp: case Op::CustomJvp: return std::vector<int>(x.size(), -1);
   }
   throw std::logic_error(std::string("vjp: no rule for ") + opInfo(node.op).name);

@@ -540,13 +540,15 @@ TEST_CASE("jit: iota, constants and literals, as outputs and fused") {
   CHECK(exe->llvmIr().find("define") != std::string::npos);
 }
 
-TEST_CASE("jit: random_uniform gives the reference's numbers bit for bit") {
+TEST_CASE("jit: random_uniform and random_normal give the reference's numbers bit for bit") {
   Graph g;
   Builder b(g);
   int key = b.input(I32, {2});
   int r32 = b.add(Op::RandomUniform, {key}, {.dtype = F32, .shape = {10, 100}});
   int r64 = b.add(Op::RandomUniform, {key}, {.dtype = F64, .shape = {7}});
-  g.outputs = {r32, r64, b.add(Op::Add, {r32, r32})};
+  int n32 = b.add(Op::RandomNormal, {key}, {.dtype = F32, .shape = {33, 3}});
+  int n64 = b.add(Op::RandomNormal, {key}, {.dtype = F64, .shape = {5}});
+  g.outputs = {r32, r64, b.add(Op::Add, {r32, r32}), n32, n64, b.add(Op::Mul, {n32, n32})};
   auto exe = jit::compile(g);
   for (const std::vector<double> &words : std::vector<std::vector<double>>{{-1, 42}, {0, 0}, {IntMin, 7}})
     compareRun(g, *exe, {sample(I32, {2}, 0, 0, words)}, "random_uniform, key " + shapeString({int64_t(words[0]), int64_t(words[1])}), {}, true);

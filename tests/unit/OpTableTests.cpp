@@ -682,6 +682,24 @@ TEST_CASE("random_uniform: a key of i32[2] gives the runtime's numbers") {
   CHECK(valuesOf(b) == expected64);
 }
 
+TEST_CASE("random_normal: the runtime's normal streams, f32 and f64") {
+  CHECK(errorOf(Op::RandomNormal, {type(DType::F32, {2})}, Attrs{.shape = {3}}) ==
+        "random_normal needs a key of type i32[2], got f32[2]");
+  CHECK(errorOf(Op::RandomNormal, {type(DType::I32, {2})}, Attrs{.dtype = DType::I32, .shape = {3}}) ==
+        "random_normal makes f32 or f64 numbers, not i32");
+  Tensor key = i32({2}, {-1, 42});
+  const uint32_t words[2] = {0xffffffffu, 42};
+  Tensor a = run(Op::RandomNormal, {key}, Attrs{.dtype = DType::F32, .shape = {3, 5}});
+  CHECK(a.shape() == Shape{3, 5});
+  std::vector<float> expected(15);
+  zy_rt_random_normal_f32(words, 15, expected.data());
+  for (int64_t i = 0; i < a.size(); ++i) CHECK(a.get(i) == double(expected[i]));
+  Tensor b = run(Op::RandomNormal, {key}, Attrs{.dtype = DType::F64, .shape = {4}});
+  std::vector<double> expected64(4);
+  zy_rt_random_normal_f64(words, 4, expected64.data());
+  CHECK(valuesOf(b) == expected64);
+}
+
 // ================================================================ Graph, printGraph, execute
 
 namespace {
@@ -797,7 +815,7 @@ TEST_CASE("fuzz: every well-typed node evaluates") {
     for (int i = 0; i < arity; ++i) {
       if (rng() % 3 == 0) shape = pick(shapes);
       if (rng() % 3 == 0) dtype = pick(dtypes);
-      if (op == Op::RandomUniform && rng() % 2) shape = {2}, dtype = DType::I32;
+      if ((op == Op::RandomUniform || op == Op::RandomNormal) && rng() % 2) shape = {2}, dtype = DType::I32;
       Tensor t(dtype, shape);
       for (int64_t j = 0; j < t.size(); ++j)
         t.set(j, dtype == DType::I32 ? static_cast<double>(static_cast<int>(rng() % 8) - 2) : pick(values));

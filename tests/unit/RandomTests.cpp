@@ -1,7 +1,11 @@
 // RandomTests.cpp: the runtime's random numbers: Threefry-2x32 against Random123's
 // known-answer vectors, key derivation (random_key, split, fold_in), reproducibility, and
-// the distribution of the uniform streams.
+// the distribution of the uniform and normal streams, and the accuracy of the normal
+// streams' erf_inv.
 #include "runtime/Random.h"
+
+#include "runtime/FastMath.h"
+#include "runtime/Math.h"
 
 #include <doctest/doctest.h>
 
@@ -9,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <utility>
 #include <vector>
@@ -202,4 +207,109 @@ TEST_CASE("uniform_f64 is uniform on [0, 1)") {
     finer += scaled != std::floor(scaled);
   }
   CHECK(finer > 990);
+}
+
+namespace {
+
+std::vector<float> normalF32(Key k, int64_t n) {
+  std::vector<float> out(static_cast<size_t>(n));
+  zy_rt_random_normal_f32(k.data(), n, out.data());
+  return out;
+}
+
+std::vector<double> normalF64(Key k, int64_t n) {
+  std::vector<double> out(static_cast<size_t>(n));
+  zy_rt_random_normal_f64(k.data(), n, out.data());
+  return out;
+}
+
+/// How many f32 steps apart two finite floats of the same sign are.
+int64_t ulpsApart(float a, float b) {
+  int32_t ia, ib;
+  std::memcpy(&ia, &a, 4);
+  std::memcpy(&ib, &b, 4);
+  return std::llabs(int64_t{ia} - int64_t{ib});
+}
+
+/// sqrt(2) erf_inv(v) to double precision (Newton-refined), rounded to f32.
+float accurateNormal(double v) { return static_cast<float>(std::sqrt(2.0) * zy_rt_erf_inv(v)); }
+
+/// The standard normal CDF.
+double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+} // namespace
+
+TEST_CASE("the normal streams are the documented functions of the threefry bits") {
+  // f32: v = ((w0 >> 8) + 1/2) 2^-23 - 1, then sqrt(2) erf_inv(v) to f32 precision.
+  // f64: sqrt(2) erf_inv(2u - 1) of the f64 uniform stream, to double precision.
+  const Key k = randomKey(31);
+  const int64_t n = 1 << 20;
+  const auto zs = normalF32(k, n);
+  int64_t worst = 0, exact = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const Key w = threefry(k, 0, static_cast<uint32_t>(i));
+    const double v = ((w[0] >> 8) + 0.5) / 8388608.0 - 1;
+    const int64_t apart = ulpsApart(zs[i], accurateNormal(v));
+    worst = std::max(worst, apart);
+    exact += apart == 0;
+  }
+  CHECK(worst <= 3);
+  CHECK(exact > n / 4);
+  const auto u = uniformF64(k, 1000);
+  const auto z64 = normalF64(k, 1000);
+  for (size_t i = 0; i < u.size(); ++i)
+    CHECK(z64[i] == std::sqrt(2.0) * zy_rt_erf_inv(std::fmin(std::fmax(2 * u[i] - 1, -1 + 1e-15), 1 - 1e-15)));
+}
+
+TEST_CASE("the f32 normal stream's erf_inv is within 3 ulps on every cell") {
+  // All 2^24 cells the f32 stream can use, the extreme tails (|z| = 5.4) included.
+  int64_t worst = 0;
+  for (uint32_t k = 0; k < (1u << 24); ++k) {
+    const double v = (k + 0.5) / 8388608.0 - 1;
+    const float fast = static_cast<float>(std::sqrt(2.0) * zy::rt::erfInvSingle(v));
+    worst = std::max(worst, ulpsApart(fast, accurateNormal(v)));
+  }
+  CHECK(worst <= 3);
+}
+
+TEST_CASE("element i of every stream does not depend on how many are drawn") {
+  // The streams are vectorised: lengths around the vector widths take the remainder paths.
+  const Key k = randomKey(8);
+  const auto u32 = uniformF32(k, 67);
+  const auto u64 = uniformF64(k, 67);
+  const auto n32 = normalF32(k, 67);
+  const auto n64 = normalF64(k, 67);
+  for (int64_t n = 1; n <= 67; ++n) {
+    CHECK(uniformF32(k, n) == std::vector<float>(u32.begin(), u32.begin() + n));
+    CHECK(uniformF64(k, n) == std::vector<double>(u64.begin(), u64.begin() + n));
+    CHECK(normalF32(k, n) == std::vector<float>(n32.begin(), n32.begin() + n));
+    CHECK(normalF64(k, n) == std::vector<double>(n64.begin(), n64.begin() + n));
+  }
+}
+
+TEST_CASE("the normal streams are standard normal") {
+  // Moments and the CDF at a few points of 10^6 draws; the tolerances are about 5 standard
+  // errors. f32 draws are symmetric cells, so |z| is at most 5.4.
+  for (bool f32 : {true, false}) {
+    CAPTURE(f32);
+    std::vector<double> zs;
+    if (f32) {
+      const auto v = normalF32(randomKey(11), 1000000);
+      zs.assign(v.begin(), v.end());
+    } else {
+      zs = normalF64(randomKey(11), 1000000);
+    }
+    const double n = static_cast<double>(zs.size());
+    double sum = 0, sumSq = 0, sum4 = 0, largest = 0;
+    for (double z : zs) sum += z, sumSq += z * z, sum4 += z * z * z * z, largest = std::max(largest, std::fabs(z));
+    CHECK(std::fabs(sum / n) < 5 / std::sqrt(n));
+    CHECK(std::fabs(sumSq / n - 1) < 5 * std::sqrt(2 / n));
+    CHECK(std::fabs(sum4 / n - 3) < 5 * std::sqrt(96 / n));
+    CHECK(largest < (f32 ? 5.5 : 8.3));
+    for (double at : {-2.5, -1.0, -0.3, 0.0, 0.7, 1.5, 3.0}) {
+      CAPTURE(at);
+      const double below = static_cast<double>(std::count_if(zs.begin(), zs.end(), [&](double z) { return z < at; })) / n;
+      CHECK(std::fabs(below - phi(at)) < 5 * std::sqrt(phi(at) * (1 - phi(at)) / n));
+    }
+  }
 }
