@@ -180,11 +180,7 @@ int batchRandom(Batched &r, const Node &n) {
   int keys = r.node[n.operands[0]];
   std::vector<int> draws;
   for (int64_t k = 0; k < r.size; ++k) {
-    Attrs s;
-    s.starts = {k, 0};
-    s.stops = {k + 1, 2};
-    s.steps = {1, 1};
-    int key = b.reshape(b.add(Op::Slice, {keys}, s), {2});
+    int key = b.reshape(b.sliceLeading(keys, k, k + 1), {2});
     int draw = b.add(n.op, {key}, n.attrs, n.span);
     draws.push_back(b.reshape(draw, withLeadingAxis(1, b.shape(draw))));
   }
@@ -192,6 +188,30 @@ int batchRandom(Batched &r, const Node &n) {
   Attrs c;
   c.axis = 0;
   return b.add(Op::Concat, draws, c, n.span);
+}
+
+/// debug_print under vmap prints a line per example, in order, showing row k of each
+/// batched operand (as JAX's callback, unrolled); with no batched operand, or an empty
+/// batch, it prints once. Its token stays unbatched.
+int batchPrint(Batched &r, const Node &n) {
+  bool anyBatched = false;
+  for (int o : n.operands) anyBatched = anyBatched || r.batched[o];
+  const int64_t lines = anyBatched && r.size > 0 ? r.size : 1;
+  int token = -1;
+  for (int64_t k = 0; k < lines; ++k) {
+    Node copy = n;
+    for (int &o : copy.operands) {
+      int x = r.node[o];
+      if (anyBatched && r.size > 0 && r.batched[o]) {
+        Shape row = r.b.shape(x);
+        row.erase(row.begin());
+        x = r.b.reshape(r.b.sliceLeading(x, k, k + 1), row);
+      }
+      o = x;
+    }
+    token = r.b.graph().add(std::move(copy));
+  }
+  return token;
 }
 
 /// The elementwise, reduction and movement rules: the op on lifted operands, its axes shifted.
@@ -335,11 +355,7 @@ int batchRule(Batched &r, const Node &n) {
   case OpKind::Contract: return batchMatMul(r, n);
   case OpKind::Index: return n.op == Op::Gather ? batchGather(r, n) : batchScatterAdd(r, n);
   case OpKind::Random: return batchRandom(r, n);
-  case OpKind::Effect: { // debug_print prints the batched values, once (its token is unbatched)
-    Node copy = n;
-    for (int &o : copy.operands) o = r.node[o];
-    return r.b.graph().add(std::move(copy));
-  }
+  case OpKind::Effect: return batchPrint(r, n);
   case OpKind::Source:
   case OpKind::Control: break; // sources have no operands; scan, custom_vjp, project: the driver's
   }
