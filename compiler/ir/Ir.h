@@ -3,7 +3,7 @@
 // A Graph is a list of Nodes in topological order; a node's operands are earlier nodes.
 // Tracing a Zy function builds one (trace/), autodiff transforms one, the reference
 // executor (Executor.h) runs one, and the JIT compiles one. The primitives are listed in
-// Ops.def; their shape rules and kernels are in OpTable.cpp.
+// Ops.def; their shape rules, kernels and transformation rules are their rows in compiler/ops/.
 #pragma once
 
 #include "ir/Tensor.h"

@@ -1,5 +1,5 @@
 // Magnitude.cpp: the rule of each primitive for M(y), the first-order bound on how much
-// rounding its value carries (see Magnitude.h). In Ops.def order, as Vjp.cpp.
+// rounding its value carries (see Magnitude.h). In Ops.def order.
 //
 // Elementwise ops apply |∂y/∂x| per element; linear ops that move or combine elements
 // (movement, sums, matmul, gather, scatter-add) are run on M itself with the op's own

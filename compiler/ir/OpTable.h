@@ -1,4 +1,6 @@
-// OpTable.h: each primitive's shape rule and reference kernel.
+// OpTable.h: the op table's interface to the IR, and the kernel helpers the reference
+// kernels share with the JIT. inferType and evaluate read the primitive's row in
+// compiler/ops/ (defined in ops/Table.cpp; the IR includes nothing from ops/).
 //
 // inferType checks a node's operands and attributes (normalising them, e.g. negative
 // axes) and computes its result dtype and shape, or says what is wrong in words a user

@@ -7,7 +7,7 @@
 // of materialised nodes, which are loaded. So a whole chain of fused ops becomes one
 // expression per element, and LLVM vectorises the innermost loop.
 //
-// Scalar semantics follow the reference kernels (OpTable.cpp): i32 arithmetic, elementwise
+// Scalar semantics follow the reference kernels (compiler/ops/): i32 arithmetic, elementwise
 // and sums, wraps modulo 2^32, i32 division and modulo by zero give 0, float→i32
 // conversion truncates and saturates with NaN as 0, max/min propagate NaN, round goes
 // to even. Floats are computed in their own precision (the reference uses doubles), so
@@ -366,7 +366,7 @@ private:
     }
     case Op::Pow: {
       // By squaring over the exponent's 31 bits, in wrapping i32 arithmetic (powInt32 in
-      // OpTable.cpp); a negative exponent truncates: ±1 stay, anything else is 0.
+      // compiler/ops/Elementwise.cpp); a negative exponent truncates: ±1 stay, anything else is 0.
       llvm::Type *i32 = B.getInt32Ty();
       llvm::Value *result = B.getInt32(1), *base = a32;
       for (int bit = 0; bit < 31; ++bit) {

@@ -4,18 +4,26 @@
 //   2. Mark the active nodes: float nodes that depend on a marked input and that the
 //      differentiated output depends on. Only they get gradients.
 //   3. Seed the output's gradient with 1, then walk the nodes backwards; each active
-//      node hands its gradient to its operands through its primitive's rule (Vjp.cpp),
-//      and contributions to one operand are summed.
+//      node hands its gradient to its operands through its primitive's VJP column (the
+//      op table's row, compiler/ops/), and contributions to one operand are summed.
+//      Scan and custom calls carry graphs: their rules are here (scanVjp, customVjp).
 //   4. Return the forward outputs followed by the gradient of each marked input.
 #include "transforms/Grad.h"
 
 #include "ir/Builder.h"
+#include "ops/Rule.h"
 
 #include <map>
 
 namespace zy::transforms {
 
 using namespace ir;
+
+std::vector<int> vjp(Graph &graph, int id, int g) {
+  Builder b(graph);
+  const Node node = graph.nodes[id]; // a copy: adding nodes may move the vector
+  return ops::rule(node.op).vjp(b, node, id, g);
+}
 
 namespace {
 

@@ -1,5 +1,6 @@
-// Grad.h: the transformations of the tensor IR: reverse mode (Grad.cpp, with each
-// primitive's rule in Vjp.cpp), forward mode (Jvp.cpp) and batching (Vmap.cpp).
+// Grad.h: the transformations of the tensor IR: reverse mode (Grad.cpp), forward mode
+// (Jvp.cpp) and batching (Vmap.cpp), each a driver reading its column of the op table
+// (compiler/ops/: one row per primitive).
 //
 // Each takes a graph and returns a graph. The result is ordinary IR, built with the op table's checks, so it is simplified,
 // executed, compiled and even differentiated again (grad(grad(f))) like any other graph.
@@ -55,7 +56,7 @@ ir::Graph lowerCustomCalls(const ir::Graph &f);
 std::vector<int> inlineInto(ir::Builder &b, const ir::Graph &from, const std::vector<int> &inputs);
 
 /// The contributions to the gradients of node `id`'s operands, given the gradient `g`
-/// of its result (Vjp.cpp: one rule per primitive). -1 marks "no gradient".
+/// of its result (the op's VJP column, compiler/ops/). -1 marks "no gradient".
 std::vector<int> vjp(ir::Graph &graph, int id, int g);
 
 } // namespace zy::transforms

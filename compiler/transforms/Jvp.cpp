@@ -3,25 +3,19 @@
 //   1. Rebuild the graph node by node: f's inputs first, then one tangent input per float
 //      input, so the argument order is (primals..., tangents...).
 //   2. Walk f forwards. Each node is copied; when any operand has a tangent, the node's
-//      rule (jvpRule below) builds the tangent of its result from its operands' tangents
+//      JVP column (jvpRule below) builds the tangent of its result from its operands' tangents
 //      (-1 stands for a zero tangent, so untouched parts of the graph cost nothing).
 //   3. A scan with a tangent is replaced by one scan that carries primal and tangent
 //      together, its body the JVP of the forward body (the same driver, recursively).
 //   4. Return f's outputs, then the tangent of each float output (zeros where none).
 //
-// The rules come from three places, so a new primitive rarely needs one of its own:
-//   - elementwise ops have a diagonal Jacobian, so the tangent through operand k is the
-//     VJP rule of Vjp.cpp applied to that operand's tangent (t ⊙ ∂y/∂x_k = the cotangent
-//     the VJP would hand operand k for g = t);
-//   - linear ops (movement, reduce_sum, cast, gather in its operand, scatter_add) are
-//     their own JVP: the op applied to the tangents;
-//   - the rest (matmul, reduce_max/min, scan) have a row each; ops without a float result
-//     (compares, argmax, random, sources, checks) have no tangent.
-// The switch over OpKind has no default, so a new kind is a build error until it is
-// given a rule.
+// The rules are the JVP column of the op table (compiler/ops/): most derive (an elementwise
+// op's from its VJP, a linear op's is the op itself), matmul and reduce_max/min have their
+// own; scan is this driver's (jvpScan), as its body is a graph.
 #include "transforms/Grad.h"
 
 #include "ir/Builder.h"
+#include "ops/Rule.h"
 
 namespace zy::transforms {
 
@@ -29,82 +23,14 @@ using namespace ir;
 
 namespace {
 
-/// The tangent of operand k, or zeros of its type where it has none.
-int tangentOrZeros(Builder &b, const std::vector<int> &operands, const std::vector<int> &tangents, size_t k) {
-  return tangents[k] >= 0 ? tangents[k] : b.zerosLike(operands[k]);
-}
-
-/// Linear in every float operand: the op itself, applied to the tangents (zeros where an
-/// operand has none). Non-float operands (indices) are passed through as they are.
-int applyToTangents(Builder &b, const Node &n, const std::vector<int> &tangents) {
-  std::vector<int> operands;
-  for (size_t k = 0; k < n.operands.size(); ++k)
-    operands.push_back(isFloat(b.dtype(n.operands[k])) ? tangentOrZeros(b, n.operands, tangents, k) : n.operands[k]);
-  Attrs attrs = n.attrs;
-  if (n.op == Op::Pad) attrs.value = 0; // the padding is a constant: its tangent is 0
-  return b.add(n.op, operands, attrs, n.span);
-}
-
-/// The diagonal rule of an elementwise op: the sum over operands of the VJP rule's
-/// contribution for the operand's own tangent.
-int diagonal(Graph &g, int id, const std::vector<int> &tangents) {
-  Builder b(g);
-  int sum = -1;
-  for (size_t k = 0; k < tangents.size(); ++k) {
-    if (tangents[k] < 0) continue;
-    std::vector<int> parts = vjp(g, id, tangents[k]);
-    if (k >= parts.size() || parts[k] < 0) continue;
-    sum = sum < 0 ? parts[k] : b.binary(Op::Add, sum, parts[k]);
-  }
-  return sum;
-}
-
-/// reduce_max/min: the tangent of the extremum, averaged over ties (as the VJP splits it).
-int extremumTangent(Builder &b, const Node &n, int y, int t) {
-  const Shape in = b.shape(n.operands[0]);
-  Shape kept = in;
-  for (int64_t a : n.attrs.axes) kept[a] = 1;
-  int top = b.broadcast(b.reshape(y, kept), in);
-  int m = b.cast(b.binary(Op::Eq, n.operands[0], top), b.dtype(y));
-  int count = b.reduceSum(m, n.attrs.axes, n.attrs.keepdims);
-  return b.binary(Op::Div, b.reduceSum(b.binary(Op::Mul, t, m), n.attrs.axes, n.attrs.keepdims), count);
-}
-
 /// The tangent of node `id` of `g` (its operands already in g), from its operands'
 /// tangents; -1 when it is zero.
 int jvpRule(Graph &g, int id, const std::vector<int> &tangents) {
   Builder b(g);
   const Node n = g.nodes[id]; // a copy: adding nodes may move the vector
   if (!isFloat(n.dtype)) return -1;
-  switch (opInfo(n.op).kind) {
-  case OpKind::Unary:
-    if (n.op == Op::Cast) return isFloat(b.dtype(n.operands[0])) ? b.cast(tangents[0], n.dtype) : -1;
-    return diagonal(g, id, tangents);
-  case OpKind::Binary:
-  case OpKind::Ternary: return diagonal(g, id, tangents);
-  case OpKind::Compare: return -1;
-  case OpKind::Reduce:
-    if (n.op == Op::ReduceSum) return applyToTangents(b, n, tangents);
-    if (n.op == Op::ReduceMax || n.op == Op::ReduceMin) return extremumTangent(b, n, id, tangents[0]);
-    return -1; // argmax: an integer
-  case OpKind::Movement: return applyToTangents(b, n, tangents);
-  case OpKind::Contract: { // (a + ta)(b + tb) to first order: ta b + a tb
-    int sum = -1;
-    if (tangents[0] >= 0) sum = b.binary(Op::MatMul, tangents[0], n.operands[1]);
-    if (tangents[1] >= 0) {
-      int part = b.binary(Op::MatMul, n.operands[0], tangents[1]);
-      sum = sum < 0 ? part : b.binary(Op::Add, sum, part);
-    }
-    return sum;
-  }
-  case OpKind::Index: return applyToTangents(b, n, tangents); // linear in x (gather), base and updates (scatter_add)
-  case OpKind::Check:
-  case OpKind::Effect: // debug_print: the driver copied it with the primals, which it prints; no tangent
-  case OpKind::Source:
-  case OpKind::Random: return -1;
-  case OpKind::Control: break; // scan and project: the driver's (jvpScan)
-  }
-  throw std::logic_error(std::string("jvp: no rule for ") + opInfo(n.op).name);
+  const ops::Rule &row = ops::rule(n.op);
+  return row.jvp(row, b, n, id, tangents);
 }
 
 /// Copies node `n` of another graph into `b`'s graph with its operands remapped.
