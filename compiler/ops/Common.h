@@ -24,7 +24,11 @@
 
 namespace zy::ops {
 
+using ir::Attrs;
+using ir::Builder;
 using ir::OperandType;
+/// The gradients a VJP rule hands the operands (-1: none).
+using Grads = std::vector<int>;
 using zy::elementCount;
 using zy::MaxTensorElements;
 using zy::isFloat;

@@ -12,11 +12,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Attrs;
-using ir::Builder;
-using Grads = std::vector<int>;
-
-
 // [..., n, k] @ [..., k, m] -> [..., n, m]; the tracer has already broadcast the batch dims.
 Error inferMatMul(const Rule &rule, Node &node, const Operands &ops) {
   const OperandType &a = ops[0], &b = ops[1];

@@ -16,10 +16,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Attrs;
-using ir::Builder;
-
-
 // check_labels(labels) -> labels: integer labels only, so a float label is a type error
 // when the graph is traced, not a value compared at run time.
 Error inferCheckLabels(const Rule &, Node &node, const Operands &ops) {

@@ -15,9 +15,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Builder;
-using Grads = std::vector<int>;
-
 // ================================================================ shape rules and kernels
 
 

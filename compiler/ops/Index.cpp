@@ -12,11 +12,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Attrs;
-using ir::Builder;
-using Grads = std::vector<int>;
-
-
 /// x.shape[:axis] + idx.shape + x.shape[axis+1:]: the shape of gather(x, idx, axis),
 /// which is also the shape scatter_add's updates must have.
 Shape gatherShape(const Shape &x, const Shape &idx, int64_t axis) {

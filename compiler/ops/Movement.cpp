@@ -12,11 +12,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Attrs;
-using ir::Builder;
-using Grads = std::vector<int>;
-
-
 // ---- reshape: attrs.shape, with the same element count (the tracer resolves -1)
 
 Error inferReshape(const Rule &, Node &node, const Operands &ops) {

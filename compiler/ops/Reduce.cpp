@@ -13,11 +13,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Attrs;
-using ir::Builder;
-using Grads = std::vector<int>;
-
-
 /// The shared shape rule of reductions: normalises attrs.axes and drops (or, with
 /// keepdims, keeps as 1) the reduced axes. An empty axes list reduces nothing.
 /// `needsElements`: the op has no identity, so a reduced axis must not be empty.

@@ -14,10 +14,6 @@ namespace {
 
 using namespace ir; // the IR's types and the kernel helpers of ir/OpTable.h
 
-using ir::Attrs;
-using ir::Builder;
-
-
 // Input and Constant are typed by attrs.dtype and attrs.shape; the final shape check in
 // inferType rejects a bad attrs.shape.
 Error inferInput(const Rule &, Node &node, const Operands &) {
