@@ -10,7 +10,8 @@
 //
 // The rows live in one file per kind (Elementwise.cpp, Reduce.cpp, Movement.cpp,
 // Contract.cpp, Index.cpp, Source.cpp, Control.cpp); each file checks at compile time that
-// its rows are exactly the ops of its kinds, in Ops.def order, with every column filled. So
+// its rows are exactly the ops of its kinds, in Ops.def order, and each column is
+// `Required` (no default, no nullptr), so every row fills it. So
 // a primitive added to Ops.def without its row, or a row without a rule for some
 // transformation, does not build. Rules derive where they can: the shared columns below
 // (an elementwise op's JVP from its VJP, a linear op's JVP is itself, most ops batch by
@@ -29,6 +30,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace zy::ops {
@@ -78,15 +81,25 @@ using JvpFn = int (*)(const Rule &, ir::Builder &, const Node &node, int y, cons
 /// `node` (of the graph being batched, some operands batched) on the batched operands.
 using BatchFn = int (*)(Batching &, const Node &node);
 
+/// A column every row must fill: it has no default and takes no nullptr, so a row that
+/// leaves it out does not compile.
+template <typename Fn> struct Required {
+  Fn fn;
+  template <typename F>
+    requires(!std::is_same_v<F, std::nullptr_t>)
+  constexpr Required(F f) : fn(f) {}
+  template <typename... A> decltype(auto) operator()(A &&...args) const { return fn(std::forward<A>(args)...); }
+};
+
 /// One primitive. Elementwise rows also carry the scalar function their kind's shared
 /// shape rule and kernel apply.
 struct Rule {
   Op op;
-  InferFn infer;
-  EvalFn eval;
-  VjpFn vjp;
-  JvpFn jvp;
-  BatchFn batch;
+  Required<InferFn> infer;
+  Required<EvalFn> eval;
+  Required<VjpFn> vjp;
+  Required<JvpFn> jvp;
+  Required<BatchFn> batch;
   Domain domain = Domain::Any;
   double (*unary)(double) = nullptr;
   double (*binary)(double, double) = nullptr;
@@ -127,7 +140,8 @@ constexpr OpKind KindOf[] = {
 };
 } // namespace detail
 
-/// True when `rows` are exactly the ops of `kinds`, in Ops.def order, each with every column.
+/// True when `rows` are exactly the ops of `kinds`, in Ops.def order (every row has every
+/// column: Required).
 constexpr bool rowsCover(std::span<const Rule> rows, std::initializer_list<OpKind> kinds) {
   size_t next = 0;
   for (int op = 0; op < ir::OpCount; ++op) {
@@ -135,8 +149,7 @@ constexpr bool rowsCover(std::span<const Rule> rows, std::initializer_list<OpKin
     for (OpKind k : kinds) mine = mine || detail::KindOf[op] == k;
     if (!mine) continue;
     if (next == rows.size()) return false;
-    const Rule &r = rows[next++];
-    if (r.op != static_cast<Op>(op) || !r.infer || !r.eval || !r.vjp || !r.jvp || !r.batch) return false;
+    if (rows[next++].op != static_cast<Op>(op)) return false;
   }
   return next == rows.size();
 }
