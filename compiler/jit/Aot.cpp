@@ -647,7 +647,7 @@ private:
       std::error_code ec;
       if (archive.empty() || !fs::exists(archive, ec))
         throw std::runtime_error("the graph calls Zy's runtime (random numbers or erf_inv), but its archive `" +
-                                 archive + "` is missing: build the zy_runtime target");
+                                 archive + "` is missing: build the zy_runtime_export target");
       argv.push_back(archive);
       argv.push_back("-Wl,--exclude-libs,ALL"); // the runtime's symbols stay inside the library
     }
