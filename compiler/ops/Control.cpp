@@ -6,8 +6,6 @@
 // batchCustomCall), so these rows point there.
 #include "ops/Common.h"
 
-#include "ir/Executor.h"
-
 #include <cmath>
 
 namespace zy::ops {

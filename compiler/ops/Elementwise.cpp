@@ -5,8 +5,6 @@
 // Batching lifts every operand to the batch (batchLifted): no axis attributes to shift.
 #include "ops/Common.h"
 
-#include "ir/OpTable.h"
-
 #include <cmath>
 
 namespace zy::ops {

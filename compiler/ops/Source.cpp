@@ -4,8 +4,6 @@
 // key, stacked.
 #include "ops/Common.h"
 
-#include "runtime/Random.h"
-
 #include <cmath>
 
 namespace zy::ops {

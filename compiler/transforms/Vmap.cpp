@@ -22,12 +22,12 @@ using namespace ir;
 
 namespace {
 
-using Batched = ops::Batching;
+using ops::Batching;
 
 /// A scan with a batched operand: every carry batched (a carry the body mixes with a
 /// batched value becomes batched, so all are, to keep the loop's types fixed), mapped
 /// sequences [B, T, s] as [T, B, s], the body batched; the stacked ys come back [B, T, s].
-void batchScan(Batched &r, const Graph &f, int id) {
+void batchScan(Batching &r, const Graph &f, int id) {
   Builder &b = r.b;
   const Node &scan = f.nodes[id];
   const Graph &body = *scan.attrs.body;
@@ -67,7 +67,7 @@ void batchScan(Batched &r, const Graph &f, int id) {
 
 /// Node `id` of f (a custom call) is `batched` now: each of its projects reads a result
 /// with the batch axis.
-void batchedResults(Batched &r, const Graph &f, int id, int batched) {
+void batchedResults(Batching &r, const Graph &f, int id, int batched) {
   r.node[id] = batched;
   r.batched[id] = true;
   for (size_t p = id + 1; p < f.nodes.size(); ++p) {
@@ -84,7 +84,7 @@ void batchedResults(Batched &r, const Graph &f, int id, int batched) {
 /// where the operands are, and bwd's cotangent of an unbatched operand summed over the
 /// batch (the gradient of something every example shares); custom_jvp: f, and the rule
 /// with each tangent batched where its primal is.
-void batchCustomCall(Batched &r, const Graph &f, int id) {
+void batchCustomCall(Batching &r, const Graph &f, int id) {
   Builder &b = r.b;
   const Node &call = f.nodes[id];
   std::vector<bool> flags;
@@ -119,7 +119,7 @@ void batchCustomCall(Batched &r, const Graph &f, int id) {
 Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t size, std::vector<bool> *dependsOnBatch) {
   Graph g;
   Builder b(g);
-  Batched r{b, size, std::vector<int>(f.nodes.size(), -1), std::vector<bool>(f.nodes.size(), false)};
+  Batching r{b, size, std::vector<int>(f.nodes.size(), -1), std::vector<bool>(f.nodes.size(), false)};
   // 1. The inputs, in order, the batched ones with the new axis.
   for (size_t i = 0; i < f.inputs.size(); ++i) {
     const Node &in = f.nodes[f.inputs[i]];

@@ -46,17 +46,17 @@ Key foldIn(Key k, uint32_t data) {
   return out;
 }
 
-std::vector<float> uniformF32(Key k, int64_t n) {
-  std::vector<float> out(static_cast<size_t>(n));
-  zy_rt_random_uniform_f32(k.data(), n, out.data());
+/// n numbers of one of the runtime's streams for key k.
+template <typename T> std::vector<T> stream(void (*draw)(const uint32_t[2], int64_t, T *), Key k, int64_t n) {
+  std::vector<T> out(static_cast<size_t>(n));
+  draw(k.data(), n, out.data());
   return out;
 }
 
-std::vector<double> uniformF64(Key k, int64_t n) {
-  std::vector<double> out(static_cast<size_t>(n));
-  zy_rt_random_uniform_f64(k.data(), n, out.data());
-  return out;
-}
+std::vector<float> uniformF32(Key k, int64_t n) { return stream(zy_rt_random_uniform_f32, k, n); }
+std::vector<double> uniformF64(Key k, int64_t n) { return stream(zy_rt_random_uniform_f64, k, n); }
+std::vector<float> normalF32(Key k, int64_t n) { return stream(zy_rt_random_normal_f32, k, n); }
+std::vector<double> normalF64(Key k, int64_t n) { return stream(zy_rt_random_normal_f64, k, n); }
 
 // Mean, variance, range and a 10-bucket chi-square of a sample that should be U[0, 1).
 template <typename T> void checkUniform(const std::vector<T> &xs) {
@@ -210,18 +210,6 @@ TEST_CASE("uniform_f64 is uniform on [0, 1)") {
 }
 
 namespace {
-
-std::vector<float> normalF32(Key k, int64_t n) {
-  std::vector<float> out(static_cast<size_t>(n));
-  zy_rt_random_normal_f32(k.data(), n, out.data());
-  return out;
-}
-
-std::vector<double> normalF64(Key k, int64_t n) {
-  std::vector<double> out(static_cast<size_t>(n));
-  zy_rt_random_normal_f64(k.data(), n, out.data());
-  return out;
-}
 
 /// How many f32 steps apart two finite floats of the same sign are.
 int64_t ulpsApart(float a, float b) {
