@@ -7,6 +7,7 @@
 #include "interp/Args.h"
 #include "interp/Interpreter.h"
 #include "interp/Data.h"
+#include "interp/Dist.h"
 #include "interp/Io.h"
 #include "interp/Operators.h"
 #include "interp/Params.h"
@@ -813,6 +814,7 @@ void installBuiltins(Env &env) {
   installTrees(env);
   installTransforms(env);
   installData(env);
+  installDist(env);
   installIo(env);
   installMemoryProbe(env);
   installEinsum(env);

@@ -4,13 +4,15 @@
 // table of numbers, data.npy a NumPy array (data.npz an archive of them), data.text a
 // file's bytes (for character models; data.encode does the same for a string,
 // data.decode turns byte values back into a string); data.batches shuffles rows with a
-// key and cuts them into (x, y) batches; data.select keeps the rows a mask picks.
+// key and cuts them into (x, y) batches (with shard = true, this process's piece of
+// each); data.select keeps the rows a mask picks.
 // The readers themselves are compiler/formats/'s (Idx, Csv, Npy, Zip); here they are
 // called with the arguments, and a missing, corrupt or truncated file becomes a runtime
 // error at the call naming the file and what is wrong. data.normalize is written in Zy
 // (stdlib/data.zy).
 #include "interp/Data.h"
 
+#include "dist/Communicator.h"
 #include "formats/Csv.h"
 #include "formats/Files.h"
 #include "formats/Idx.h"
@@ -82,7 +84,7 @@ Tensor gatherRows(const Tensor &t, const std::vector<int64_t> &order, size_t beg
 }
 
 Value batches(Interpreter &in, CallArgs &a) {
-  Args args(in, a, {"key", "xs", "ys", "batch_size", "drop_last"});
+  Args args(in, a, {"key", "xs", "ys", "batch_size", "drop_last", "shard"});
   Key key{args.key("key")};
   Tensor xs = concrete(in, args.tensor("xs"), a.span, "data.batches"), ys = concrete(in, args.tensor("ys"), a.span, "data.batches");
   int64_t size = args.integer("batch_size");
@@ -92,6 +94,18 @@ Value batches(Interpreter &in, CallArgs &a) {
     in.fail(a.span, "`data.batches` needs xs and ys with the same number of rows, got " + typeString(xs.dtype(), xs.shape()) +
                         " and " + typeString(ys.dtype(), ys.shape()));
   if (size < 1) in.fail(a.span, "`data.batches` needs a batch_size of at least 1, not " + std::to_string(size));
+  // shard = true: each batch is cut into one contiguous piece per process of the job,
+  // this process keeping its own, so the processes together see the batch of one
+  // process. Every process draws the same order from the same key.
+  int64_t processes = 1, rank = 0;
+  if (args.flag("shard", false)) {
+    processes = dist::world().size();
+    rank = dist::world().rank();
+    if (size % processes != 0)
+      in.fail(a.span, "`data.batches` with shard = true cuts each batch of " + std::to_string(size) + " rows among the " +
+                          std::to_string(processes) + " processes: batch_size must be a multiple of dist.size() (" +
+                          std::to_string(processes) + ")");
+  }
   int64_t n = xs.shape()[0];
   // The same order as random.permutation(key, n): sort uniform draws.
   Tensor u = uniformTensor(key, {n}, DType::F64, 0, 1);
@@ -103,7 +117,11 @@ Value batches(Interpreter &in, CallArgs &a) {
   for (int64_t begin = 0; begin < n; begin += size) {
     int64_t end = std::min(n, begin + size);
     if (end - begin < size && dropLast) break;
-    out.push_back(Value::tuple({Value::fromTensor(gatherRows(xs, order, begin, end)), Value::fromTensor(gatherRows(ys, order, begin, end))}));
+    // A short last batch with fewer rows than processes would leave one with none: every
+    // process drops it, so all of them see the same number of batches.
+    if (end - begin < processes) break;
+    int64_t rows = end - begin, from = begin + rows * rank / processes, to = begin + rows * (rank + 1) / processes;
+    out.push_back(Value::tuple({Value::fromTensor(gatherRows(xs, order, from, to)), Value::fromTensor(gatherRows(ys, order, from, to))}));
   }
   return Value::list(std::move(out));
 }

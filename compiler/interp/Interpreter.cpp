@@ -1,6 +1,8 @@
 // Interpreter.cpp: evaluating the AST: names and scopes, calls, control flow, modules.
 #include "interp/Interpreter.h"
 
+#include "dist/Communicator.h"
+
 #include "interp/IndexedUpdate.h"
 
 #include "interp/Operators.h"
@@ -73,10 +75,10 @@ Interpreter::~Interpreter() {
   releaseAll(*registry);
 }
 
-void Interpreter::write(const std::string &text) {
+void Interpreter::write(const std::string &text, bool everyRank) {
   if (traceOutput) *traceOutput += text;
   else if (capture) *capture += text;
-  else std::cout << text << std::flush;
+  else if (everyRank || dist::world().rank() == 0) std::cout << text << std::flush;
 }
 
 bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdlib>", 0) == 0; }

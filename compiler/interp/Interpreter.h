@@ -113,7 +113,9 @@ public:
   std::string *capture = nullptr;
   /// While a function is traced, its output is held here, shown once the trace succeeds.
   std::string *traceOutput = nullptr;
-  void write(const std::string &text);
+  /// Output of print. In a job of several processes only rank 0's reaches standard
+  /// output, unless `everyRank` (dist.print) asks for every process's.
+  void write(const std::string &text, bool everyRank = false);
 
   // The parameter context of init(): see Params.cpp.
   struct ParamContext;

@@ -17,6 +17,8 @@
 // safetensors layout, JSON and file writing are compiler/formats/'s; this file gives them
 // their meaning for trees.
 #include "interp/Io.h"
+
+#include "dist/Communicator.h"
 #include "formats/Files.h"
 #include "formats/Safetensors.h"
 #include "interp/Png.h"
@@ -71,6 +73,9 @@ void writeAtomically(Interpreter &in, Span span, const std::string &path, const 
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
   if (in.refuseWritesFor)
     in.fail(span, std::string("`") + in.refuseWritesFor + "` does not run code that writes files, and this would write " + path);
+  // In a job of several processes the file is rank 0's: the others hold the same
+  // parameters, and N writers of one path would race (docs/dist.md).
+  if (dist::world().rank() != 0) return;
   withFormatErrors(in, span, path, [&] { formats::writeAtomically(path, head, chunks); });
 }
 

@@ -27,7 +27,8 @@ template <typename Read> auto withFormatErrors(Interpreter &in, Span span, const
 
 /// Writes `head` and then `chunks` to `path` atomically (formats::writeAtomically); a
 /// failure is a runtime error at `span` naming the file, and leaves any previous file at
-/// `path` as it was. Refused while the interpreter refuses writes (refuseWritesFor).
+/// `path` as it was. Refused while the interpreter refuses writes (refuseWritesFor). In a
+/// job of several processes only rank 0 writes; the others return at once.
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks);
 

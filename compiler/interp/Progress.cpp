@@ -1,9 +1,11 @@
 // Progress.cpp: drawing the progress bar on standard error, and `bar.set(...)`, the running
 // metrics a loop body reports to it. On a terminal the bar is one line redrawn in place,
 // cut to the terminal's width (so it never wraps into a stack of half-lines); off a
-// terminal (a log, a pipe, TERM=dumb) it is a plain line every 10%, never cut.
+// terminal (a log, a pipe, TERM=dumb) it is a plain line every 10%, never cut. In a job
+// of several processes only rank 0 draws it.
 #include "interp/Progress.h"
 
+#include "dist/Communicator.h"
 #include "interp/Interpreter.h"
 #include "interp/TensorOps.h"
 
@@ -114,10 +116,11 @@ Value progressSetMethod(std::shared_ptr<ProgressState> state) {
 }
 
 ProgressBar::ProgressBar(int64_t total, std::shared_ptr<const ProgressState> state)
-    : Total(total), State(std::move(state)), Terminal(drawsOnTerminal()), Start(std::chrono::steady_clock::now()),
+    : Total(total), State(std::move(state)), Terminal(drawsOnTerminal()), Shown(dist::world().rank() == 0), Start(std::chrono::steady_clock::now()),
       LastDraw(Start) {}
 
 void ProgressBar::update(int64_t done) {
+  if (!Shown) return;
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - Start).count();
   double rate = elapsed > 0 ? done / elapsed : 0;
@@ -167,7 +170,7 @@ void ProgressBar::update(int64_t done) {
 }
 
 void ProgressBar::finish() {
-  if (Terminal && !Finished) std::fprintf(stderr, "\n");
+  if (Shown && Terminal && !Finished) std::fprintf(stderr, "\n");
   Finished = true;
 }
 

@@ -45,6 +45,7 @@ private:
   int64_t Total;
   std::shared_ptr<const ProgressState> State;
   bool Terminal;
+  bool Shown; // on rank 0 only, in a job of several processes
   bool Finished = false;
   int LastDecile = -1;
   std::chrono::steady_clock::time_point Start, LastDraw;

@@ -41,6 +41,11 @@ Options &options() {
   return instance;
 }
 
+void setThreads(int n) {
+  options().threads = n;
+  openblas_set_num_threads(n);
+}
+
 namespace {
 
 std::atomic<int64_t> CompileMicros{0};

@@ -37,6 +37,10 @@ struct Options {
 };
 Options &options();
 
+/// Uses `n` threads for large loops and for OpenBLAS's matrix products (both default to
+/// every core): `--threads=N`, and one process of several on a machine (docs/dist.md).
+void setThreads(int n);
+
 /// A compiled graph. Thread-safe: run() may be called from several threads at once.
 class Executable {
 public:

@@ -14,6 +14,7 @@
 #include "syntax/Parser.h"
 #include "tools/zy/Compile.h"
 #include "tools/zy/Expectations.h"
+#include "tools/zy/Job.h"
 #include "tools/zy/Repl.h"
 
 #include <algorithm>
@@ -62,7 +63,7 @@ struct Subcommand {
   "  --check-jit       run every graph both ways and stop if they disagree (f32: 1e-4 relative\n"     \
   "                    to the output's largest magnitude, plus what rounding of large cancelling\n"  \
   "                    terms explains; f64: 1e-9)\n"                                                  \
-  "  --threads=N       threads for large loops (default: every core)\n"                              \
+  "  --threads=N       threads for large loops and matrix products (default: every core)\n"                              \
   "  --log-jit         report each graph's compile time on stderr\n"                                 \
   "  --check-nans      stop at the first op that makes a NaN or an infinity from finite operands\n"  \
   "  --no-check-labels do not check that the labels of nn.cross_entropy, nn.nll, one_hot and\n"      \
@@ -82,7 +83,7 @@ bool backendOption(const std::string &a, std::string &error) {
     std::string n = a.substr(10);
     if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) < 1)
       error = "`--threads` needs a positive number, got `" + n + "`";
-    else o.threads = std::stoi(n);
+    else jit::setThreads(std::stoi(n));
   } else return false;
   return true;
 }
@@ -109,11 +110,13 @@ int cmdHelp(const std::vector<std::string> &args);
 
 const Subcommand Subcommands[] = {
     {"run", "run a program's `fn main()`, or print a compiler stage",
-     "usage: zy run [--emit=STAGE] [--dot=FILE] [--time] FILE [-- ARGS...]\n"
+     "usage: zy run [--emit=STAGE] [--dot=FILE] [--time] [--np N] FILE [-- ARGS...]\n"
      "\n"
      "Runs `fn main()` in FILE; ARGS after `--` are what `args()` returns.\n"
      "\n"
      "options:\n"
+     "  --np N            run N processes of a data-parallel job: `mpirun -np N zy run ...`\n"
+     "                    (docs/dist.md)\n"
      "  --emit=ast        print the program as canonical Zy source (parses back to the same AST)\n"
      "  --emit=ast-tree   print the AST as an S-expression with line:col of every node\n"
      "  --emit=ir         run, and print the IR of each function as it is traced\n"
@@ -207,11 +210,22 @@ std::unique_ptr<ast::Module> loadAndParse(const std::string &path, std::unique_p
 int cmdRun(const std::vector<std::string> &args) {
   double started = timing::nowMillis();
   std::string emit, file, dotFile;
-  bool eager = false, logCompiles = false, showTime = false;
+  bool eager = false, logCompiles = false, showTime = false, threadsGiven = false;
+  int processes = 0; // --np N: run as N processes under mpirun
+  std::vector<std::string> jobArgs; // the arguments without --np, for each process
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string &a = args[i];
     if (a == "--") break;
+    if (a == "--np" || a.rfind("--np=", 0) == 0) {
+      std::string n = a == "--np" ? (i + 1 < args.size() ? args[++i] : "") : a.substr(5);
+      if (n.empty() || n.size() > 4 || n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) < 1)
+        return usageError("`--np` needs a number of processes, as in `--np 2`, got `" + n + "`", "run");
+      processes = std::stoi(n);
+      continue;
+    }
+    jobArgs.push_back(a);
+    threadsGiven |= a.rfind("--threads=", 0) == 0;
     if (a.rfind("--emit=", 0) == 0) emit = a.substr(7);
     else if (a == "--emit") {
       if (i + 1 == args.size()) return usageError("`--emit` needs a stage: ast, ir, grad, opt or llvm", "run");
@@ -233,6 +247,11 @@ int cmdRun(const std::vector<std::string> &args) {
     else return usageError("`zy run` takes one FILE; put program arguments after `--`", "run");
   }
   if (file.empty()) return usageError("`zy run` needs a FILE", "run");
+  if (processes > 0) {
+    jobArgs.insert(jobArgs.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+    return driver::launchJob(processes, jobArgs);
+  }
+  if (!driver::joinJob(threadsGiven)) return ExitRuntimeError;
   static const char *stages[] = {"ast", "ast-tree", "ir", "grad", "opt", "llvm", "ir-grad"};
   if (!emit.empty() && std::find_if(std::begin(stages), std::end(stages),
                                     [&](const char *s) { return emit == s; }) == std::end(stages))
@@ -274,7 +293,7 @@ int cmdRun(const std::vector<std::string> &args) {
     auto loaded = interpreter.loadModule(file);
     interpreter.runMain(*loaded);
   } catch (const interp::ZyError &e) {
-    std::cerr << render(e.diagnostic, useColor());
+    std::cerr << driver::failingRank() << render(e.diagnostic, useColor());
     status = e.runtime ? ExitRuntimeError : ExitCompileError;
   }
   // What ran before an error is still worth seeing.
@@ -283,7 +302,7 @@ int cmdRun(const std::vector<std::string> &args) {
     if (status == ExitOk) status = ExitCompileError;
   }
   if (showTime) std::cerr << timing::report(timing::Totals{}, timing::nowMillis() - started);
-  return status;
+  return status == ExitOk ? driver::leaveJob(status) : driver::endJob(status);
 }
 
 /// `zy ir FILE`: the traced IR, as `zy run --emit=ir FILE`.
@@ -484,6 +503,6 @@ int main(int argc, char **argv) {
       std::cerr << "zy: internal compiler error: an unknown exception\n"
                 << "please report this with the input that caused it\n";
     }
-    return 70; // EX_SOFTWARE: a bug in zy, never a user's mistake
+    return driver::endJob(70); // EX_SOFTWARE: a bug in zy, never a user's mistake
   });
 }
