@@ -18,6 +18,7 @@
 #include "interp/Args.h"
 #include "interp/TensorOps.h"
 #include "interp/Trees.h"
+#include "trace/Tracer.h"
 
 #include <cstring>
 
@@ -63,7 +64,12 @@ std::vector<std::pair<std::string, Value>> exchangedLeaves(Interpreter &in, Span
   forEachLeaf(tree, [&](const std::string &path, const Value &leaf) {
     f.add(path);
     if (leaf.kind == ValueKind::Tensor) {
-      concrete(in, *leaf.tensor, span, fn);
+      const Tensor &t = *leaf.tensor;
+      if (t.isTraced() && in.trace && in.trace->sees(t.tracedOwner()))
+        in.failNeedsValue(span, std::string("`") + fn + "` exchanges values with the other processes, which a differentiated "
+                                "function only has when it runs: take the gradient, then exchange it outside the "
+                                "function (as examples/fashion_mlp.zy does)");
+      concrete(in, t, span, fn); // a tensor that escaped a finished trace
       f.add(typeString(leaf.tensor->dtype(), leaf.tensor->shape()));
     } else {
       f.add(typeName(leaf));
