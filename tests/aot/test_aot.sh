@@ -8,6 +8,9 @@
 #   training       examples/c_training --small: the C program trains through the exported
 #                  step; its losses and accuracies match `zy run`'s, and the loss falls
 #   training-full  the same on all 60,000 images for 10 epochs (ctest -L slow)
+#   training-mpi   examples/c_training/train_mpi.c --small as 2 MPI processes, each on half
+#                  of every batch (the step in two halves, gradients averaged with
+#                  MPI_Allreduce): its losses and accuracies match zy run's on one process
 #   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
 #                  copies, scans: nested, capturing, nn.lstm; vmap of grad, hessian, custom rules, checkpointing;
 #                  debug.print) on small entries of tests/aot/steps.zy, against zy run
@@ -116,6 +119,34 @@ training | training-full)
   awk 'NR == 1 { first = $1 } { last = $1 } END { exit !(last < first) }' c.loss && pass || fail "the loss did not fall"
   bound=$([[ -n $small ]] && echo 0.7 || echo 0.87)
   awk -v b="$bound" 'END { exit !($1 > b) }' c.acc && pass || fail "the final test accuracy is not above $bound"
+  ;;
+training-mpi)
+  # train_mpi.c as 2 MPI processes, 64 rows of each batch of 128 apiece, against zy run
+  # of the whole batch on one process (docs/dist.md, "From C").
+  src=$root/examples/c_training
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  run "zy run mlp.zy -- init" "$zy" run "$src/mlp.zy" -- init .
+  run "zy compile grad_step" "$zy" compile "$src/mlp.zy" --entry grad_step --arg params=@init.safetensors \
+    --arg "x=f32[64,784]" --arg "y=i32[64]" -o libgrad_step.so
+  run "zy compile apply_step" "$zy" compile "$src/mlp.zy" --entry apply_step --arg params=@init.safetensors \
+    --arg state=@state.safetensors --arg grads=@init.safetensors -o libapply_step.so
+  run "zy compile predict" "$zy" compile "$src/mlp.zy" --entry predict --arg params=@init.safetensors \
+    --arg "x=f32[1000,784]" -o libpredict.so
+  run "mpicc train_mpi.c" mpicc -std=c11 -O2 -Wall -Wextra -Werror "$src/train_mpi.c" -I. -L. -lgrad_step -lapply_step \
+    -lpredict -lz -o train_mpi
+  run "mpirun -np 2 ./train_mpi" env LD_LIBRARY_PATH=. mpirun --oversubscribe -np 2 ./train_mpi init.safetensors \
+    state.safetensors --small
+  grep '^epoch' out >c.txt
+  run "zy run mlp.zy -- train" "$zy" run "$src/mlp.zy" -- train . --small
+  grep '^epoch' out >zy.txt
+  sed 's/^/    C, 2 processes: /' c.txt
+  sed 's/^/    Zy, 1 process:  /' zy.txt
+  loss() { sed -n 's/.*mean loss \([0-9.]*\),.*/\1/p' "$1"; }
+  accuracy() { sed -n 's/.*test accuracy \([0-9.]*\)$/\1/p' "$1"; }
+  loss c.txt >c.loss; loss zy.txt >zy.loss; accuracy c.txt >c.acc; accuracy zy.txt >zy.acc
+  [[ $(wc -l <c.loss) == 2 && $(wc -l <zy.loss) == 2 ]] && pass || fail "not 2 epochs (printed by rank 0 only) on both sides"
+  same_numbers "mean losses, 2 C processes against zy run" zy.loss c.loss 2e-3
+  same_numbers "test accuracies, 2 C processes against zy run" zy.acc c.acc 5e-3
   ;;
 steps)
   # Each kind of C step against zy run (the JIT), to 1e-6 (f32 sums may be reordered).
