@@ -11,7 +11,8 @@
 // tree's paths, dtypes and shapes): processes that pass different trees, or call
 // different collectives, get a located error on every process instead of a hang or
 // garbage. A tree with a traced tensor makes the function that passed it host code (as
-// `float(x)` does): the exchange happens between compiled graphs, not inside one.
+// `float(x)` does), and so does any collective called while a function is traced: the
+// exchange happens between compiled graphs, each time it is called, not inside a graph.
 #include "interp/Dist.h"
 
 #include "dist/Communicator.h"
@@ -41,7 +42,13 @@ struct Fingerprint {
 };
 
 /// Stops with a located error unless every process computed the same fingerprint.
+/// Inside a traced function it makes that function host code first: a collective runs
+/// each time it is called, so it cannot be recorded once into a cached graph.
 void agree(Interpreter &in, Span span, const char *fn, const Fingerprint &f) {
+  if (in.trace)
+    in.failNeedsValue(span, std::string("`") + fn + "` exchanges values with the other processes, which a differentiated "
+                            "function only has when it runs: take the gradient, then exchange it outside the function "
+                            "(as examples/fashion_mlp.zy does)");
   dist::Communicator &world = dist::world();
   if (world.size() == 1) return;
   // Max and min of each 31-bit half in one call: all equal exactly when max == min.
@@ -64,12 +71,9 @@ std::vector<std::pair<std::string, Value>> exchangedLeaves(Interpreter &in, Span
   forEachLeaf(tree, [&](const std::string &path, const Value &leaf) {
     f.add(path);
     if (leaf.kind == ValueKind::Tensor) {
-      const Tensor &t = *leaf.tensor;
-      if (t.isTraced() && in.trace && in.trace->sees(t.tracedOwner()))
-        in.failNeedsValue(span, std::string("`") + fn + "` exchanges values with the other processes, which a differentiated "
-                                "function only has when it runs: take the gradient, then exchange it outside the "
-                                "function (as examples/fashion_mlp.zy does)");
-      concrete(in, t, span, fn); // a tensor that escaped a finished trace
+      // A traced tensor here means a traced caller, which agree() makes host code; one
+      // that escaped a finished trace is an error.
+      if (!in.trace) concrete(in, *leaf.tensor, span, fn);
       f.add(typeString(leaf.tensor->dtype(), leaf.tensor->shape()));
     } else {
       f.add(typeName(leaf));
@@ -77,6 +81,14 @@ std::vector<std::pair<std::string, Value>> exchangedLeaves(Interpreter &in, Span
     if (exchanged(leaf)) leaves.emplace_back(path, leaf);
   });
   return leaves;
+}
+
+/// The buffer the leaves are packed into, kept from call to call: MPI sends from memory
+/// it has seen before several times faster (a newly mapped 1 MB buffer made each
+/// exchange of the MLP's gradients 5 ms instead of 0.3 ms here).
+std::vector<uint8_t> &exchangeBuffer() {
+  static std::vector<uint8_t> buffer;
+  return buffer;
 }
 
 std::string leafName(const std::string &path) { return path.empty() ? "the value" : "the leaf `" + path + "`"; }
@@ -143,13 +155,14 @@ Value allReduce(Interpreter &in, CallArgs &a) {
 
   // One buffer per dtype, the leaves of that dtype one after another.
   std::vector<Value> replaced(leaves.size());
+  std::vector<uint8_t> &buffer = exchangeBuffer();
   for (DType d : {DType::F32, DType::F64, DType::I32, DType::Bool}) {
     size_t elements = 0;
     for (const auto &[path, leaf] : leaves)
       if (wireType(leaf) == d) elements += leaf.kind == ValueKind::Tensor ? static_cast<size_t>(leaf.tensor->size()) : 1;
     if (elements == 0) continue;
     size_t width = dtypeSize(d);
-    std::vector<uint8_t> buffer(elements * width);
+    if (buffer.size() < elements * width) buffer.resize(elements * width);
     size_t at = 0;
     for (const auto &[path, leaf] : leaves) {
       if (wireType(leaf) != d) continue;
@@ -206,7 +219,8 @@ Value broadcast(Interpreter &in, CallArgs &a) {
   size_t total = 0;
   for (const auto &[path, leaf] : leaves)
     total += leaf.kind == ValueKind::Tensor ? static_cast<size_t>(leaf.tensor->size()) * dtypeSize(leaf.tensor->dtype()) : 8;
-  std::vector<uint8_t> buffer(total);
+  std::vector<uint8_t> &buffer = exchangeBuffer();
+  if (buffer.size() < total) buffer.resize(total);
   size_t at = 0;
   for (const auto &[path, leaf] : leaves) {
     if (leaf.kind == ValueKind::Tensor) {
