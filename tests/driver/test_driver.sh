@@ -81,7 +81,7 @@ check "printed ast parses" 0 "$zy" run --emit=ast "$tmp/printed.zy"
 if cmp -s "$tmp/out" "$tmp/printed.zy"; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAIL printing the printed program changed it"; fi
 check "emit ast-tree" 0 "$zy" run --emit=ast-tree examples/fashion_mlp.zy
-contains "ast-tree has spans" "(fn linear @9:1"
+contains "ast-tree has spans" "(fn linear @10:1"
 
 # 10,000 nested parentheses through the driver: an error, not a crash.
 { printf 'fn f() = '; printf '(%.0s' {1..10000}; printf '1'; printf ')%.0s' {1..10000}; echo; } > "$tmp/deep.zy"
