@@ -1,7 +1,8 @@
 /* fashion.h: what the C training programs of this directory share (train.c, and
  * train_mpi.c, its data-parallel twin): reading Fashion-MNIST's gzipped IDX files and the
- * safetensors files `zy run mlp.zy -- init DIR` writes. Static functions, so each program
- * is one file to compile; the programs name themselves in their errors with PROGRAM. */
+ * safetensors files `zy run mlp.zy -- init DIR` writes, and the test accuracy through
+ * libpredict.so (when predict.h is included first). Static functions, so each program is
+ * one file to compile; the programs name themselves in their errors with PROGRAM. */
 #pragma once
 
 #include <stdint.h>
@@ -106,3 +107,23 @@ static void read_tensor(const struct checkpoint *c, const char *name, void *out,
 }
 
 static size_t dtype_bytes(const char *dtype) { return strcmp(dtype, "f64") == 0 ? 8 : strcmp(dtype, "bool") == 0 ? 1 : 4; }
+
+#ifdef ZY_PREDICT_NUM_INPUTS
+/* The fraction of the `count` images `xs` (labels `ys`) that libpredict.so classifies
+ * right, in batches of the rows it was compiled for; its k-th params input is
+ * tensors[from[k]]. */
+static double test_accuracy(void *const *tensors, const int *from, const float *xs, const int32_t *ys, size_t count) {
+    enum { ROWS = ZY_PREDICT_IN_X_DIM0 };
+    static int32_t guess[ROWS];
+    size_t correct = 0;
+    for (size_t b = 0; b < count / ROWS; ++b) {
+        const void *inputs[ZY_PREDICT_NUM_INPUTS];
+        void *outputs[1] = {guess};
+        for (int k = 0; k < ZY_PREDICT_NUM_INPUTS - 1; ++k) inputs[k] = tensors[from[k]];
+        inputs[ZY_PREDICT_IN_X] = xs + b * ROWS * 784;
+        if (zy_predict_run(inputs, outputs) != 0) die("predicting failed", zy_predict_error());
+        for (int r = 0; r < ROWS; ++r) correct += guess[r] == ys[b * ROWS + r];
+    }
+    return (double)correct / (double)count;
+}
+#endif

@@ -21,7 +21,6 @@
 #include "fashion.h"
 
 #define BATCH 128
-#define EVAL_BATCH 1000
 #define CARRIED ZY_APPLY_STEP_NUM_INPUTS /* params, state and grads: params and state are carried */
 
 /* The position of `path` in `paths[0..n)`, or -1. */
@@ -136,18 +135,8 @@ int main(int argc, char **argv) {
             total += exchange[offset[ZY_GRAD_STEP_OUT_OUT_0]];
         }
         if (rank != 0) continue;
-        size_t correct = 0;
-        for (size_t b = 0; b < test_rows / EVAL_BATCH; ++b) {
-            const void *inputs[ZY_PREDICT_NUM_INPUTS];
-            int32_t guess[EVAL_BATCH];
-            void *outputs[1] = {guess};
-            for (int k = 0; k < ZY_PREDICT_NUM_INPUTS - 1; ++k) inputs[k] = current[predict_from[k]];
-            inputs[ZY_PREDICT_IN_X] = test_x + b * EVAL_BATCH * 784;
-            if (zy_predict_run(inputs, outputs) != 0) die("predicting failed", zy_predict_error());
-            for (int r = 0; r < EVAL_BATCH; ++r) correct += guess[r] == test_y[b * EVAL_BATCH + r];
-        }
         printf("epoch %d: mean loss %.6f, test accuracy %.4f\n", epoch, total / (double)batches,
-               (double)correct / (double)test_rows);
+               test_accuracy(current, predict_from, test_x, test_y, test_rows));
         fflush(stdout);
     }
     MPI_Finalize();

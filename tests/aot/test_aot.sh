@@ -53,6 +53,19 @@ same_numbers() { # same_numbers NAME FILE1 FILE2 TOLERANCE
   fi
 }
 
+# same_epochs WHAT C.TXT ZY.TXT EPOCHS: the `epoch N: mean loss L, test accuracy A` lines
+# of a C training program and of zy run: EPOCHS of them on each side, the losses equal
+# to f32 rounding and the accuracies closely (the same step on the same batches).
+# Leaves the columns in c.loss, zy.loss, c.acc and zy.acc.
+same_epochs() {
+  loss() { sed -n 's/.*mean loss \([0-9.]*\),.*/\1/p' "$1"; }
+  accuracy() { sed -n 's/.*test accuracy \([0-9.]*\)$/\1/p' "$1"; }
+  loss "$2" >c.loss; loss "$3" >zy.loss; accuracy "$2" >c.acc; accuracy "$3" >zy.acc
+  [[ $(wc -l <c.loss) == "$4" && $(wc -l <zy.loss) == "$4" ]] && pass || fail "$1: not $4 epochs on both sides"
+  same_numbers "$1: mean losses" zy.loss c.loss 2e-3
+  same_numbers "$1: test accuracies" zy.acc c.acc 5e-3
+}
+
 case $mode in
 inference | threads)
   src=$root/examples/c_inference
@@ -108,14 +121,7 @@ training | training-full)
   grep '^epoch' out >zy.txt
   sed 's/^/    C:  /' c.txt
   sed 's/^/    Zy: /' zy.txt
-  loss() { sed -n 's/.*mean loss \([0-9.]*\),.*/\1/p' "$1"; }
-  accuracy() { sed -n 's/.*test accuracy \([0-9.]*\)$/\1/p' "$1"; }
-  loss c.txt >c.loss; loss zy.txt >zy.loss; accuracy c.txt >c.acc; accuracy zy.txt >zy.acc
-  epochs=$([[ -n $small ]] && echo 2 || echo 10)
-  [[ $(wc -l <c.loss) == "$epochs" && $(wc -l <zy.loss) == "$epochs" ]] && pass || fail "not $epochs epochs on both sides"
-  # The same step on the same batches: the losses agree to f32 rounding, the accuracies closely.
-  same_numbers "mean losses, C against zy run" zy.loss c.loss 2e-3
-  same_numbers "test accuracies, C against zy run" zy.acc c.acc 5e-3
+  same_epochs "C against zy run" c.txt zy.txt "$([[ -n $small ]] && echo 2 || echo 10)"
   awk 'NR == 1 { first = $1 } { last = $1 } END { exit !(last < first) }' c.loss && pass || fail "the loss did not fall"
   bound=$([[ -n $small ]] && echo 0.7 || echo 0.87)
   awk -v b="$bound" 'END { exit !($1 > b) }' c.acc && pass || fail "the final test accuracy is not above $bound"
@@ -141,12 +147,8 @@ training-mpi)
   grep '^epoch' out >zy.txt
   sed 's/^/    C, 2 processes: /' c.txt
   sed 's/^/    Zy, 1 process:  /' zy.txt
-  loss() { sed -n 's/.*mean loss \([0-9.]*\),.*/\1/p' "$1"; }
-  accuracy() { sed -n 's/.*test accuracy \([0-9.]*\)$/\1/p' "$1"; }
-  loss c.txt >c.loss; loss zy.txt >zy.loss; accuracy c.txt >c.acc; accuracy zy.txt >zy.acc
-  [[ $(wc -l <c.loss) == 2 && $(wc -l <zy.loss) == 2 ]] && pass || fail "not 2 epochs (printed by rank 0 only) on both sides"
-  same_numbers "mean losses, 2 C processes against zy run" zy.loss c.loss 2e-3
-  same_numbers "test accuracies, 2 C processes against zy run" zy.acc c.acc 5e-3
+  # Rank 0 alone prints: 2 epoch lines, not 4.
+  same_epochs "2 C processes against zy run" c.txt zy.txt 2
   ;;
 steps)
   # Each kind of C step against zy run (the JIT), to 1e-6 (f32 sums may be reordered).
