@@ -126,6 +126,11 @@ void installCore(Env &env) {
   // Seconds on a monotonic clock from an arbitrary start: differences time things.
   env.defineBuiltin("clock", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {});
+    // Read while a function is traced, the clock would give the trace's time on every
+    // later call: a function that reads it runs as host code instead.
+    if (in.trace)
+      in.failNeedsValue(a.span, "`clock()` inside a differentiated function: its value is only known when the "
+                                "function runs; time the call from outside it");
     auto now = std::chrono::steady_clock::now().time_since_epoch();
     return Value::real(std::chrono::duration<double>(now).count());
   });

@@ -19,6 +19,7 @@
 #include "ZyLexer.h"
 #include "antlr4-runtime.h"
 #include "syntax/AstBuilder.h"
+#include "syntax/Layout.h"
 
 #include <deque>
 #include <set>
@@ -27,6 +28,9 @@ namespace zy {
 
 using antlr4::Token;
 using syntax::TokenSpans;
+using syntax::continuesAfter;
+using syntax::continuesBefore;
+using syntax::isBinaryOperator;
 
 namespace {
 
@@ -104,12 +108,6 @@ std::string describeFoundToken(const Token *token) {
   return quote(token->getText());
 }
 
-bool isBinaryOperator(const std::string &lit) {
-  static const std::set<std::string> ops = {"or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "+",
-                                            "-",  "*",   "/",  "%",  "@", "**", "..", "~"};
-  return ops.count(lit) > 0;
-}
-
 /// Describes an expected-token set in words: whole families of tokens collapse into one
 /// phrase ("an expression"), and tokens that would merely continue an expression
 /// (operators, `.`, `[`) are left out unless nothing else could come.
@@ -171,18 +169,6 @@ struct Opener {
   std::string closer; // ")", "]" or "}"
   std::string what;   // "call", "list", "block", ...
 };
-
-/// Tokens after which a statement cannot end, so a newline there continues the line.
-bool continuesAfter(const std::string &lit) {
-  return isBinaryOperator(lit) || lit == "not" || lit == "{" || lit == "(" || lit == "[" || lit == "," ||
-         lit == ";" || lit == "=" || lit == "+=" || lit == "-=" || lit == "*=" || lit == "/=" || lit == "->" || lit == ":" || lit == "." || lit == "..." || lit == "else" ||
-         lit == "in" || lit == "as";
-}
-
-/// Tokens before which a newline is not a statement end (closers, `else`, `.` chains).
-bool continuesBefore(const std::string &lit) {
-  return lit == "}" || lit == ")" || lit == "]" || lit == "else" || lit == "." || lit == ",";
-}
 
 /// Names what an opening bracket opens, from the tokens around it, for messages.
 std::string describeOpener(const std::string &lit, const Token *prev, const Token *prevPrev,

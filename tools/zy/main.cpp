@@ -14,6 +14,8 @@
 #include "syntax/Parser.h"
 #include "tools/zy/Compile.h"
 #include "tools/zy/Expectations.h"
+#include "tools/zy/Fmt.h"
+#include "tools/zy/Paths.h"
 #include "tools/zy/Job.h"
 #include "tools/zy/Repl.h"
 
@@ -106,6 +108,7 @@ int cmdIr(const std::vector<std::string> &args);
 int cmdTest(const std::vector<std::string> &args);
 int cmdRepl(const std::vector<std::string> &args);
 int cmdCompile(const std::vector<std::string> &args);
+int cmdFmt(const std::vector<std::string> &args);
 int cmdHelp(const std::vector<std::string> &args);
 
 const Subcommand Subcommands[] = {
@@ -148,6 +151,7 @@ const Subcommand Subcommands[] = {
     {"repl", "an interactive session", REPL_HELP, cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
      driver::CompileUsage, cmdCompile},
+    {"fmt", "format files in the canonical layout", driver::FmtUsage, cmdFmt},
     {"help", "show help for a subcommand",
      "usage: zy help [SUBCOMMAND]\n"
      "\n"
@@ -330,21 +334,6 @@ void runForDiagnostics(interp::Interpreter &interpreter, const std::string &path
   }
 }
 
-void collectZyFiles(const fs::path &path, std::vector<fs::path> &out, std::vector<std::string> &missing) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_regular_file(ec) && it->path().extension() == ".zy") out.push_back(it->path());
-    }
-  } else if (fs::exists(path, ec)) {
-    out.push_back(path);
-  } else {
-    missing.push_back(path.string());
-  }
-}
-
 int cmdTest(const std::vector<std::string> &args) {
   std::vector<fs::path> files;
   std::vector<std::string> missing;
@@ -360,10 +349,10 @@ int cmdTest(const std::vector<std::string> &args) {
       continue;
     }
     if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy test`", "test");
-    collectZyFiles(a, files, missing);
+    driver::collectZyFiles(a, files, missing);
   }
   if (eager) jit::options().enabled = false; // op by op, and gradients on the reference executor
-  if (files.empty() && missing.empty()) collectZyFiles(".", files, missing);
+  if (files.empty() && missing.empty()) driver::collectZyFiles(".", files, missing);
   for (const std::string &m : missing) std::cerr << "zy: error: no such file or directory `" << m << "`\n";
   if (!missing.empty()) return ExitUsage;
   std::sort(files.begin(), files.end());
@@ -451,6 +440,11 @@ int cmdRepl(const std::vector<std::string> &args) {
 int cmdCompile(const std::vector<std::string> &args) {
   if (wantsHelp(args)) return cmdHelp({"compile"});
   return driver::compileCommand(args, useColor());
+}
+
+int cmdFmt(const std::vector<std::string> &args) {
+  if (wantsHelp(args)) return cmdHelp({"fmt"});
+  return driver::fmtCommand(args, useColor());
 }
 
 int cmdHelp(const std::vector<std::string> &args) {
