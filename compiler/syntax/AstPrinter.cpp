@@ -419,4 +419,16 @@ std::string printExpr(const Expr &expr) {
   return p.Out;
 }
 
+std::string printParams(const std::vector<Param> &params) {
+  Printer p;
+  p.params(params);
+  return p.Out;
+}
+
+std::string printType(const Type &type) {
+  Printer p;
+  p.type(type);
+  return p.Out;
+}
+
 } // namespace zy::ast

@@ -12,6 +12,8 @@ namespace zy::ast {
 
 std::string printModule(const Module &module);
 std::string printExpr(const Expr &expr);
+std::string printParams(const std::vector<Param> &params); // "p, x, out: int, bias: bool = true"
+std::string printType(const Type &type);                   // "f32[B, 784]"
 
 std::string dumpModule(const Module &module, bool withSpans);
 

@@ -15,6 +15,7 @@
 #include "tools/zy/Compile.h"
 #include "tools/zy/Expectations.h"
 #include "tools/zy/Fmt.h"
+#include "tools/zy/Lsp.h"
 #include "tools/zy/Paths.h"
 #include "tools/zy/Job.h"
 #include "tools/zy/Repl.h"
@@ -109,6 +110,7 @@ int cmdTest(const std::vector<std::string> &args);
 int cmdRepl(const std::vector<std::string> &args);
 int cmdCompile(const std::vector<std::string> &args);
 int cmdFmt(const std::vector<std::string> &args);
+int cmdLsp(const std::vector<std::string> &args);
 int cmdHelp(const std::vector<std::string> &args);
 
 const Subcommand Subcommands[] = {
@@ -152,6 +154,7 @@ const Subcommand Subcommands[] = {
     {"compile", "compile a model to a shared object with a C ABI",
      driver::CompileUsage, cmdCompile},
     {"fmt", "format files in the canonical layout", driver::FmtUsage, cmdFmt},
+    {"lsp", "the language server, for editors", driver::LspUsage, cmdLsp},
     {"help", "show help for a subcommand",
      "usage: zy help [SUBCOMMAND]\n"
      "\n"
@@ -447,6 +450,11 @@ int cmdFmt(const std::vector<std::string> &args) {
   return driver::fmtCommand(args, useColor());
 }
 
+int cmdLsp(const std::vector<std::string> &args) {
+  if (wantsHelp(args)) return cmdHelp({"lsp"});
+  return driver::lspCommand(args);
+}
+
 int cmdHelp(const std::vector<std::string> &args) {
   if (args.empty()) {
     printOverview();
@@ -458,6 +466,7 @@ int cmdHelp(const std::vector<std::string> &args) {
   std::cout << "zy " << s->name << ": " << s->summary << "\n\n" << s->usage;
   // The full page of each command is in the repository's docs.
   std::string page = std::string(s->name) == "compile" ? "docs/compile.md"
+                     : std::string(s->name) == "fmt" || std::string(s->name) == "lsp" ? "docs/editors.md"
                      : std::string(s->name) == "ir"    ? "docs/man/zy-run.md"
                                                        : std::string("docs/man/zy-") + s->name + ".md";
   std::cout << "\nThe manual page: " << page << "\n";

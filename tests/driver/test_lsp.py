@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""test_lsp.py: `zy lsp` driven as an editor drives it (docs/editors.md).
+
+    test_lsp.py PATH/TO/zy REPO_ROOT
+
+A scripted session over a pipe: initialize; open a file with an unknown name, a call with
+a missing argument and a module member that does not exist (each diagnostic's range and
+text checked); hover on a standard-library function (signature and doc comment) and on a
+local one; go to definition (same file, an imported file, the standard library); complete
+after `nn.`, after `p.` (params paths) and a prefix; format; edit the file so that it is
+right (diagnostics cleared); a half-typed edit (a syntax error, and completion still
+answers); malformed messages; shutdown and exit with status 0. Each request's time is
+printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
+test does not fail on it).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+zy, root = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL", what)
+
+
+class Client:
+    def __init__(self):
+        self.proc = subprocess.Popen([zy, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.next_id = 0
+        self.notes = []
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self):
+        length = None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise EOFError("zy lsp closed its output")
+            line = line.strip()
+            if not line:
+                break
+            key, _, value = line.partition(b":")
+            if key.lower() == b"content-length":
+                length = int(value)
+        return json.loads(self.proc.stdout.read(length))
+
+    def request(self, method, params):
+        self.next_id += 1
+        start = time.perf_counter()
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            m = self.read()
+            if m.get("id") == self.next_id:
+                print(f"  {method}: {1000 * (time.perf_counter() - start):.1f} ms")
+                return m
+            self.notes.append(m)
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def diagnostics(self, uri):
+        """The next publishDiagnostics for uri."""
+        while True:
+            for i, m in enumerate(self.notes):
+                if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri:
+                    del self.notes[i]
+                    return m["params"]["diagnostics"]
+            self.notes.append(self.read())
+
+
+tmp = tempfile.mkdtemp()
+layers = os.path.join(tmp, "layers.zy")
+with open(layers, "w") as f:
+    f.write("# A dense layer.\nfn dense(p, x, n: int) {\n    p.w ~ glorot([x.shape[-1], n])\n    x @ p.w\n}\n")
+path = os.path.join(tmp, "model.zy")
+uri = "file://" + path
+text = """import "layers.zy" as layers
+
+# The model: two layers.
+fn model(p, x) {
+    let h = relu(nn.linear(p.hidden, x, 32))
+    p.out.b ~ zeros([10])
+    layers.dense(p.out, h, 10) + p.out.b + missing_name
+}
+
+fn main() {
+    let y = model({}, ones([2, 4]), 3)
+    let z = nn.linearr(none, ones([1, 1]), 1)
+    layers.dense(none, ones([1, 1]))
+}
+"""
+with open(path, "w") as f:
+    f.write(text)
+
+c = Client()
+init = c.request("initialize", {"processId": os.getpid(), "rootUri": "file://" + tmp, "capabilities": {}})
+caps = init["result"]["capabilities"]
+check(caps.get("hoverProvider") and caps.get("definitionProvider") and caps.get("documentFormattingProvider"),
+      "initialize: capabilities")
+check(caps.get("textDocumentSync", {}).get("change") == 2, "initialize: incremental sync")
+c.notify("initialized", {})
+c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "zy", "version": 1, "text": text}})
+diags = c.diagnostics(uri)
+by_message = {d["message"]: d for d in diags}
+print("  diagnostics:", [(d["range"]["start"], d["message"]) for d in diags])
+check(len(diags) == 4, f"4 diagnostics, got {len(diags)}")
+lines = text.splitlines()
+col = lines[6].index("missing_name")
+d = by_message.get("unknown name `missing_name`")
+check(d and d["range"] == {"start": {"line": 6, "character": col}, "end": {"line": 6, "character": col + 12}},
+      "unknown name: its range")
+check(any(m.startswith("`model` takes 2 arguments but was given 3") for m in by_message), "too many arguments")
+d = by_message.get("module `nn` has no `linearr`")
+check(d and d["range"]["start"] == {"line": 11, "character": 15}, "unknown module member: its range")
+check("missing argument `n` in this call to `dense`" in by_message, "a missing argument to an imported function")
+
+h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 24}})
+value = (h.get("result") or {}).get("contents", {}).get("value", "")
+print("  hover nn.linear:", value.replace("\n", " | ")[:160])
+check("nn.linear(p, x" in value, "hover: nn.linear's signature")
+check(len(value.split("```")[-1].strip()) > 10, "hover: nn.linear's doc comment")
+h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 10, "character": 14}})
+value = (h.get("result") or {}).get("contents", {}).get("value", "")
+check("fn model(p, x)" in value and "The model: two layers." in value, "hover: a local function and its comment")
+
+r = c.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": {"line": 10, "character": 14}})
+loc = r.get("result") or {}
+check(loc.get("uri") == uri and loc.get("range", {}).get("start") == {"line": 3, "character": 3}, "definition: same file")
+r = c.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": {"line": 6, "character": 12}})
+loc = r.get("result") or {}
+check(loc.get("uri", "").endswith("/layers.zy") and loc["range"]["start"]["line"] == 1, "definition: into an import")
+r = c.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 24}})
+loc = r.get("result") or {}
+stdlib_file = loc.get("uri", "")[len("file://"):]
+check(stdlib_file.endswith("/nn.zy") and os.path.exists(stdlib_file), "definition: into the standard library")
+if os.path.exists(stdlib_file):
+    line = open(stdlib_file).read().splitlines()[loc["range"]["start"]["line"]]
+    check(line.startswith("fn linear("), f"definition: the stdlib line is `fn linear(`, got {line!r}")
+
+r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 20}})
+labels = {i["label"] for i in r.get("result") or []}
+check({"linear", "conv2d", "cross_entropy"} <= labels, "completion after `nn.`")
+r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 6}})
+labels = {i["label"] for i in r.get("result") or []}
+check({"hidden", "out"} <= labels, f"completion of params paths after `p.`: {sorted(labels)[:10]}")
+r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 4}})
+labels = {i["label"] for i in r.get("result") or []}
+check({"h", "p", "x", "model", "layers", "relu", "nn", "let"} <= labels, "completion of names in scope")
+
+r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": True}})
+check(r.get("result") == [], "formatting: an already formatted file needs no edit")
+
+# Fix the errors with incremental edits: the diagnostics go away.
+def edit(line, start, end, new):
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+        {"range": {"start": {"line": line, "character": start}, "end": {"line": line, "character": end}}, "text": new}]})
+    return c.diagnostics(uri)
+
+def span(line, what):
+    at = lines[line].index(what)
+    return at, at + len(what)
+
+edit(6, *span(6, " + missing_name"), "")
+edit(10, *span(10, ", 3"), "")
+edit(11, *span(11, "linearr"), "linear")
+diags = edit(12, span(12, "))")[0] + 1, span(12, "))")[0] + 1, ", 3")  # the missing argument
+check(diags == [], f"diagnostics cleared after the edits, got {diags}")
+
+# Half typed: a syntax error is reported, completion still answers from the last good text.
+diags = edit(12, 0, 0, "    let q = nn.\n")
+check(len(diags) >= 1, "a syntax error in a half-typed line is reported")
+r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 12, "character": 15}})
+check("linear" in {i["label"] for i in r.get("result") or []}, "completion after `nn.` while the file does not parse")
+
+# Unformatted text: formatting returns one edit with the canonical layout.
+c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
+                                     "contentChanges": [{"text": "fn f(x,y)=x+y\n"}]})
+c.diagnostics(uri)
+r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": True}})
+edits = r.get("result") or []
+check(len(edits) == 1 and edits[0]["newText"] == "fn f(x, y) = x + y\n", "formatting: one edit")
+
+# Malformed input does not stop the server.
+c.proc.stdin.write(b"Content-Length: 5\r\n\r\n{oops")
+c.proc.stdin.flush()
+m = c.read()
+check(m.get("error", {}).get("code") == -32700, "a malformed message gets a parse error")
+r = c.request("textDocument/hover", {"textDocument": {"uri": "file:///nowhere.zy"}, "position": {"line": 0, "character": 0}})
+check("result" in r and r["result"] is None, "hover on an unknown document: null")
+r = c.request("no/such/method", {})
+check(r.get("error", {}).get("code") == -32601, "an unknown method: method not found")
+
+# No false alarms: every example and language test (all correct programs) gets none.
+import glob
+quiet = 0
+files = sorted(glob.glob(os.path.join(root, "examples", "**", "*.zy"), recursive=True) +
+               glob.glob(os.path.join(root, "tests", "lang", "*.zy")))
+for f in files:
+    u = "file://" + f
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": u, "languageId": "zy", "version": 1, "text": open(f).read()}})
+    found = c.diagnostics(u)
+    if found:
+        check(False, f"{f}: diagnostics on a correct file: {[(d['range']['start'], d['message']) for d in found][:3]}")
+    else:
+        quiet += 1
+check(quiet == len(files) and len(files) > 20, f"no diagnostics on {quiet} of {len(files)} correct files")
+
+c.request("shutdown", None)
+c.notify("exit", None)
+status = c.proc.wait(timeout=10)
+check(status == 0, f"exit status 0 after shutdown, got {status}")
+print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failures")
+sys.exit(1 if failures else 0)
