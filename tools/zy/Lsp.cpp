@@ -153,7 +153,8 @@ public:
 
   /// Handles one message; false after `exit`.
   bool handle(const json &message) {
-    std::string method = message.value("method", "");
+    // A method that is not a string is no method this server has (value() would throw).
+    std::string method = message.contains("method") && message["method"].is_string() ? message["method"].get<std::string>() : "";
     bool request = message.contains("id");
     json id = request ? message["id"] : json();
     try {
@@ -179,8 +180,8 @@ public:
             continue;
           }
           const json &r = change.at("range");
-          uint32_t begin = offsetOf(d.text, r["start"]["line"], r["start"]["character"]);
-          uint32_t end = offsetOf(d.text, r["end"]["line"], r["end"]["character"]);
+          uint32_t begin = offsetOf(d.text, r.at("start").at("line"), r.at("start").at("character"));
+          uint32_t end = offsetOf(d.text, r.at("end").at("line"), r.at("end").at("character"));
           if (end < begin) std::swap(begin, end);
           d.text.replace(begin, end - begin, change.at("text").get<std::string>());
         }
