@@ -1,4 +1,4 @@
-// main.cpp: the `zy` command: run, test, repl, compile, help.
+// main.cpp: the `zy` command: run, test, repl, compile, export, fmt, lsp, help.
 //
 // The driver owns the process: it reads files, calls the compiler, renders diagnostics
 // once, and maps outcomes to exit statuses (0 ok, 1 compile error, 2 runtime error,
@@ -13,6 +13,7 @@
 #include "syntax/AstPrinter.h"
 #include "syntax/Parser.h"
 #include "tools/zy/Compile.h"
+#include "tools/zy/Export.h"
 #include "tools/zy/Expectations.h"
 #include "tools/zy/Fmt.h"
 #include "tools/zy/Lsp.h"
@@ -109,6 +110,7 @@ int cmdIr(const std::vector<std::string> &args);
 int cmdTest(const std::vector<std::string> &args);
 int cmdRepl(const std::vector<std::string> &args);
 int cmdCompile(const std::vector<std::string> &args);
+int cmdExport(const std::vector<std::string> &args);
 int cmdFmt(const std::vector<std::string> &args);
 int cmdLsp(const std::vector<std::string> &args);
 int cmdHelp(const std::vector<std::string> &args);
@@ -153,6 +155,7 @@ const Subcommand Subcommands[] = {
     {"repl", "an interactive session", REPL_HELP, cmdRepl},
     {"compile", "compile a model to a shared object with a C ABI",
      driver::CompileUsage, cmdCompile},
+    {"export", "export a model as ONNX, for ONNX Runtime and other tools", driver::ExportUsage, cmdExport},
     {"fmt", "format files in the canonical layout", driver::FmtUsage, cmdFmt},
     {"lsp", "the language server, for editors", driver::LspUsage, cmdLsp},
     {"help", "show help for a subcommand",
@@ -455,6 +458,11 @@ int cmdLsp(const std::vector<std::string> &args) {
   return driver::lspCommand(args);
 }
 
+int cmdExport(const std::vector<std::string> &args) {
+  if (wantsHelp(args)) return cmdHelp({"export"});
+  return driver::exportCommand(args, useColor());
+}
+
 int cmdHelp(const std::vector<std::string> &args) {
   if (args.empty()) {
     printOverview();
@@ -466,6 +474,7 @@ int cmdHelp(const std::vector<std::string> &args) {
   std::cout << "zy " << s->name << ": " << s->summary << "\n\n" << s->usage;
   // The full page of each command is in the repository's docs.
   std::string page = std::string(s->name) == "compile" ? "docs/compile.md"
+                     : std::string(s->name) == "export"                               ? "docs/onnx.md"
                      : std::string(s->name) == "fmt" || std::string(s->name) == "lsp" ? "docs/editors.md"
                      : std::string(s->name) == "ir"    ? "docs/man/zy-run.md"
                                                        : std::string("docs/man/zy-") + s->name + ".md";
