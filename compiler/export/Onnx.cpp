@@ -197,7 +197,7 @@ private:
     case Op::Cos: return unary("Cos");
     case Op::Tanh: return unary("Tanh");
     case Op::Erf: return unary("Erf");
-    case Op::ErfInv: refuse(n, "ONNX has no inverse error function (it is used by random draws, which an inference graph should not make)");
+    case Op::ErfInv: refuse(n, "ONNX has no inverse error function");
     case Op::Floor: return unary("Floor");
     case Op::Ceil: return unary("Ceil");
     case Op::Round: return unary("Round"); // halves to even, in both
@@ -209,7 +209,7 @@ private:
     case Op::Mul: return binary("Mul");
     case Op::Div: return n.dtype == DType::I32 ? floorDivide(n) : binary("Div");
     case Op::Mod: return n.dtype == DType::I32 ? integerModulo(n) : floatModulo(n);
-    case Op::Pow: return binary("Pow");
+    case Op::Pow: return n.dtype == DType::I32 ? integerPower(n) : binary("Pow");
     case Op::Max: return binary("Max");
     case Op::Min: return binary("Min");
     case Op::Eq: return binary("Equal");
@@ -309,6 +309,22 @@ private:
     std::string safe = op("Where", {isZero, scalar(DType::I32, 1), b});
     return op("Where", {isZero, zero, op("Mod", {a, safe})});
   }
+  /// i32 x ** k wraps modulo 2^32 in Zy; ONNX Runtime's integer Pow rounds through double,
+  /// which is exact only below 2^53. A constant exponent (`x ** 3`, the usual case) becomes
+  /// multiplications by squaring, which wrap as Zy's do; other exponents use Pow.
+  std::string integerPower(const Node &n) {
+    const Node *e = &operand(n, 1);
+    while (e->op == Op::Broadcast) e = &G.nodes[e->operands[0]];
+    if (e->op != Op::Constant || e->attrs.value < 0 || e->attrs.value > 1024) return op("Pow", {in(n, 0), in(n, 1)});
+    auto k = static_cast<int64_t>(e->attrs.value);
+    std::string result = fill(DType::I32, n.shape, 1), base = in(n, 0);
+    for (; k; k >>= 1) {
+      if (k & 1) result = op("Mul", {result, base});
+      if (k > 1) base = op("Mul", {base, base});
+    }
+    return result;
+  }
+
   /// Python's float %: C's fmod, moved into the divisor's sign.
   std::string floatModulo(const Node &n) {
     std::string a = in(n, 0), b = in(n, 1), zero = scalar(n.dtype, 0);
@@ -402,6 +418,36 @@ private:
   std::map<int, std::vector<std::string>> ScanOutputs; // a scan's id -> its results' names
 };
 
+/// Every name some node of `g` or of its subgraphs reads, and the graph outputs.
+void collectUses(const onnx::GraphProto &g, std::set<std::string> &used) {
+  for (const auto &out : g.output()) used.insert(out.name());
+  for (const auto &n : g.node()) {
+    for (const auto &i : n.input()) used.insert(i);
+    for (const auto &a : n.attribute())
+      if (a.has_g()) collectUses(a.g(), used);
+  }
+}
+
+/// Drops the constants nothing reads (a constant exponent that integerPower unrolled):
+/// ONNX Runtime warns about each one. Names are unique across graphs, so one set serves all.
+size_t pruneConstants(onnx::GraphProto &g, const std::set<std::string> &used) {
+  size_t removed = 0;
+  auto *nodes = g.mutable_node();
+  for (int k = nodes->size() - 1; k >= 0; --k) {
+    onnx::NodeProto &n = *nodes->Mutable(k);
+    for (auto &a : *n.mutable_attribute())
+      if (a.has_g()) removed += pruneConstants(*a.mutable_g(), used);
+    if ((n.op_type() == "Constant" || n.op_type() == "ConstantOfShape") && !used.count(n.output(0))) {
+      nodes->DeleteSubrange(k, 1);
+      ++removed;
+    }
+  }
+  auto *infos = g.mutable_value_info();
+  for (int k = infos->size() - 1; k >= 0; --k)
+    if (!used.count(infos->Get(k).name())) infos->DeleteSubrange(k, 1);
+  return removed;
+}
+
 } // namespace
 
 Model exportModel(const jit::AotEntry &entry, const std::map<int, std::string> &literalNames,
@@ -431,6 +477,9 @@ Model exportModel(const jit::AotEntry &entry, const std::map<int, std::string> &
     outputs.push_back({entry.graph.outputs[entry.outputOf[k]], name});
   }
   writer.write(outputs);
+  std::set<std::string> used;
+  collectUses(graph, used);
+  out.operators -= pruneConstants(graph, used);
 
   if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX))
     throw std::runtime_error("the ONNX model would be " + std::to_string(model.ByteSizeLong() >> 20) +
