@@ -4,7 +4,8 @@
 # package onnxruntime-node, run by node), the outputs `zy run` gives to 1e-5 relative.
 # Usage: test_onnx.sh MODE PATH/TO/zy REPO_ROOT, MODE one of
 #   zoo      the examples' models (tests/onnx/zoo.zy: the Fashion-MNIST MLP and CNN, the
-#            transformer encoder) with their parameters baked in by --params
+#            transformer encoder, the char-RNN's LSTM as an ONNX Scan) with their
+#            parameters baked in by --params
 #   ops      every primitive, on the inputs where ONNX's semantics differ (tests/onnx/ops.zy)
 #   refused  located errors for ops ONNX cannot express and entries that do not trace; the
 #            model file is not written
@@ -39,6 +40,7 @@ zoo)
   round_trip "$here/zoo.zy" mlp --params mlp.params.safetensors --arg "x=f32[4, 784]"
   round_trip "$here/zoo.zy" cnn --params cnn.params.safetensors --arg "x=f32[4, 28, 28, 1]"
   round_trip "$here/zoo.zy" transformer --params transformer.params.safetensors --arg "tokens=i32[4, 10]"
+  round_trip "$here/zoo.zy" char_rnn --params char_rnn.params.safetensors --arg "ids=i32[3, 12]"
   # The initializers are the checkpoint's tensors under their paths.
   run "initializer names" /usr/bin/python3 -c '
 import onnx, sys
