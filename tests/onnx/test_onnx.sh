@@ -7,8 +7,8 @@
 #            transformer encoder, the char-RNN's LSTM as an ONNX Scan) with their
 #            parameters baked in by --params
 #   ops      every primitive, on the inputs where ONNX's semantics differ (tests/onnx/ops.zy)
-#   refused  located errors for ops ONNX cannot express and entries that do not trace; the
-#            model file is not written
+#   refused  located errors for ops ONNX cannot express and entries that do not trace (the
+#            model file is not written), and an output path that cannot be written
 set -u
 mode=$1 zy=$2 root=$3
 here=$root/tests/onnx
@@ -85,8 +85,12 @@ refused)
   expect debug.print 1 "refused.zy:7:5: error: \`debug_print\` has no ONNX equivalent: debug.print cannot print" -- \
     "$f" --entry chatty --arg "x=f32[4]"
   expect eager 1 "refused.zy:11:1: error: \`counts\` did not trace to one graph" -- "$f" --entry counts --arg "x=f32[4]"
-  expect "no entry" 64 "has no function \`nope\`; its functions are \`chatty\`, \`counts\`, \`probit\`" -- \
+  expect "no entry" 64 "has no function \`nope\`; its functions are \`chatty\`, \`counts\`, \`doubled\`, \`probit\`" -- \
     "$f" --entry nope --arg "x=f32[4]"
+  "$zy" export "$f" --entry doubled --arg "x=f32[4]" -o /nonexistent-dir/model.onnx >"$tmp/out" 2>&1
+  if [[ $? == 1 ]] && grep -qF "zy: error: /nonexistent-dir/model.onnx: cannot write" "$tmp/out"; then pass; else
+    fail "unwritable output"; sed 's/^/    /' "$tmp/out"
+  fi
   expect "bad spec" 64 "expected a dtype (f32, f64, i32 or bool)" -- "$f" --entry probit --arg "x=float[4]"
   ;;
 *)

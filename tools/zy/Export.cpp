@@ -48,7 +48,11 @@ int writeModel(TracedEntry &traced) {
     if (!e.span.valid()) throw std::runtime_error(e.what());
     throw CommandError{e.span, std::string(e.what()) + " (while exporting `" + traced.aot.name + "`)", 1};
   }
-  formats::writeAtomically(traced.output, model.bytes, {});
+  try {
+    formats::writeAtomically(traced.output, model.bytes, {});
+  } catch (const std::exception &e) {
+    throw std::runtime_error(traced.output + ": " + e.what());
+  }
   std::cout << "wrote " << traced.output << " (" << traced.aot.inputs.size() << " inputs, " << traced.aot.outputs.size()
             << " outputs, " << model.operators << " operators, " << model.initializers << " initializers, "
             << model.bytes.size() << " bytes)\n";
