@@ -19,17 +19,7 @@
 #                  library's error, and not checked with --no-check-labels
 set -u
 mode=$1 zy=$2 root=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-passed=0 failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-run() { # run NAME COMMAND...: must succeed; output in $tmp/out
-  local name=$1
-  shift
-  if "$@" >"$tmp/out" 2>&1; then pass; else fail "$name: exit status $?"; sed 's/^/    /' "$tmp/out" | head -30; fi
-}
+source "$root/tests/support/harness.sh"
 
 # The library's dependencies and exported symbols: only libc, libm, OpenBLAS; only zy_NAME*.
 check_library() { # check_library LIB ENTRY
@@ -255,5 +245,4 @@ errors)
   ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish "$mode"

@@ -12,21 +12,11 @@
 #   example   examples/fashion_mlp.zy --small, unchanged, as 2 processes
 set -u
 mode=$1 zy=$2 root=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
+source "$root/tests/support/harness.sh"
 # Open MPI refuses to run as root (CI does) unless told; --oversubscribe lets 2 processes
 # share fewer cores.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun --oversubscribe -np 2)
-passed=0 failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-run() { # run NAME COMMAND...: must succeed; output in $tmp/out
-  local name=$1
-  shift
-  if "$@" >"$tmp/out" 2>&1; then pass; else fail "$name: exit status $?"; sed 's/^/    /' "$tmp/out" | head -30; fi
-}
 
 case $mode in
 train)
@@ -90,5 +80,4 @@ example)
   exit 2
   ;;
 esac
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish "$mode"

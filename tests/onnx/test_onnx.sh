@@ -12,17 +12,8 @@
 set -u
 mode=$1 zy=$2 root=$3
 here=$root/tests/onnx
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-passed=0 failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-run() { # run NAME COMMAND...: must succeed; output in $tmp/out, shown
-  local name=$1
-  shift
-  if "$@" >"$tmp/out" 2>&1; then pass; sed 's/^/    /' "$tmp/out"; else fail "$name: exit status $?"; sed 's/^/    /' "$tmp/out" | head -40; fi
-}
+show_output=1 # the export summaries, checker lines and differences, for the log
+source "$root/tests/support/harness.sh"
 
 # round_trip FILE ENTRY ARGS...: export ENTRY, check it with onnx.checker, run it in ONNX
 # Runtime on ENTRY.case.safetensors (written by FILE's main) against Zy's outputs.
@@ -99,5 +90,4 @@ refused)
   ;;
 esac
 
-echo "$mode: $passed passed, $failed failed"
-((failed == 0 && passed > 0))
+finish "$mode"
