@@ -2,17 +2,16 @@
 //
 // Each api type wraps its internal counterpart: a Session an Interpreter, a Module the
 // loaded ModuleData, a Value an interp::Value (holding the session alive when it came
-// from one), a Tensor a copy of the elements. Every operation that runs Zy code runs on a
-// large stack (support/LargeStack.h), as the driver does, and turns a ZyError into an
-// api::Error carrying the rendered diagnostic.
+// from one), a Tensor a copy of the elements. Every operation that runs Zy code goes
+// through embed/Host.h (a large stack, every error caught), shared with the Python module,
+// and turns its failure into an api::Error carrying the rendered diagnostic.
 #define ZY_EMBED_IMPLEMENTATION
 #include "zy/zy.hpp"
 
+#include "embed/Host.h"
 #include "interp/Interpreter.h"
 #include "jit/Jit.h"
-#include "support/Diagnostics.h"
 #include "support/LargeStack.h"
-#include "syntax/Parser.h"
 
 #include <algorithm>
 #include <cstring>
@@ -80,21 +79,11 @@ Tensor fromInternal(const zy::Tensor &t) {
                 t.data<unsigned char>());
 }
 
-/// Runs `body` on a large stack, catching what Zy code can throw.
+/// Runs `body` on a large stack (embed/Host.h), its failure as an Error.
 template <typename T> Result<T> guarded(const std::function<Result<T>()> &body) {
   std::optional<Result<T>> result;
-  runWithLargeStack([&] {
-    try {
-      result.emplace(body());
-    } catch (const interp::ZyError &e) {
-      result.emplace(Error{e.runtime ? 2 : 1, render(e.diagnostic)});
-    } catch (const std::bad_alloc &) {
-      result.emplace(Error{2, "error: out of memory\n"});
-    } catch (const std::exception &e) {
-      result.emplace(Error{2, std::string("internal compiler error: ") + e.what() + "\n"});
-    }
-    return 0;
-  });
+  if (std::optional<embed::Failure> failure = embed::run([&] { result.emplace(body()); }))
+    return Error{failure->status, failure->rendered};
   return std::move(*result);
 }
 
@@ -268,15 +257,9 @@ Session::Session(SessionOptions options) {
 Result<Module> Session::load(const std::string &path) {
   std::shared_ptr<SessionState> state = State;
   return guarded<Module>([&]() -> Result<Module> {
-    // Parsed here first, so the error lists every syntax error, not only the first.
-    std::string problem;
-    auto source = SourceFile::load(path, problem);
-    if (!source) return simpleError(problem);
-    Diagnostics diags;
-    if (!parseModule(*source, diags)) return Error{1, renderAll(diags)};
     Module m;
     m.State = state;
-    m.Box = std::make_shared<const detail::ModuleBox>(detail::ModuleBox{state->interpreter.loadModule(path), path});
+    m.Box = std::make_shared<const detail::ModuleBox>(detail::ModuleBox{embed::loadModule(state->interpreter, path), path});
     return m;
   });
 }
@@ -297,40 +280,15 @@ Result<Value> Module::global(const std::string &name) const {
   return SessionState::wrap(*v, State);
 }
 
-namespace {
-
-/// The function `name` of a module, or an error saying what is there instead.
-Result<interp::Value> functionOf(const detail::ModuleBox &box, const std::string &name) {
-  auto &vars = box.module->globals->vars;
-  auto it = vars.find(name);
-  if (it == vars.end()) {
-    std::vector<std::string> names;
-    for (const auto &[key, value] : vars)
-      if (value.kind == ValueKind::Function) names.push_back(key);
-    std::sort(names.begin(), names.end());
-    std::string functions;
-    for (const std::string &n : names) functions += (functions.empty() ? "" : ", ") + n;
-    return simpleError("`" + box.path + "` has no function `" + name + "`" +
-                       (functions.empty() ? "" : " (it has " + functions + ")"));
-  }
-  if (it->second.kind != ValueKind::Function)
-    return simpleError("`" + name + "` in `" + box.path + "` is a " + interp::typeName(it->second) + ", not a function");
-  return it->second;
-}
-
-} // namespace
-
 Result<Value> Module::call(const std::string &fn, std::vector<Value> args) const {
   if (!Box || !State) return notLoaded();
   std::shared_ptr<SessionState> state = State;
   const detail::ModuleBox &box = *Box;
   return guarded<Value>([&]() -> Result<Value> {
-    Result<interp::Value> callee = functionOf(box, fn);
-    if (!callee) return callee.error();
     interp::CallArgs call;
     call.positional = unwrapAll(args);
-    call.positionalSpans.resize(call.positional.size());
-    return SessionState::wrap(state->interpreter.call(callee.value(), call), state);
+    interp::Value callee = embed::functionOf(*box.module, box.path, fn);
+    return SessionState::wrap(embed::callFunction(state->interpreter, callee, std::move(call)), state);
   });
 }
 
@@ -339,22 +297,10 @@ Result<Value> Module::init(const std::string &fn, uint32_t seed, std::vector<Val
   std::shared_ptr<SessionState> state = State;
   const detail::ModuleBox &box = *Box;
   return guarded<Value>([&]() -> Result<Value> {
-    Result<interp::Value> callee = functionOf(box, fn);
-    if (!callee) return callee.error();
-    interp::Interpreter &in = state->interpreter;
-    // init(fn, random.key(seed), samples...), with the prelude's own functions.
-    interp::Value *random = in.preludeLookup("random");
-    interp::Value *makeKey = random ? random->module->globals->lookup("key") : nullptr;
-    interp::Value *initFn = in.preludeLookup("init");
-    if (!makeKey || !initFn) return simpleError("the standard library lacks random.key or init");
-    interp::CallArgs keyArgs;
-    keyArgs.positional.push_back(interp::Value::integer(seed));
-    interp::CallArgs initArgs;
-    initArgs.positional.push_back(callee.value());
-    initArgs.positional.push_back(in.call(*makeKey, keyArgs));
-    for (const Value &v : samples) initArgs.positional.push_back(SessionState::unwrap(v));
-    initArgs.positionalSpans.resize(initArgs.positional.size());
-    return SessionState::wrap(in.call(*initFn, initArgs), state);
+    interp::CallArgs sampleArgs;
+    sampleArgs.positional = unwrapAll(samples);
+    interp::Value callee = embed::functionOf(*box.module, box.path, fn);
+    return SessionState::wrap(embed::initParams(state->interpreter, callee, seed, std::move(sampleArgs)), state);
   });
 }
 
