@@ -9,7 +9,6 @@
 #include "support/Diagnostics.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -18,7 +17,6 @@ namespace zy::driver {
 
 namespace {
 
-namespace fs = std::filesystem;
 using interp::Value;
 using interp::ValueKind;
 
