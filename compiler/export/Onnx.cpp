@@ -57,10 +57,10 @@ Proto tensorProto(const std::string &name, const Tensor &t) {
   return p;
 }
 
-Proto int64Proto(const std::vector<int64_t> &values, bool scalar = false) {
+Proto int64Proto(const std::vector<int64_t> &values) {
   Proto p;
   p.set_data_type(Proto::INT64);
-  if (!scalar) p.add_dims(static_cast<int64_t>(values.size()));
+  p.add_dims(static_cast<int64_t>(values.size()));
   for (int64_t v : values) p.add_int64_data(v);
   return p;
 }
