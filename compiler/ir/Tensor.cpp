@@ -109,10 +109,23 @@ Tensor::Tensor(DType dtype, Shape shape) : Dtype(dtype), Dims(std::move(shape)) 
   std::optional<int64_t> count = elementCount(Dims);
   if (!count) throw std::invalid_argument("cannot make a tensor of type " + typeString(Dtype, Dims));
   Count = *count;
-  // The vector lives inside the counted buffer; the aliasing constructor lets Bytes
-  // point at it while the buffer's lifetime (and its count) is shared.
   auto buffer = std::make_shared<CountedBuffer>(static_cast<size_t>(Count) * dtypeSize(Dtype));
-  Bytes = std::shared_ptr<std::vector<uint8_t>>(buffer, &buffer->bytes);
+  Data = buffer->bytes.data();
+  Storage = std::move(buffer);
+}
+
+Tensor Tensor::borrowed(DType dtype, Shape shape, const void *data, std::shared_ptr<const void> owner) {
+  Tensor t;
+  t.Dtype = dtype;
+  t.Dims = std::move(shape);
+  std::optional<int64_t> count = elementCount(t.Dims);
+  if (!count) throw std::invalid_argument("cannot make a tensor of type " + typeString(dtype, t.Dims));
+  t.Count = *count;
+  // Zy never writes a shared tensor (set and mutableData are for tensors being built),
+  // so the const is only cast away to share the member with Zy's own buffers.
+  t.Data = static_cast<uint8_t *>(const_cast<void *>(data));
+  t.Storage = std::move(owner);
+  return t;
 }
 
 Tensor Tensor::scalar(DType dtype, double value) {
@@ -125,7 +138,7 @@ double Tensor::get(int64_t i) const {
   // A traced tensor has no values yet; callers check first (interp::concrete), so
   // reaching here is a bug in zy, reported as one rather than read as zeros.
   if (Node >= 0) throw std::logic_error("the value of a traced tensor was read");
-  if (!Bytes) return 0; // a default-constructed tensor reads as the scalar 0
+  if (!Storage) return 0; // a default-constructed tensor reads as the scalar 0
   switch (Dtype) {
   case DType::Bool: return data<uint8_t>()[i] ? 1.0 : 0.0;
   case DType::I32: return data<int32_t>()[i];
@@ -136,7 +149,7 @@ double Tensor::get(int64_t i) const {
 }
 
 void Tensor::set(int64_t i, double value) {
-  if (!Bytes) *this = Tensor(Dtype, Dims); // a default-constructed tensor gets its buffer
+  if (!Storage) *this = Tensor(Dtype, Dims); // a default-constructed tensor gets its buffer
   switch (Dtype) {
   case DType::Bool: mutableData<uint8_t>()[i] = value != 0; break;
   case DType::I32: {
@@ -157,7 +170,7 @@ void Tensor::set(int64_t i, double value) {
 // The format is the runtime's (runtime/Print.h), shared with debug.print in compiled code.
 std::string Tensor::toString() const {
   std::string out;
-  ZyRtTensor view{static_cast<int>(Dtype), static_cast<int>(Dims.size()), Dims.data(), Bytes ? Bytes->data() : nullptr};
+  ZyRtTensor view{static_cast<int>(Dtype), static_cast<int>(Dims.size()), Dims.data(), Data};
   zy_rt_format_tensor(&view, [](void *context, const char *text, size_t length) { static_cast<std::string *>(context)->append(text, length); }, &out);
   return out;
 }

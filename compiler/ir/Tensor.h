@@ -2,6 +2,8 @@
 //
 // Host code and the reference executor hold tensors as Tensor: a dtype, a shape and a
 // shared, immutable, row-major buffer. Copies share the buffer; ops make new tensors.
+// The buffer is Zy's own, or a host's memory borrowed for as long as the tensor lives
+// (a NumPy array passed from Python without a copy: compiler/python/).
 #pragma once
 
 #include <cstdint>
@@ -53,6 +55,12 @@ public:
 
   static Tensor scalar(DType dtype, double value);
 
+  /// A tensor over `data`, memory the host owns: `owner` keeps it alive (and is released
+  /// when the last copy of the tensor goes), and the host must not change it meanwhile.
+  /// `data` holds size(shape) row-major elements of `dtype`, aligned for it; the shape
+  /// must have passed elementCount(). It is not counted in tensorMemory().
+  static Tensor borrowed(DType dtype, Shape shape, const void *data, std::shared_ptr<const void> owner);
+
   /// A symbolic tensor while a function is traced: node `node` of the graph being built.
   /// It has a dtype and a shape but no elements; get/set/data must not be called on it.
   static Tensor traced(DType dtype, Shape shape, int node, uint64_t trace) {
@@ -72,7 +80,9 @@ public:
   /// a trace that has finished is caught when it is used (it escaped its function).
   uint64_t tracedOwner() const { return Trace; }
   /// Identifies the buffer (or the traced node), so a graph bakes each constant in once.
-  const void *identity() const { return Bytes.get(); }
+  /// It is the owner's address, not the data's: two borrowed views of one host array
+  /// (say, of different shapes) are two constants.
+  const void *identity() const { return Storage.get(); }
 
   DType dtype() const { return Dtype; }
   const Shape &shape() const { return Dims; }
@@ -85,8 +95,8 @@ public:
   /// Only for tensors being built: a tensor is immutable once shared.
   void set(int64_t i, double value);
 
-  template <typename T> const T *data() const { return reinterpret_cast<const T *>(Bytes->data()); }
-  template <typename T> T *mutableData() { return reinterpret_cast<T *>(Bytes->data()); }
+  template <typename T> const T *data() const { return reinterpret_cast<const T *>(Data); }
+  template <typename T> T *mutableData() { return reinterpret_cast<T *>(Data); }
 
   /// NumPy-style text: "tensor([[1, 2], [3, 4]], i32[2, 2])", long tensors elided with "...".
   std::string toString() const;
@@ -95,7 +105,8 @@ private:
   DType Dtype = DType::F32;
   Shape Dims;
   int64_t Count = 1;
-  std::shared_ptr<std::vector<uint8_t>> Bytes;
+  std::shared_ptr<const void> Storage; // keeps Data alive: Zy's counted buffer, or a host's owner
+  uint8_t *Data = nullptr;
   int Node = -1;               // >= 0: traced (see traced())
   uint64_t Trace = 0; // the id of the trace it belongs to
 };
