@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """test_doc_commands.py: the commands and programs the documentation marks as runnable
-run, and do what it says. Usage: test_doc_commands.py PATH/TO/zy REPO_ROOT
+run, and do what it says. Usage: test_doc_commands.py PATH/TO/zy REPO_ROOT [PYTHON_DIR]
 
 The marking convention (docs/README.md), in README.md, stdlib/README.md and every
 docs/**/*.md:
@@ -15,7 +15,11 @@ docs/**/*.md:
   `tests`, `docs`, ...) is a symbolic link, so paths relative to the repository root
   work as written, and `build/zy` is a link to the binary under test; `zy` is on PATH
   and `$ZY_ROOT` is the repository root. Files the commands write stay in the
-  temporary directory.
+  temporary directory. `python3` on PATH is Debian's /usr/bin/python3 (the one with
+  NumPy and PyTorch, which `import zy` is built for), and `build/python` links to
+  PYTHON_DIR, the module's directory. A build without the module (the sanitizer builds
+  skip it) gives no PYTHON_DIR: the blocks that use `build/python` are then reported
+  as skipped, and the `python` test's build runs them.
 - A fenced block whose info string is `zy runnable` is a complete Zy file: it is
   written to a temporary directory and `zy test` must pass on it (its test blocks pass;
   an expected-error file reports exactly its errors; a file without either parses).
@@ -34,11 +38,13 @@ import tempfile
 import time
 
 MIN_COMMANDS = 37
+MIN_PYTHON_COMMANDS = 4  # of the blocks using build/python, when the module is built
 MIN_ZY_FILES = 3
 TIMEOUT = 300  # seconds per command; the marked ones take a few seconds each
 
 zy = os.path.abspath(sys.argv[1])
 root = os.path.abspath(sys.argv[2])
+python_dir = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else None
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*)$")
 
@@ -105,18 +111,22 @@ def scratch():
         os.symlink(os.path.join(root, name), os.path.join(d, name))
     os.mkdir(os.path.join(d, "build"))
     os.symlink(zy, os.path.join(d, "build", "zy"))
+    if python_dir:
+        os.symlink(python_dir, os.path.join(d, "build", "python"))
     return d
 
 
 # `zy` on PATH is the binary under test, whatever its file is called.
 bindir = tempfile.mkdtemp(prefix="zy-doc-bin-")
 os.symlink(zy, os.path.join(bindir, "zy"))
+if os.path.exists("/usr/bin/python3"):
+    os.symlink("/usr/bin/python3", os.path.join(bindir, "python3"))
 env = dict(os.environ)
 env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
 env["ZY_ROOT"] = root
 env["NO_COLOR"] = "1"
 
-failures, marked_commands, marked_files = [], 0, 0  # a failure skips the rest of its block, not its count
+failures, marked_commands, marked_files, python_commands, skipped_python = [], 0, 0, 0, 0  # a failure skips the rest of its block, not its count
 
 
 def fail(where, command, detail, output):
@@ -156,7 +166,14 @@ for path in markdown_files():
         kind = info[0]
         if kind in ("sh", "console"):
             listed = commands(start, body)
-            marked_commands += sum(1 for _, command, _ in listed if command is not None)
+            count = sum(1 for _, command, _ in listed if command is not None)
+            if any("build/python" in (command or "") for _, command, _ in listed):
+                if not python_dir:
+                    skipped_python += count
+                    print(f"{rel}:{start - 1}: skipped, uses build/python (this build has no Python module)")
+                    continue
+                python_commands += count
+            marked_commands += count
             d = scratch()
             try:
                 for line, command, expected in listed:
@@ -193,9 +210,12 @@ for path in markdown_files():
                             "(only sh, console and zy blocks run)")
 
 shutil.rmtree(bindir, ignore_errors=True)
-print(f"{marked_commands} marked commands, {marked_files} marked zy files")
-if marked_commands < MIN_COMMANDS:
+print(f"{marked_commands} marked commands ({python_commands} of them Python's, {skipped_python} skipped), "
+      f"{marked_files} marked zy files")
+if marked_commands - python_commands < MIN_COMMANDS:
     failures.append(f"FAIL only {marked_commands} marked commands were found; at least {MIN_COMMANDS} are expected")
+if python_dir and python_commands < MIN_PYTHON_COMMANDS:
+    failures.append(f"FAIL only {python_commands} marked commands use build/python; at least {MIN_PYTHON_COMMANDS} are expected")
 if marked_files < MIN_ZY_FILES:
     failures.append(f"FAIL only {marked_files} marked zy files were found; at least {MIN_ZY_FILES} are expected")
 for f in failures:
