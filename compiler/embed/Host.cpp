@@ -73,9 +73,13 @@ std::shared_ptr<const interp::ModuleData> loadModule(interp::Interpreter &in, co
 std::vector<std::string> functionNames(const interp::ModuleData &module) {
   std::vector<std::string> names;
   for (const auto &[key, value] : module.globals->vars)
-    if (value.kind == ValueKind::Function) names.push_back(key);
+    if (isCallable(value)) names.push_back(key);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+bool isCallable(const Value &value) {
+  return value.kind == ValueKind::Function || value.kind == ValueKind::Builtin || value.kind == ValueKind::BoundMethod;
 }
 
 Value functionOf(const interp::ModuleData &module, const std::string &path, const std::string &name) {
@@ -86,7 +90,7 @@ Value functionOf(const interp::ModuleData &module, const std::string &path, cons
     for (const std::string &n : functionNames(module)) functions += (functions.empty() ? "" : ", ") + n;
     throw HostError("`" + path + "` has no function `" + name + "`" + (functions.empty() ? "" : " (it has " + functions + ")"));
   }
-  if (it->second.kind != ValueKind::Function)
+  if (!isCallable(it->second))
     throw HostError("`" + name + "` in `" + path + "` is a " + interp::typeName(it->second) + ", not a function");
   return it->second;
 }

@@ -44,11 +44,14 @@ std::optional<Failure> run(const std::function<void()> &body);
 /// syntax errors throws a HostError listing every one of them.
 std::shared_ptr<const interp::ModuleData> loadModule(interp::Interpreter &in, const std::string &path);
 
+/// Whether a host can call `value`: a function, or a builtin (`let g = grad(f)`).
+bool isCallable(const interp::Value &value);
+
 /// The top-level function `name` of `module` (loaded from `path`); a HostError naming
 /// the functions it has if there is none.
 interp::Value functionOf(const interp::ModuleData &module, const std::string &path, const std::string &name);
 
-/// The top-level names of `module` bound to functions, sorted.
+/// The top-level names of `module` bound to callable values, sorted.
 std::vector<std::string> functionNames(const interp::ModuleData &module);
 
 /// Calls `fn` from the host. The call has no source of its own, so an error about the

@@ -74,8 +74,9 @@ struct BoundFunction {
 
 /// "argument `x` of `mlp`" (or "argument 3 of `mlp`" past its parameters), for messages.
 std::string argumentName(const Value &fn, const std::string &name, size_t index) {
-  const auto &params = *fn.closure->params;
-  if (index < params.size()) return "argument `" + params[index].name + "` of `" + name + "`";
+  // A builtin (`let g = grad(f)`) has no parameter names to give.
+  if (fn.kind == ValueKind::Function && index < fn.closure->params->size())
+    return "argument `" + (*fn.closure->params)[index].name + "` of `" + name + "`";
   return "argument " + std::to_string(index + 1) + " of `" + name + "`";
 }
 
@@ -222,7 +223,7 @@ PYBIND11_MODULE(zy, m) {
              if (name.rfind("__", 0) == 0) throw py::attribute_error(name);
              auto &vars = self.module->globals->vars;
              auto it = vars.find(name);
-             if (it == vars.end() || it->second.kind == ValueKind::Function) return py::cast(functionNamed(self, name));
+             if (it == vars.end() || zy::embed::isCallable(it->second)) return py::cast(functionNamed(self, name));
              return toPython(it->second, self.session);
            })
       .def("__dir__",

@@ -129,6 +129,14 @@ class RoundTrips(unittest.TestCase):
         self.assertIn("mlp", dir(m))
         self.assertTrue(m.path.endswith("model.zy"))
 
+    def test_a_builtin_bound_at_top_level_is_a_function(self):
+        self.assertIsInstance(m.square_grad, zy.Function)
+        x = points()
+        np.testing.assert_allclose(m.square_grad(x), 2 * x)
+        # It has no parameter names: a bad argument is named by its position.
+        with self.assertRaisesRegex(TypeError, "argument 1 of `square_grad`"):
+            m.square_grad(object())
+
 
 class NoCopies(unittest.TestCase):
     def test_results_are_read_only_views_of_zy_tensors(self):
