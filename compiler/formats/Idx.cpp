@@ -11,8 +11,17 @@
 
 namespace zy::formats {
 
-Tensor readIdx(const std::string &path) {
-  InputFile file(path);
+namespace {
+
+struct Header {
+  uint8_t type;
+  DType dtype;
+  size_t itemSize;
+  Shape shape;
+  uint64_t bytes; // of data after the header
+};
+
+Header readHeader(InputFile &file) {
   uint8_t magic[4];
   size_t got = file.read(magic, 4);
   if (got < 4) throw FormatError("truncated: the IDX header needs 4 bytes, found " + std::to_string(got));
@@ -51,6 +60,20 @@ Tensor readIdx(const std::string &path) {
   uint64_t bytes = count > MaxDataBytes ? MaxDataBytes + 1 : count * itemSize;
   if (bytes > MaxDataBytes || !elementCount(shape))
     throw FormatError("the IDX header's shape " + shapeString(shape) + " is too large (a corrupt file?)");
+  return {type, dtype, itemSize, shape, bytes};
+}
+
+} // namespace
+
+ArrayType readIdxType(const std::string &path) {
+  InputFile file(path);
+  Header h = readHeader(file);
+  return {h.dtype, h.shape};
+}
+
+Tensor readIdx(const std::string &path) {
+  InputFile file(path);
+  auto [type, dtype, itemSize, shape, bytes] = readHeader(file);
   if (auto left = file.remaining(); left && *left < bytes)
     throw FormatError("truncated: expected " + std::to_string(bytes) + " bytes of data, found " + std::to_string(*left));
   std::vector<uint8_t> raw = file.readUpTo(bytes);

@@ -11,4 +11,11 @@ namespace zy::formats {
 /// FormatError for a missing, corrupt or truncated file, or one with data left over.
 Tensor readIdx(const std::string &path);
 
+/// The dtype and shape readIdx would give, from the header alone (`zy check`).
+struct ArrayType {
+  DType dtype;
+  Shape shape;
+};
+ArrayType readIdxType(const std::string &path);
+
 } // namespace zy::formats

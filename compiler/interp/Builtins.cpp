@@ -128,7 +128,7 @@ void installCore(Env &env) {
     Args args(in, a, {});
     // Read while a function is traced, the clock would give the trace's time on every
     // later call: a function that reads it runs as host code instead.
-    if (in.trace)
+    if (!in.atHost())
       in.failNeedsValue(a.span, "`clock()` inside a differentiated function: its value is only known when the "
                                 "function runs; time the call from outside it");
     auto now = std::chrono::steady_clock::now().time_since_epoch();

@@ -15,7 +15,7 @@ namespace zy::interp {
 namespace {
 
 Value checkpointCall(Interpreter &in, const Value &f, CallArgs &args) {
-  if (!in.trace) return in.call(f, args);
+  if (in.atHost()) return in.call(f, args);
   Staged staged = stage(in, f, args);
   addOutputs(staged, staged.result);
   trace::TraceContext &outer = *in.trace;

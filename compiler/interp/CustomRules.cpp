@@ -59,7 +59,7 @@ void refuseCaptures(Interpreter &in, const Staged &s, const char *which, Span sp
 Value addCustomCall(Interpreter &in, ir::Op op, const Staged &body, size_t results, ir::Attrs attrs, Span span);
 
 Value customCall(Interpreter &in, const CustomVjpSpec &spec, CallArgs &args) {
-  if (!in.trace) return in.call(spec.f, args); // host code: no gradient can be taken here
+  if (in.atHost()) return in.call(spec.f, args); // host code: no gradient can be taken here
 
   Staged body = stage(in, spec.f, args);
   refuseCaptures(in, body, "f", args.span);
@@ -163,7 +163,7 @@ bool sameTypes(const std::vector<Tensor> &a, const std::vector<Tensor> &b) {
 /// custom_jvp: f's graph, and the rule traced on (primals, tangents) with a symbolic
 /// tangent of each argument leaf's type, whose outputs are y's leaves then y_dot's.
 Value customJvpCall(Interpreter &in, const CustomJvpSpec &spec, CallArgs &args) {
-  if (!in.trace) return in.call(spec.f, args); // host code: no derivative is taken here
+  if (in.atHost()) return in.call(spec.f, args); // host code: no derivative is taken here
   if (!args.keywords.empty())
     in.fail(args.span, "a custom_jvp function takes positional arguments only (its rule gets them as one tuple)");
   Staged body = stage(in, spec.f, args);

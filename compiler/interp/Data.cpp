@@ -18,11 +18,13 @@
 #include "formats/Idx.h"
 #include "formats/Npy.h"
 #include "interp/Args.h"
+#include "interp/Check.h"
 #include "interp/Io.h"
 #include "interp/RandomValues.h"
 #include "interp/TensorOps.h"
 
 #include <algorithm>
+#include <map>
 #include <cstring>
 
 namespace zy::interp {
@@ -86,7 +88,10 @@ Tensor gatherRows(const Tensor &t, const std::vector<int64_t> &order, size_t beg
 Value batches(Interpreter &in, CallArgs &a) {
   Args args(in, a, {"key", "xs", "ys", "batch_size", "drop_last", "shard"});
   Key key{args.key("key")};
-  Tensor xs = concrete(in, args.tensor("xs"), a.span, "data.batches"), ys = concrete(in, args.tensor("ys"), a.span, "data.batches");
+  // A check (Check.h) cuts abstract rows: batches of the same shapes, no values.
+  bool abstract = in.checkingHost();
+  Tensor xs = abstract ? args.tensor("xs") : concrete(in, args.tensor("xs"), a.span, "data.batches");
+  Tensor ys = abstract ? args.tensor("ys") : concrete(in, args.tensor("ys"), a.span, "data.batches");
   int64_t size = args.integer("batch_size");
   bool dropLast = args.flag("drop_last", true);
   if (xs.rank() == 0 || ys.rank() == 0) in.fail(a.span, "`data.batches` needs xs and ys with a leading (row) dimension, not scalars");
@@ -107,22 +112,39 @@ Value batches(Interpreter &in, CallArgs &a) {
                           std::to_string(processes) + ")");
   }
   int64_t n = xs.shape()[0];
-  // The same order as random.permutation(key, n): sort uniform draws.
-  Tensor u = uniformTensor(key, {n}, DType::F64, 0, 1);
-  const double *draws = u.data<double>();
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return draws[x] < draws[y]; });
-  std::vector<Value> out;
+  // This process's rows of each batch, [from, to) in the shuffled order.
+  std::vector<std::pair<int64_t, int64_t>> pieces;
   for (int64_t begin = 0; begin < n; begin += size) {
     int64_t end = std::min(n, begin + size);
     if (end - begin < size && dropLast) break;
     // A short last batch with fewer rows than processes would leave one with none: every
     // process drops it, so all of them see the same number of batches.
     if (end - begin < processes) break;
-    int64_t rows = end - begin, from = begin + rows * rank / processes, to = begin + rows * (rank + 1) / processes;
-    out.push_back(Value::tuple({Value::fromTensor(gatherRows(xs, order, from, to)), Value::fromTensor(gatherRows(ys, order, from, to))}));
+    int64_t rows = end - begin;
+    pieces.emplace_back(begin + rows * rank / processes, begin + rows * (rank + 1) / processes);
   }
+  std::vector<Value> out;
+  if (abstract) {
+    std::map<int64_t, Value> ofRows; // one abstract batch per size: the loop sees their types
+    for (auto [from, to] : pieces) {
+      Value &batch = ofRows[to - from];
+      if (batch.kind == ValueKind::None) {
+        Shape x = xs.shape(), y = ys.shape();
+        x[0] = y[0] = to - from;
+        batch = Value::tuple({Value::fromTensor(abstractTensor(in, xs.dtype(), x)), Value::fromTensor(abstractTensor(in, ys.dtype(), y))});
+      }
+      out.push_back(batch);
+    }
+    return Value::list(std::move(out));
+  }
+  // The same order as random.permutation(key, n): sort uniform draws.
+  Tensor u = uniformTensor(key, {n}, DType::F64, 0, 1);
+  const double *draws = u.data<double>();
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return draws[x] < draws[y]; });
+  for (auto [from, to] : pieces)
+    out.push_back(Value::tuple({Value::fromTensor(gatherRows(xs, order, from, to)), Value::fromTensor(gatherRows(ys, order, from, to))}));
   return Value::list(std::move(out));
 }
 
@@ -149,6 +171,11 @@ void installData(Env &prelude) {
   env->defineBuiltin("idx", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"path"});
     std::string path = args.str("path");
+    if (in.checking) { // a check reads the header alone (Check.h), as host code
+      if (!in.checkingHost()) in.failNeedsValue(a.span, "a check reads datasets in host code only");
+      auto type = withFormatErrors(in, a.span, path, [&] { return formats::readIdxType(path); });
+      return Value::fromTensor(abstractTensor(in, type.dtype, type.shape));
+    }
     return Value::fromTensor(withFormatErrors(in, a.span, path, [&] { return formats::readIdx(path); }));
   });
   env->defineBuiltin("csv", [](Interpreter &in, CallArgs &a) {

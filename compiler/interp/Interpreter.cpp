@@ -2,6 +2,7 @@
 #include "interp/Interpreter.h"
 
 #include "dist/Communicator.h"
+#include "interp/Check.h"
 
 #include "interp/IndexedUpdate.h"
 
@@ -76,6 +77,7 @@ Interpreter::~Interpreter() {
 }
 
 void Interpreter::write(const std::string &text, bool everyRank) {
+  if (checking) return; // a check prints nothing (Check.h)
   if (traceOutput) *traceOutput += text;
   else if (capture) *capture += text;
   else if (everyRank || dist::world().rank() == 0) std::cout << text << std::flush;
@@ -289,6 +291,7 @@ std::vector<TestResult> Interpreter::runTests(const std::string &path) {
     } catch (const ZyError &e) {
       r.failure = render(e.diagnostic);
       r.diagnostic = e.diagnostic;
+      r.skipped = checking && skippedByCheck(e);
     }
     results.push_back(std::move(r));
   }
@@ -302,15 +305,22 @@ Value Interpreter::call(const Value &callee, CallArgs &args) {
   case ValueKind::Function:
     // Host code calling a function with tensors: trace it once per signature, then run
     // the graph. Inside a trace or init(), calls are simply interpreted.
-    if (!trace && !params && tracer.options.enabled && trace::Tracer::wantsTrace(args))
+    if (atHost() && !params && tracer.options.enabled && trace::Tracer::wantsTrace(args))
       return tracer.call(*this, callee, args);
     return callClosure(*callee.closure, args);
   case ValueKind::Builtin: {
-    if (!callee.builtin->cacheKey.empty() && !trace && !params && tracer.options.enabled &&
+    if (!callee.builtin->cacheKey.empty() && atHost() && !params && tracer.options.enabled &&
         trace::Tracer::wantsTrace(args) && !(callee.builtin->runsOnHost && callee.builtin->runsOnHost(args)))
       return tracer.call(*this, callee, args);
     args.name = &callee.builtin->name;
-    return callee.builtin->fn(*this, args);
+    if (!checking) return callee.builtin->fn(*this, args);
+    try {
+      return callee.builtin->fn(*this, args);
+    } catch (const TracedValueRead &) {
+      // Under a check, a library function that reads its tensors' values (host code in a
+      // run) met abstract ones: what it computes is only known when the program runs.
+      failNeedsValue(args.span, "`" + callee.builtin->name + "` needs the values of its tensors");
+    }
   }
   case ValueKind::BoundMethod: {
     CallArgs bound = args;
@@ -430,6 +440,8 @@ static bool truthy(Interpreter &in, const Value &v, Span span, const char *what)
   if (v.kind == ValueKind::Bool) return v.b;
   // Not a fallback to eager evaluation: the function would silently run on the host at
   // every call (and could not be compiled), so a data-dependent branch is an error here.
+  if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && in.checkingHost())
+    in.failNeedsValue(span, std::string(what) + " on a tensor: its value is only known when the program runs");
   if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && v.fromHostFloats) {
     try {
       in.failNeedsValue(span, std::string(what) + " on a float argument inside a differentiated function: its value "
@@ -470,7 +482,7 @@ struct LoopExit {
 
 bool Interpreter::runLoopBody(const BlockExpr &body, const std::shared_ptr<Env> &env) {
   try {
-    evalBlock(body, env);
+    evalBlock(body, env, /*valueUnused=*/true);
   } catch (const LoopExit &exit) {
     if (exit.isBreak) return false;
   }
@@ -507,40 +519,67 @@ void Interpreter::execFor(const ForStmt &f, const std::shared_ptr<Env> &env) {
     // A loop meant to run until something happens is a `while`: this long a count is a mistake.
     if (static_cast<__int128>(hi.i) - lo.i > 1'000'000'000)
       fail(f.iterable->span, "this loop would run more than 1,000,000,000 times");
+    std::optional<CheckedLoop> checked;
+    if (checkingHost()) checked.emplace(*f.body, env);
     for (int64_t i = lo.i; i < hi.i; ++i) {
       pollInterrupt(f.span);
+      if (checked && !checked->runs(Value::integer(i))) break; // every later pass is alike
       auto inner = std::make_shared<Env>(env);
       bindPattern(*f.pattern, Value::integer(i), inner, true);
       bool goOn = runLoopBody(*f.body, inner);
       inner->finished = true;
+      if (checked) checked->ran();
       if (!goOn) break;
     }
+    if (checked) checked->finish();
     return;
   }
   Value iterable = eval(*f.iterable, env);
   std::vector<Value> items = iterationItems(iterable, f.iterable->span);
   std::optional<ProgressBar> bar;
-  if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), iterable.progress);
+  std::optional<CheckedLoop> checked;
+  if (checkingHost()) checked.emplace(*f.body, env);
+  else if (iterable.progress) bar.emplace(static_cast<int64_t>(items.size()), iterable.progress);
   for (size_t i = 0; i < items.size(); ++i) {
     pollInterrupt(f.span);
+    if (checked && !checked->runs(items[i])) continue;
     auto inner = std::make_shared<Env>(env);
     bindPattern(*f.pattern, items[i], inner, true);
     bool goOn = runLoopBody(*f.body, inner);
     inner->finished = true;
+    if (checked) checked->ran();
     if (bar) bar->update(static_cast<int64_t>(i + 1));
     if (!goOn) break;
   }
+  if (checked) checked->finish();
   if (bar) bar->finish();
 }
 
 void Interpreter::execWhile(const WhileStmt &w, const std::shared_ptr<Env> &env) {
   // The condition is a host bool: on a traced tensor truthy() fails (a data-dependent
   // loop cannot be unrolled into the compiled function), pointing at `scan` or `bool(c)`.
+  std::optional<CheckedLoop> checked;
+  if (checkingHost()) checked.emplace(*w.body, env);
   while (true) {
     pollInterrupt(w.span);
-    if (!truthy(*this, eval(*w.cond, env), w.cond->span, "`while`")) return;
-    if (!runLoopBody(*w.body, env)) return;
+    if (checked) {
+      bool known = true, holds = true;
+      try {
+        holds = truthy(*this, eval(*w.cond, env), w.cond->span, "`while`");
+      } catch (const ZyError &e) {
+        if (!skippedByCheck(e)) throw;
+        known = false;
+        checked->conditionUnknown(); // as if it held (Check.h)
+      }
+      if ((known && !holds) || !checked->runs(Value::none())) break;
+    } else if (!truthy(*this, eval(*w.cond, env), w.cond->span, "`while`")) {
+      break;
+    }
+    bool goOn = runLoopBody(*w.body, env);
+    if (checked) checked->ran();
+    if (!goOn) break;
   }
+  if (checked) checked->finish();
 }
 
 void Interpreter::comprehend(const ListCompExpr &c, size_t clause, const std::shared_ptr<Env> &env,
@@ -622,14 +661,31 @@ void Interpreter::checkDiscardedAppend(const Stmt &s) {
                "write `" + base + " = " + base + ".append(v)`");
 }
 
-Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &outer) {
+Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &outer, bool valueUnused) {
   if (outer->registry) maybeCollect(*outer->registry);
   auto env = std::make_shared<Env>(outer);
   Value last;
   bool lastIsValue = false;
   try {
     for (const StmtPtr &s : b.stmts) {
-      last = exec(*s, env, lastIsValue);
+      if (checkingHost()) {
+        // A check skips a statement it cannot know the effect of (Check.h); the block's
+        // value, when it is used, cannot be skipped: the statement around it is.
+        try {
+          last = exec(*s, env, lastIsValue);
+        } catch (const ZyError &e) {
+          bool isValue = s.get() == b.stmts.back().get() && s->kind == StmtKind::Expr && !valueUnused;
+          if (isValue || !skippedByCheck(e) || !checkingHost()) throw;
+          if (checkSkipped)
+            checkSkipped->push_back(Diagnostic{Severity::Note, s->span, "skipped: " + e.diagnostic.message, {}});
+          forgetAssigned(*s, env);
+          last = Value::none();
+          lastIsValue = false;
+          continue;
+        }
+      } else {
+        last = exec(*s, env, lastIsValue);
+      }
       if (lastIsValue && last.kind == ValueKind::List && s.get() != b.stmts.back().get()) checkDiscardedAppend(*s);
     }
   } catch (const LoopExit &) {
@@ -646,13 +702,20 @@ Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &out
 // ---------------------------------------------------------------- expressions
 
 Value Interpreter::evalFString(const FStringExpr &e, const std::shared_ptr<Env> &env) {
+  // A check evaluates every hole before formatting any (a loss it cannot format must not
+  // hide the call in the next hole); a run formats each hole as it goes.
+  std::vector<Value> holes;
+  if (checkingHost())
+    for (const auto &part : e.parts)
+      if (part.expr) holes.push_back(eval(*part.expr, env));
   std::string out;
+  size_t hole = 0;
   for (const auto &part : e.parts) {
     if (!part.expr) {
       out += part.text;
       continue;
     }
-    Value v = eval(*part.expr, env);
+    Value v = hole < holes.size() ? holes[hole++] : eval(*part.expr, env);
     if (part.spec.empty()) {
       out += toDisplayString(v);
       continue;
@@ -675,7 +738,11 @@ Value Interpreter::eval(const Expr &e, const std::shared_ptr<Env> &env) {
   case ExprKind::None: return Value::none();
   case ExprKind::Name: {
     const std::string &name = e.as<NameExpr>().name;
-    if (Value *v = env->lookup(name)) return *v;
+    if (Value *v = env->lookup(name)) {
+      if (v->kind == ValueKind::Unknown) // a check cannot know it (Check.h): what reads it is skipped
+        failNeedsValue(e.span, "`" + name + "` is only known when the program runs");
+      return *v;
+    }
     fail(e.span, "undefined name `" + name + "`" + suggestName(*env, name));
   }
   case ExprKind::Unary: {

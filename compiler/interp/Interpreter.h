@@ -49,6 +49,7 @@ struct TestResult {
   bool passed = false;
   std::string failure; // rendered diagnostic
   Diagnostic diagnostic; // the failure itself
+  bool skipped = false;  // under a check: it failed on what the check cannot know (Check.h)
 };
 
 class Interpreter {
@@ -85,6 +86,19 @@ public:
   /// Tracing: the options, and the graph being built while a function is traced.
   trace::Tracer tracer;
   trace::TraceContext *trace = nullptr;
+  /// Host code: no function is being traced (the host level of a check counts as host).
+  bool atHost() const { return !trace || trace->checkHost; }
+
+  /// This interpreter checks a program instead of running it (interp/Check.h): host code
+  /// runs on abstract tensors, prints nothing and writes no file.
+  bool checking = false;
+  /// When set, a check records here each statement it skipped, with the reason
+  /// (`zy check --verbose`).
+  std::vector<Diagnostic> *checkSkipped = nullptr;
+  /// At the host level of a check: a statement that needs a value the check cannot know
+  /// is skipped, and loops run a few passes (interp/Check.h). Not inside init(): what
+  /// its function declares is an effect of every statement and every pass.
+  bool checkingHost() const { return trace && trace->checkHost && !params; }
 
   /// Throws a located error with the current call chain attached as notes.
   [[noreturn]] void fail(Span span, const std::string &message, bool runtime = false);
@@ -129,7 +143,9 @@ private:
   friend struct Evaluator;
   using Frame = ir::CallSite;
 
-  Value evalBlock(const ast::BlockExpr &b, const std::shared_ptr<Env> &env);
+  /// `valueUnused`: the block's value is thrown away (a loop's body), so under a check
+  /// even its last statement may be skipped.
+  Value evalBlock(const ast::BlockExpr &b, const std::shared_ptr<Env> &env, bool valueUnused = false);
   void checkDiscardedAppend(const ast::Stmt &s);
   Value exec(const ast::Stmt &s, const std::shared_ptr<Env> &env, bool &isValue);
   void execFor(const ast::ForStmt &f, const std::shared_ptr<Env> &env);

@@ -19,6 +19,7 @@ namespace {
 Value peakMemory(Interpreter &in, CallArgs &a) {
   if (a.positional.empty() || (a.positional[0].kind != ValueKind::Function && a.positional[0].kind != ValueKind::Builtin))
     in.fail(a.span, "debug.peak_memory takes a function and its arguments: debug.peak_memory(f, args...)");
+  if (in.checkingHost()) in.failNeedsValue(a.span, "debug.peak_memory runs f, which a check does not do");
   if (in.trace)
     in.fail(a.span, "debug.peak_memory runs f by itself, from host code; it cannot be called inside a traced function");
   Value f = a.positional[0];

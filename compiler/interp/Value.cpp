@@ -121,6 +121,7 @@ std::string typeName(const Value &v) {
   case ValueKind::Builtin: return "function";
   case ValueKind::BoundMethod: return "method";
   case ValueKind::At: return "indexed update";
+  case ValueKind::Unknown: return "unknown";
   case ValueKind::Tensor: return typeString(v.tensor->dtype(), v.tensor->shape());
   case ValueKind::Key: return "key";
   case ValueKind::Module: return "module";
@@ -231,6 +232,7 @@ std::string toDisplayString(const Value &v) {
   case ValueKind::Builtin: return "<fn " + v.builtin->name + ">";
   case ValueKind::BoundMethod: return "<method>";
   case ValueKind::At: return "<x.at[...]>";
+  case ValueKind::Unknown: return "<unknown>";
   case ValueKind::Tensor:
     if (v.tensor->isTraced()) return "traced(" + typeString(v.tensor->dtype(), v.tensor->shape()) + ")";
     return v.tensor->toString();

@@ -31,7 +31,8 @@ enum class ValueKind {
   None, Bool, Int, Float, Str, List, Tuple, Record, Function, Builtin, Tensor, Key, Module, Init,
   ParamsView, // inside init(): the not-yet-built params tree at `path` (see Params.cpp)
   BoundMethod, // `x.reshape`: a builtin with its first argument bound (in `items[0]`)
-  At           // `x.at` (tensor), `x.at[i]` (and the positions reached, in `items[0]`): IndexedUpdate.h
+  At,          // `x.at` (tensor), `x.at[i]` (and the positions reached, in `items[0]`): IndexedUpdate.h
+  Unknown      // a variable whose value a check cannot know (interp/Check.h); never read
 };
 
 /// A record: fields in the order they were created.

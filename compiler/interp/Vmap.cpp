@@ -67,7 +67,7 @@ bool holdsKeys(const Value &tree) {
 /// each member drawn from its own key (init needs the keys' words, so it cannot be traced).
 Value vmapOverKeys(Interpreter &in, const VmapSpec &spec, CallArgs &args,
                    const std::function<std::optional<int64_t>(size_t)> &axisOf) {
-  if (in.trace)
+  if (!in.atHost())
     in.fail(args.span, "vmap over random keys runs f once per key from host code; inside a traced function, split a "
                        "traced key and call f on each key instead");
   std::optional<int64_t> size;

@@ -134,10 +134,10 @@ Tensor Tensor::scalar(DType dtype, double value) {
   return t;
 }
 
+void throwTracedValueRead() { throw TracedValueRead(); }
+
 double Tensor::get(int64_t i) const {
-  // A traced tensor has no values yet; callers check first (interp::concrete), so
-  // reaching here is a bug in zy, reported as one rather than read as zeros.
-  if (Node >= 0) throw std::logic_error("the value of a traced tensor was read");
+  if (Node >= 0) throwTracedValueRead();
   if (!Storage) return 0; // a default-constructed tensor reads as the scalar 0
   switch (Dtype) {
   case DType::Bool: return data<uint8_t>()[i] ? 1.0 : 0.0;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,15 @@ struct TensorMemory {
 };
 TensorMemory tensorMemory();
 void resetTensorMemoryPeak(); // peak := live
+
+/// Thrown when the elements of a traced tensor are read. Callers check first
+/// (interp::concrete), so it is a bug in zy, reported as one rather than read as zeros;
+/// except under a check (interp/Check.h), whose abstract tensors reach library code that
+/// only ever sees values in a run: there it means "only known when the program runs".
+struct TracedValueRead : std::logic_error {
+  TracedValueRead() : std::logic_error("the value of a traced tensor was read") {}
+};
+[[noreturn]] void throwTracedValueRead();
 
 class Tensor {
 public:
@@ -95,8 +105,17 @@ public:
   /// Only for tensors being built: a tensor is immutable once shared.
   void set(int64_t i, double value);
 
-  template <typename T> const T *data() const { return reinterpret_cast<const T *>(Data); }
-  template <typename T> T *mutableData() { return reinterpret_cast<T *>(Data); }
+  /// The elements; a traced tensor has none (TracedValueRead).
+  template <typename T> const T *data() const {
+    if (Node >= 0) [[unlikely]]
+      throwTracedValueRead();
+    return reinterpret_cast<const T *>(Data);
+  }
+  template <typename T> T *mutableData() {
+    if (Node >= 0) [[unlikely]]
+      throwTracedValueRead();
+    return reinterpret_cast<T *>(Data);
+  }
 
   /// NumPy-style text: "tensor([[1, 2], [3, 4]], i32[2, 2])", long tensors elided with "...".
   std::string toString() const;

@@ -4,6 +4,7 @@
 #include "ir/OpTable.h"
 #include "support/Scoped.h"
 
+#include "interp/Check.h"
 #include "interp/Interpreter.h"
 #include "interp/NanCheck.h"
 #include "interp/TensorOps.h"
@@ -341,6 +342,17 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
 
   // 4. Run the graph and put its outputs where the traced result had them.
   std::vector<Tensor> outputs;
+  if (in.checkingHost()) {
+    // A check (interp/Check.h): the trace has checked the body; nothing runs, and the
+    // results are abstract tensors of the check's graph.
+    std::map<int, size_t> position;
+    for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
+    return mapCallLeaves(entry->result, [&](const Value &leaf) {
+      if (leaf.kind != ValueKind::Tensor && !leaf.isTracedKey()) return leaf;
+      const ir::Node &out = entry->graph.nodes[entry->graph.outputs[position[leaf.tensor->tracedNode()]]];
+      return rewrap(leaf, interp::abstractTensor(in, out.dtype, out.shape));
+    });
+  }
   ir::PrintTo toOutput([&](const std::string &line) { in.write(line); }); // debug.print, as the graph runs
   try {
     outputs = jit::run(entry->graph, inputs, &entry->executable);

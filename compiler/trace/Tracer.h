@@ -42,6 +42,9 @@ struct TraceContext {
   TraceContext *parent = nullptr;
   std::vector<Tensor> captures;
   std::map<std::pair<uint64_t, int>, int> captureInputs; // (trace id, node) -> input node
+  /// The host level of a whole-program check (interp/Check.h): host code records its
+  /// tensor operations here to learn their shapes, and this graph never runs.
+  bool checkHost = false;
 
   /// True if tensors of trace `trace` may be used here: this trace or an enclosing one.
   bool sees(uint64_t trace) const {

@@ -3,6 +3,7 @@
 // The driver owns the process: it reads files, calls the compiler, renders diagnostics
 // once, and maps outcomes to exit statuses (0 ok, 1 compile error, 2 runtime error,
 // 64 bad command line). All work runs on a large stack (support/LargeStack.h).
+#include "interp/Check.h"
 #include "interp/Interpreter.h"
 #include "interp/NanCheck.h"
 #include "interp/TensorOps.h"
@@ -106,6 +107,7 @@ bool backendOption(const std::string &a, std::string &error) {
   BACKEND_HELP
 
 int cmdRun(const std::vector<std::string> &args);
+int cmdCheck(const std::vector<std::string> &args);
 int cmdIr(const std::vector<std::string> &args);
 int cmdTest(const std::vector<std::string> &args);
 int cmdRepl(const std::vector<std::string> &args);
@@ -136,8 +138,25 @@ const Subcommand Subcommands[] = {
      "                    run, host) on standard error at the end\n"
      "  --eager           run every tensor op at once instead of tracing functions\n"
      "  --log-compiles    report each trace on stderr, and which argument caused a retrace\n"
+     "  --no-check        do not check the program before running it (see `zy help check`)\n"
      BACKEND_HELP,
      cmdRun},
+    {"check", "check a program's shapes, types and names without running it",
+     "usage: zy check [--verbose] FILE... [-- ARGS...]\n"
+     "\n"
+     "Checks `fn main()` and every test block of each FILE before anything runs: host code\n"
+     "runs on abstract tensors (a dataset is its dtype and shape, read from the file's header),\n"
+     "every function called with tensors is traced but not run, and the first error a run\n"
+     "would report about shapes, dtypes, arity, names or param paths is reported, located\n"
+     "(exit 1). What needs a tensor's value (a printed loss, `if acc > best`) is skipped,\n"
+     "so the check never reports an error the program does not have; runtime errors (a\n"
+     "failed assert, a missing file) are left to the run. `zy run` does this check first.\n"
+     "ARGS after `--` are what `args()` returns, as in `zy run`. Prints `ok FILE` for each\n"
+     "file that checks.\n"
+     "\n"
+     "options:\n"
+     "  --verbose         also show each statement the check skipped, and why\n",
+     cmdCheck},
     {"test", "run test blocks and expected-error files",
      "usage: zy test [--eager] [BACKEND OPTIONS] [PATHS...]\n"
      "\n"
@@ -220,7 +239,7 @@ std::unique_ptr<ast::Module> loadAndParse(const std::string &path, std::unique_p
 int cmdRun(const std::vector<std::string> &args) {
   double started = timing::nowMillis();
   std::string emit, file, dotFile;
-  bool eager = false, logCompiles = false, showTime = false, threadsGiven = false;
+  bool eager = false, logCompiles = false, showTime = false, threadsGiven = false, check = true;
   int processes = 0; // --np N: run as N processes under mpirun
   std::vector<std::string> jobArgs; // the arguments without --np, for each process
   size_t i = 0;
@@ -249,6 +268,7 @@ int cmdRun(const std::vector<std::string> &args) {
     else if (a == "--help" || a == "-h") return cmdHelp({"run"});
     else if (a == "--eager") eager = true;
     else if (a == "--log-compiles") logCompiles = true;
+    else if (a == "--no-check") check = false;
     else if (std::string error; backendOption(a, error)) {
       if (!error.empty()) return usageError(error, "run");
     }
@@ -286,6 +306,17 @@ int cmdRun(const std::vector<std::string> &args) {
 
   std::vector<std::string> programArgs;
   if (i < args.size()) programArgs.assign(args.begin() + i + 1, args.end());
+  if (check) {
+    // The whole program is checked before any of it runs (interp/Check.h), so a shape
+    // error in an evaluation after training is reported before training starts.
+    interp::Interpreter checker;
+    checker.setArgs(programArgs);
+    if (auto error = interp::checkProgram(checker, file, /*tests=*/false)) {
+      std::cerr << driver::failingRank() << render(*error, useColor());
+      if (showTime) std::cerr << timing::report(timing::Totals{}, timing::nowMillis() - started);
+      return driver::endJob(ExitCompileError);
+    }
+  }
   interp::Interpreter interpreter;
   interpreter.setArgs(programArgs);
   interpreter.tracer.options.enabled = !eager;
@@ -315,6 +346,48 @@ int cmdRun(const std::vector<std::string> &args) {
   return status == ExitOk ? driver::leaveJob(status) : driver::endJob(status);
 }
 
+/// `zy check FILE... [-- ARGS]`: each file's main and tests checked, nothing run.
+int cmdCheck(const std::vector<std::string> &args) {
+  std::vector<std::string> files, programArgs;
+  bool verbose = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string &a = args[i];
+    if (a == "--") {
+      programArgs.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    }
+    if (a == "--help" || a == "-h") return cmdHelp({"check"});
+    if (a == "--verbose" || a == "-v") {
+      verbose = true;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') return usageError("unknown option `" + a + "` for `zy check`", "check");
+    files.push_back(a);
+  }
+  if (files.empty()) return usageError("`zy check` needs a FILE", "check");
+  int status = ExitOk;
+  for (const std::string &file : files) {
+    std::unique_ptr<SourceFile> source;
+    if (!loadAndParse(file, source)) {
+      status = ExitCompileError;
+      continue;
+    }
+    interp::Interpreter checker;
+    checker.setArgs(programArgs);
+    std::vector<Diagnostic> skipped;
+    if (verbose) checker.checkSkipped = &skipped;
+    auto error = interp::checkProgram(checker, file, /*tests=*/true);
+    for (const Diagnostic &d : skipped) std::cerr << render(d, useColor());
+    if (error) {
+      std::cerr << render(*error, useColor());
+      status = ExitCompileError;
+    } else {
+      std::cout << "ok " << file << "\n";
+    }
+  }
+  return status;
+}
+
 /// `zy ir FILE`: the traced IR, as `zy run --emit=ir FILE`.
 int cmdIr(const std::vector<std::string> &args) {
   if (wantsHelp(args)) return cmdHelp({"ir"});
@@ -325,8 +398,15 @@ int cmdIr(const std::vector<std::string> &args) {
 
 /// Runs a file's `main` (if any) and its test blocks, turning errors into diagnostics:
 /// what an expected-error file is checked against.
-/// The interpreter is the caller's: the diagnostics point into sources it owns.
-void runForDiagnostics(interp::Interpreter &interpreter, const std::string &path, Diagnostics &diags) {
+/// As `zy run` does, main is checked first (by `checker`: interp/Check.h), and an error
+/// the check finds is the file's.
+/// The interpreters are the caller's: the diagnostics point into sources they own.
+void runForDiagnostics(interp::Interpreter &interpreter, interp::Interpreter &checker, const std::string &path,
+                       Diagnostics &diags) {
+  if (auto error = interp::checkProgram(checker, path, /*tests=*/false)) {
+    diags.error(error->span, error->message).notes = error->notes;
+    return;
+  }
   std::string output;
   interpreter.capture = &output;
   try {
@@ -377,8 +457,8 @@ int cmdTest(const std::vector<std::string> &args) {
     auto module = parseModule(*source, diags);
     Expectations expectations = readExpectations(*source);
     if (!expectations.errors.empty() || !expectations.malformed.empty()) {
-      interp::Interpreter interpreter;
-      if (!diags.hasErrors()) runForDiagnostics(interpreter, path.string(), diags);
+      interp::Interpreter interpreter, checker;
+      if (!diags.hasErrors()) runForDiagnostics(interpreter, checker, path.string(), diags);
       std::string problems = checkExpectations(expectations, diags);
       if (problems.empty()) {
         std::cout << "PASS " << path.string() << "\n";
