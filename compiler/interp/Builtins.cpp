@@ -225,6 +225,7 @@ void installCore(Env &env) {
   });
   env.defineBuiltin("args", [](Interpreter &in, CallArgs &a) {
     Args(in, a, {});
+    if (in.argsUnknown) in.failNeedsValue(a.span, "the program's arguments are only known when it runs");
     std::vector<Value> out;
     for (const std::string &s : in.programArgs()) out.push_back(Value::string(s));
     return Value::list(std::move(out));

@@ -4,6 +4,7 @@
 
 #include "ir/Builder.h"
 #include "support/Scoped.h"
+#include "support/Timing.h"
 
 #include <algorithm>
 
@@ -206,30 +207,38 @@ void CheckedLoop::finish() {
   }
 }
 
-std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path, bool tests) {
+std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path, bool tests, double seconds,
+                                       bool *complete) {
   in.checking = true;
-  std::shared_ptr<const ModuleData> module;
-  // The module's top level runs as in a run (it defines the functions; a `let` there is
-  // rare and cheap); from `main` on, host code runs on the check's graph.
+  if (complete) *complete = false;
+  if (seconds > 0) in.checkDeadline = timing::nowMillis() + 1000 * seconds;
   try {
-    module = in.loadModule(path);
-  } catch (const ZyError &e) {
-    if (skippedByCheck(e)) return std::nullopt;
-    return e.diagnostic;
-  }
-  trace::TraceContext host;
-  host.checkHost = true;
-  Scoped<trace::TraceContext *> checking(in.trace, &host);
-  if (Value *main = module->globals->lookup("main"); main && main->kind == ValueKind::Function) {
+    std::shared_ptr<const ModuleData> module;
+    // The module's top level runs as in a run (it defines the functions; a `let` there
+    // is rare and cheap); from `main` on, host code runs on the check's graph.
     try {
-      in.runMain(*module);
+      module = in.loadModule(path);
     } catch (const ZyError &e) {
-      if (!skippedByCheck(e)) return e.diagnostic;
+      if (skippedByCheck(e)) return std::nullopt;
+      return e.diagnostic;
     }
+    trace::TraceContext host;
+    host.checkHost = true;
+    Scoped<trace::TraceContext *> checking(in.trace, &host);
+    if (Value *main = module->globals->lookup("main"); main && main->kind == ValueKind::Function) {
+      try {
+        in.runMain(*module);
+      } catch (const ZyError &e) {
+        if (!skippedByCheck(e)) return e.diagnostic;
+      }
+    }
+    if (tests)
+      for (const TestResult &r : in.runTests(path))
+        if (!r.passed && !r.skipped) return r.diagnostic;
+  } catch (const CheckOutOfTime &) {
+    return std::nullopt; // what was checked had no error; the rest is the run's
   }
-  if (tests)
-    for (const TestResult &r : in.runTests(path))
-      if (!r.passed && !r.skipped) return r.diagnostic;
+  if (complete) *complete = true;
   return std::nullopt;
 }
 

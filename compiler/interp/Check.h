@@ -34,8 +34,11 @@ namespace zy::interp {
 /// Checks the program at `path` in `in` (a fresh interpreter, given the program's
 /// arguments): its `fn main()` if it has one, and, if `tests`, each of its test blocks.
 /// Returns the first error a run would report while checking (status 1), if any; a
-/// syntax error or a missing import is reported too.
-std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path, bool tests);
+/// syntax error or a missing import is reported too. Given `seconds`, the check stops
+/// quietly after that long (`complete` then says false): `zy run` and `zy lsp` bound it
+/// so that no program (a huge comprehension in main) can keep them waiting.
+std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path, bool tests, double seconds = 0,
+                                       bool *complete = nullptr);
 
 /// True if the check skips a statement that failed with `e`: it needed a value the check
 /// does not have, or failed as it ran. Errors in what the program says (shapes, types,

@@ -88,6 +88,10 @@ bool inStdlib(Span span) { return span.valid() && span.file->name().rfind("<stdl
 std::atomic<bool> interruptRequested{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "interruptRequested is set from a signal handler");
 
+void Interpreter::pollCheckDeadline() {
+  if (timing::nowMillis() > checkDeadline) throw CheckOutOfTime{};
+}
+
 void Interpreter::interrupted(Span span) {
   interruptRequested.store(false);
   fail(span, "interrupted", /*runtime=*/true);
@@ -239,7 +243,9 @@ std::shared_ptr<const ModuleData> Interpreter::loadModule(const std::string &pat
   std::string canonical = moduleKey(fs::path(path));
   if (auto it = Modules.find(canonical); it != Modules.end()) return it->second;
   std::string error;
-  auto source = SourceFile::load(path, error);
+  auto unsaved = unsavedFiles.find(path);
+  auto source = unsaved != unsavedFiles.end() ? std::make_unique<SourceFile>(path, unsaved->second)
+                                              : SourceFile::load(path, error);
   if (!source) throw ZyError(Diagnostic{Severity::Error, {}, error, {}}, false);
   Diagnostics diags;
   std::unique_ptr<Module> module;

@@ -21,6 +21,10 @@
 
 namespace zy::interp {
 
+/// Thrown when a check runs out of the time it was given (Interpreter::checkDeadline);
+/// not an error of the program, so nothing catches it but the check itself.
+struct CheckOutOfTime {};
+
 struct ZyError : std::exception {
   Diagnostic diagnostic;
   bool runtime = false;
@@ -75,6 +79,9 @@ public:
   void forgetModule(const std::string &path);
 
   void setArgs(std::vector<std::string> args) { ProgramArgs = std::move(args); }
+  /// A check of a program whose arguments are not given (`zy lsp`, `zy check` without
+  /// `--`): `args()` is only known when it runs.
+  bool argsUnknown = false;
   const std::vector<std::string> &programArgs() const { return ProgramArgs; }
 
   /// Calls any callable value (closure, builtin) with arguments. A call from host code
@@ -95,6 +102,14 @@ public:
   /// When set, a check records here each statement it skipped, with the reason
   /// (`zy check --verbose`).
   std::vector<Diagnostic> *checkSkipped = nullptr;
+  /// When not 0, the time (timing::nowMillis) at which a check gives up: the loops and
+  /// calls that poll for interrupts throw CheckOutOfTime after it (interp/Check.h).
+  double checkDeadline = 0;
+  void pollCheckDeadline();
+
+  /// The text of files open in an editor, by path: loadModule reads it instead of the
+  /// file (`zy lsp` checks what is being typed).
+  std::map<std::string, std::string> unsavedFiles;
   /// At the host level of a check: a statement that needs a value the check cannot know
   /// is skipped, and loops run a few passes (interp/Check.h). Not inside init(): what
   /// its function declares is an effect of every statement and every pass.
@@ -114,6 +129,8 @@ public:
   void pollInterrupt(Span span) {
     if (interruptRequested.load(std::memory_order_relaxed)) [[unlikely]]
       interrupted(span);
+    if (checkDeadline != 0) [[unlikely]]
+      pollCheckDeadline();
   }
   [[noreturn]] void interrupted(Span span);
   /// The error for needing the value of a traced tensor (see ZyError::needsValue).

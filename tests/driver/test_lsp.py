@@ -9,7 +9,9 @@ text checked); hover on a standard-library function (signature and doc comment) 
 local one; go to definition (same file, an imported file, the standard library); complete
 after `nn.`, after `p.` (params paths) and a prefix; format; edit the file so that it is
 right (diagnostics cleared); a half-typed edit (a syntax error, and completion still
-answers); malformed messages; shutdown and exit with status 0. Each request's time is
+answers); malformed messages; no diagnostics on any example or language test; a shape
+error that only the whole-program check finds (after a training loop), then fixed;
+shutdown and exit with status 0. Each request's time is
 printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
 test does not fail on it).
 """
@@ -94,7 +96,7 @@ fn model(p, x) {
     layers.dense(p.out, h, 10) + p.out.b + missing_name
 }
 
-fn main() {
+fn demo() {
     let y = model({}, ones([2, 4]), 3)
     let z = nn.linearr(none, ones([1, 1]), 1)
     layers.dense(none, ones([1, 1]))
@@ -215,6 +217,40 @@ for f in files:
     else:
         quiet += 1
 check(quiet == len(files) and len(files) > 20, f"no diagnostics on {quiet} of {len(files)} correct files")
+
+# Once the analysis finds nothing, the whole-program check of `zy run` (interp/Check.h)
+# runs on the text as typed: a shape error after a training loop is reported where it is,
+# and fixing it clears it.
+late_path = os.path.join(tmp, "late.zy")
+late_uri = "file://" + late_path
+late = """fn mlp(p, x) {
+    p.w ~ glorot([x.shape[-1], 3])
+    x @ p.w
+}
+
+fn main() {
+    let x = ones([8, 4])
+    let p = init(mlp, random.key(0), x)
+    for step in 0..100 {
+        p = p - 0.1 * grad(|p| mean(mlp(p, x) ** 2))(p)
+    }
+    print(mlp(p, x) + ones([8, 4]))
+}
+"""
+start = time.perf_counter()
+c.notify("textDocument/didOpen", {"textDocument": {"uri": late_uri, "languageId": "zy", "version": 1, "text": late}})
+found = c.diagnostics(late_uri)
+print(f"  diagnostics with the check: {1000 * (time.perf_counter() - start):.1f} ms")
+late_lines = late.splitlines()
+plus = late_lines[11].index(" + ") + 1
+check(len(found) == 1 and found[0]["source"] == "zy check" and
+      found[0]["message"] == "cannot broadcast f32[8, 3] with f32[8, 4]: dimensions 3 and 4 differ" and
+      found[0]["range"]["start"] == {"line": 11, "character": plus},
+      f"the check's shape error after a loop, at its place: {found}")
+c.notify("textDocument/didChange", {"textDocument": {"uri": late_uri, "version": 2}, "contentChanges": [
+    {"range": {"start": {"line": 11, "character": plus + 11}, "end": {"line": 11, "character": plus + 12}}, "text": "3"}]})
+found = c.diagnostics(late_uri)
+check(found == [], f"the check's error cleared once fixed, got {found}")
 
 c.request("shutdown", None)
 c.notify("exit", None)

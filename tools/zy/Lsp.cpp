@@ -2,7 +2,9 @@
 //
 // JSON-RPC 2.0 messages framed by `Content-Length` headers (nlohmann/json parses them).
 // Each open document is re-analysed on every change: parsed (syntax errors), then
-// tooling::analyze (names, module members, arity), and the errors are published. Hover,
+// tooling::analyze (names, module members, arity); when it finds nothing, the
+// whole-program check of `zy run` (interp/Check.h: shapes, dtypes, param paths) runs on
+// the text as typed, for at most a second; the errors are published. Hover,
 // definition and completion read the last analysis that parsed, so they keep working while
 // the text is half typed; formatting is compiler/syntax/Formatter.h. Positions are UTF-16
 // code units, as the protocol's default. Nothing a client sends can stop the server: a
@@ -10,6 +12,7 @@
 // become one.
 #include "tools/zy/Lsp.h"
 
+#include "interp/Check.h"
 #include "interp/Interpreter.h"
 #include "interp/Stdlib.h"
 #include "syntax/Formatter.h"
@@ -147,6 +150,11 @@ struct Document {
   std::unique_ptr<Parsed> good; // the last version that parsed
 };
 
+/// The whole-program check (interp/Check.h) gets this long per version of a file; what
+/// it has not reached by then is left unreported.
+constexpr double CheckSeconds = 1.0;
+
+
 class Server {
 public:
   Server() : Library(Interp) {}
@@ -189,8 +197,7 @@ public:
       } else if (method == "textDocument/didClose") {
         std::string uri = params.at("textDocument").at("uri").get<std::string>();
         Documents.erase(uri);
-        writeMessage({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
-                      {"params", {{"uri", uri}, {"diagnostics", json::array()}}}});
+        publish(uri, json::array());
       } else if (method == "textDocument/hover") reply(id, hover(params));
       else if (method == "textDocument/definition") reply(id, definition(params));
       else if (method == "textDocument/completion") reply(id, completion(params));
@@ -263,9 +270,33 @@ private:
                           : json{{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
       list.push_back(item);
     }
-    writeMessage({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
-                  {"params", {{"uri", uri}, {"diagnostics", list}}}});
+    // Only a file the analysis finds no mistake in is checked: its mistakes come first.
+    if (problems.empty())
+      if (std::optional<json> error = check(path, d.text)) list.push_back(*error);
+    publish(uri, list);
     if (parsed->module) d.good = std::move(parsed);
+  }
+
+  /// The whole-program check of `zy run` (interp/Check.h: shapes, dtypes, param paths)
+  /// on the text as typed, as a diagnostic, if it finds an error.
+  static std::optional<json> check(const std::string &path, const std::string &text) {
+    interp::Interpreter checker;
+    checker.unsavedFiles[path] = text;
+    checker.argsUnknown = true; // an editor runs nothing: the arguments come with the run
+    std::optional<Diagnostic> error = interp::checkProgram(checker, path, /*tests=*/true, CheckSeconds);
+    if (!error) return std::nullopt;
+    json item = {{"severity", 1}, {"source", "zy check"}, {"message", error->message}};
+    // An error in an imported file is shown at this file's start (the check reports the
+    // standard library's at the user's call into it). The span's file is the checker's.
+    item["range"] = error->span.valid() && error->span.file->name() == path
+                        ? rangeOf(error->span)
+                        : json{{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
+    return item;
+  }
+
+  static void publish(const std::string &uri, const json &diagnostics) {
+    writeMessage({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
+                  {"params", {{"uri", uri}, {"diagnostics", diagnostics}}}});
   }
 
   /// The last analysis that parsed, and the byte offset in its text of the position.

@@ -151,8 +151,8 @@ const Subcommand Subcommands[] = {
      "(exit 1). What needs a tensor's value (a printed loss, `if acc > best`) is skipped,\n"
      "so the check never reports an error the program does not have; runtime errors (a\n"
      "failed assert, a missing file) are left to the run. `zy run` does this check first.\n"
-     "ARGS after `--` are what `args()` returns, as in `zy run`. Prints `ok FILE` for each\n"
-     "file that checks.\n"
+     "ARGS after `--` are what `args()` returns, as in `zy run`; without `--`, what depends\n"
+     "on `args()` is not checked. Prints `ok FILE` for each file that checks.\n"
      "\n"
      "options:\n"
      "  --verbose         also show each statement the check skipped, and why\n",
@@ -311,7 +311,9 @@ int cmdRun(const std::vector<std::string> &args) {
     // error in an evaluation after training is reported before training starts.
     interp::Interpreter checker;
     checker.setArgs(programArgs);
-    if (auto error = interp::checkProgram(checker, file, /*tests=*/false)) {
+    // At most 10 s: a program whose host code is slow even without tensors (a huge
+    // comprehension in main) is checked as far as that, and then run.
+    if (auto error = interp::checkProgram(checker, file, /*tests=*/false, /*seconds=*/10)) {
       std::cerr << driver::failingRank() << render(*error, useColor());
       if (showTime) std::cerr << timing::report(timing::Totals{}, timing::nowMillis() - started);
       return driver::endJob(ExitCompileError);
@@ -349,11 +351,12 @@ int cmdRun(const std::vector<std::string> &args) {
 /// `zy check FILE... [-- ARGS]`: each file's main and tests checked, nothing run.
 int cmdCheck(const std::vector<std::string> &args) {
   std::vector<std::string> files, programArgs;
-  bool verbose = false;
+  bool verbose = false, argsGiven = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &a = args[i];
     if (a == "--") {
       programArgs.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      argsGiven = true;
       break;
     }
     if (a == "--help" || a == "-h") return cmdHelp({"check"});
@@ -374,6 +377,7 @@ int cmdCheck(const std::vector<std::string> &args) {
     }
     interp::Interpreter checker;
     checker.setArgs(programArgs);
+    checker.argsUnknown = !argsGiven;
     std::vector<Diagnostic> skipped;
     if (verbose) checker.checkSkipped = &skipped;
     auto error = interp::checkProgram(checker, file, /*tests=*/true);
@@ -403,7 +407,7 @@ int cmdIr(const std::vector<std::string> &args) {
 /// The interpreters are the caller's: the diagnostics point into sources they own.
 void runForDiagnostics(interp::Interpreter &interpreter, interp::Interpreter &checker, const std::string &path,
                        Diagnostics &diags) {
-  if (auto error = interp::checkProgram(checker, path, /*tests=*/false)) {
+  if (auto error = interp::checkProgram(checker, path, /*tests=*/false, /*seconds=*/60)) {
     diags.error(error->span, error->message).notes = error->notes;
     return;
   }
