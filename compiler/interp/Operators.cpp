@@ -6,6 +6,7 @@
 #include "interp/NanCheck.h"
 #include "interp/Params.h"
 #include "interp/Progress.h"
+#include "interp/Strings.h"
 #include "interp/TensorOps.h"
 
 #include <cmath>
@@ -259,6 +260,8 @@ Value binaryValue(Interpreter &in, BinaryOp op, const Value &a, const Value &b, 
     if (op == BinaryOp::Le) return Value::boolean(*a.str <= *b.str);
     if (op == BinaryOp::Ge) return Value::boolean(*a.str >= *b.str);
   }
+  if (op == BinaryOp::Mul && a.kind == ValueKind::Str && b.kind == ValueKind::Int) return repeatString(in, *a.str, b.i, span);
+  if (op == BinaryOp::Mul && a.kind == ValueKind::Int && b.kind == ValueKind::Str) return repeatString(in, *b.str, a.i, span);
   if (a.isNumber() && b.isNumber() && a.kind != ValueKind::Bool && b.kind != ValueKind::Bool)
     return hostArithmetic(in, op, a, b, span);
   bool strPlusNumber = op == BinaryOp::Add && ((a.kind == ValueKind::Str && b.isNumber()) || (b.kind == ValueKind::Str && a.isNumber()));
@@ -364,6 +367,7 @@ Value fieldOf(Interpreter &in, const Value &v, const std::string &name, Span spa
     return lookupParam(in, child, span);
   }
   case ValueKind::At: return atMethod(in, v, name, span);
+  case ValueKind::Str: return stringMethod(in, v, name, span);
   case ValueKind::Tensor: {
     if (name == "at") return atView(v);
     for (const auto &[attribute, get] : tensorAttributes())
