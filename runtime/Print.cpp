@@ -9,8 +9,7 @@
 
 namespace {
 
-const int64_t EdgeItems = 3;            // elements shown at each end of a long axis
-const int64_t MaxItems = 2 * EdgeItems; // an axis longer than this is elided
+ZyRtPrintOptions Options = {4, 1000, 3};
 
 void text(ZyRtEmit emit, void *context, const char *s) { emit(context, s, strlen(s)); }
 
@@ -30,13 +29,14 @@ int64_t countOf(const ZyRtTensor *t) {
 }
 
 /// One style for all the floats of a tensor, so columns read alike: fixed with up to
-/// four decimals, or scientific when some value is too large or too small for that.
+/// `precision` decimals, or scientific when some value is too large or too small for that.
 bool scientific(const ZyRtTensor *t) {
   if (t->dtype < 2) return false;
   int64_t n = countOf(t);
+  double smallest = pow(10.0, -Options.precision);
   for (int64_t i = 0; i < n; ++i) {
     double v = fabs(element(t, i));
-    if (isfinite(v) && v != 0 && (v < 1e-4 || v >= 1e8)) return true;
+    if (isfinite(v) && v != 0 && (v < smallest || v >= 1e8)) return true;
   }
   return false;
 }
@@ -44,8 +44,8 @@ bool scientific(const ZyRtTensor *t) {
 void formatFloat(double v, bool sci, ZyRtEmit emit, void *context) {
   if (isnan(v)) return text(emit, context, "nan");
   if (isinf(v)) return text(emit, context, v < 0 ? "-inf" : "inf");
-  char buf[64];
-  snprintf(buf, sizeof buf, sci ? "%.4e" : "%.4f", v);
+  char buf[400];
+  snprintf(buf, sizeof buf, sci ? "%.*e" : "%.*f", Options.precision, v);
   // Drop the trailing zeros of the fraction (and a bare point): 1.2500 -> 1.25, 3.0000 -> 3.
   char *exponent = strchr(buf, 'e');
   size_t mantissa = exponent ? static_cast<size_t>(exponent - buf) : strlen(buf);
@@ -57,7 +57,7 @@ void formatFloat(double v, bool sci, ZyRtEmit emit, void *context) {
   if (exponent) text(emit, context, exponent);
 }
 
-void formatAxis(const ZyRtTensor *t, bool sci, int axis, int64_t offset, ZyRtEmit emit, void *context) {
+void formatAxis(const ZyRtTensor *t, bool sci, bool summarise, int axis, int64_t offset, ZyRtEmit emit, void *context) {
   char buf[32];
   if (axis == t->rank) {
     double v = element(t, offset);
@@ -72,14 +72,15 @@ void formatAxis(const ZyRtTensor *t, bool sci, int axis, int64_t offset, ZyRtEmi
   for (int k = axis + 1; k < t->rank; ++k) stride *= t->dims[k];
   int64_t n = t->dims[axis];
   text(emit, context, "[");
+  int64_t edge = Options.edgeitems;
   for (int64_t i = 0; i < n; ++i) {
     if (i) text(emit, context, ", ");
-    if (n > MaxItems && i == EdgeItems) {
+    if (summarise && n > 2 * edge && i == edge) {
       text(emit, context, "...");
-      i = n - EdgeItems - 1; // the loop's ++i moves to the first of the last items
+      i = n - edge - 1; // the loop's ++i moves to the first of the last items
       continue;
     }
-    formatAxis(t, sci, axis + 1, offset + i * stride, emit, context);
+    formatAxis(t, sci, summarise, axis + 1, offset + i * stride, emit, context);
   }
   text(emit, context, "]");
 }
@@ -90,11 +91,13 @@ void writeTo(void *context, const char *s, size_t length) { fwrite(s, 1, length,
 
 extern "C" {
 
+ZyRtPrintOptions *zy_rt_print_options(void) { return &Options; }
+
 void zy_rt_format_tensor(const ZyRtTensor *t, ZyRtEmit emit, void *context) {
   static const char *const names[] = {"bool", "i32", "f32", "f64"};
   char buf[32];
   text(emit, context, "tensor(");
-  formatAxis(t, scientific(t), 0, 0, emit, context);
+  formatAxis(t, scientific(t), countOf(t) > Options.threshold, 0, 0, emit, context);
   text(emit, context, ", ");
   text(emit, context, names[t->dtype & 3]);
   text(emit, context, "[");

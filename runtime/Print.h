@@ -23,8 +23,20 @@ typedef struct ZyRtTensor {
 /// Receives the text in pieces (not NUL-terminated).
 typedef void (*ZyRtEmit)(void *context, const char *text, size_t length);
 
-/// `tensor([1, 2.5], f32[2])`: at most 3 elements at each end of a long axis; floats
-/// fixed with up to four decimals, or scientific when some value needs it.
+/// How tensors print (NumPy's set_printoptions): floats fixed with up to `precision`
+/// decimals (scientific when some value needs it); a tensor of more than `threshold`
+/// elements is summarised, `edgeitems` at each end of each axis longer than twice that.
+typedef struct ZyRtPrintOptions {
+  int precision;     // 4
+  int64_t threshold; // 1000
+  int64_t edgeitems; // 3
+} ZyRtPrintOptions;
+
+/// The options zy_rt_format_tensor follows, for the process: set from host code
+/// (`set_printoptions`), read as tensors print.
+ZyRtPrintOptions *zy_rt_print_options(void);
+
+/// `tensor([1, 2.5], f32[2])`, as the print options say.
 void zy_rt_format_tensor(const ZyRtTensor *tensor, ZyRtEmit emit, void *context);
 
 /// `format` with each `{}` replaced by the next of `count` values (`{{` and `}}` are

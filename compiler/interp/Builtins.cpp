@@ -19,6 +19,7 @@
 #include "interp/TensorOps.h"
 #include "ir/OpTable.h"
 #include "interp/Trees.h"
+#include "runtime/Print.h"
 #include "runtime/Random.h"
 
 #include <cerrno>
@@ -121,6 +122,24 @@ void installCore(Env &env) {
     std::string line;
     for (size_t i = 0; i < a.positional.size(); ++i) line += (i ? " " : "") + toDisplayString(a.positional[i]);
     in.write(line + "\n");
+    return Value::none();
+  });
+  // How `print` shows tensors, as NumPy's set_printoptions: the decimals of floats, the
+  // element count past which a tensor is summarised, and the items kept at each end.
+  env.defineBuiltin("set_printoptions", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"precision", "threshold", "edgeitems"});
+    ZyRtPrintOptions next = *zy_rt_print_options();
+    auto read = [&](const char *name, int64_t lo, int64_t hi, int64_t current) {
+      int64_t v = args.integer(name, current);
+      if (v < lo || v > hi)
+        in.fail(a.span, std::string("`") + name + "` of `set_printoptions` must be between " + std::to_string(lo) +
+                            " and " + std::to_string(hi) + ", got " + std::to_string(v));
+      return v;
+    };
+    next.precision = static_cast<int>(read("precision", 0, 17, next.precision));
+    next.threshold = read("threshold", 0, INT64_MAX, next.threshold);
+    next.edgeitems = read("edgeitems", 1, 1'000'000, next.edgeitems);
+    if (!in.checking) *zy_rt_print_options() = next; // a check changes nothing (interp/Check.h)
     return Value::none();
   });
   // Seconds on a monotonic clock from an arbitrary start: differences time things.

@@ -3,6 +3,7 @@
 // by hand), the executor, printGraph, and a fuzz test that no well-typed node crashes.
 #include "ir/Executor.h"
 #include "ir/OpTable.h"
+#include "runtime/Print.h"
 #include "runtime/Random.h"
 #include "RandomNodes.h"
 
@@ -146,9 +147,21 @@ TEST_CASE("Tensor::toString") {
   CHECK(f32({0}, {}).toString() == "tensor([], f32[0])");
   CHECK(Tensor(DType::I32, {2, 0}).toString() == "tensor([[], []], i32[2, 0])");
   Tensor ten = run(Op::Iota, {}, Attrs{.dtype = DType::I32, .shape = {10}});
-  CHECK(ten.toString() == "tensor([0, 1, 2, ..., 7, 8, 9], i32[10])");
+  // As NumPy: every element up to the threshold (1000 by default), then the edge items.
+  CHECK(ten.toString() == "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], i32[10])");
   Tensor grid = run(Op::Iota, {}, Attrs{.dtype = DType::I32, .shape = {7, 2}});
+  ZyRtPrintOptions saved = *zy_rt_print_options();
+  zy_rt_print_options()->threshold = 10;
+  CHECK(ten.toString() == "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], i32[10])");
   CHECK(grid.toString() == "tensor([[0, 0], [1, 1], [2, 2], ..., [4, 4], [5, 5], [6, 6]], i32[7, 2])");
+  zy_rt_print_options()->edgeitems = 1;
+  CHECK(grid.toString() == "tensor([[0, 0], ..., [6, 6]], i32[7, 2])");
+  zy_rt_print_options()->precision = 2;
+  CHECK(f32({2}, {1.23456f, 0.5f}).toString() == "tensor([1.23, 0.5], f32[2])");
+  CHECK(f32({1}, {0.001f}).toString() == "tensor([1e-03], f32[1])"); // below 10^-precision: scientific
+  *zy_rt_print_options() = saved;
+  Tensor big = run(Op::Iota, {}, Attrs{.dtype = DType::I32, .shape = {1001}});
+  CHECK(big.toString() == "tensor([0, 1, 2, ..., 998, 999, 1000], i32[1001])");
 }
 
 TEST_CASE("broadcastShapes follows NumPy") {
