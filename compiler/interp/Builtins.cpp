@@ -385,7 +385,7 @@ void installTensors(Env &env) {
 
   // Reductions. Over a host list with no axis they work on the list's elements instead
   // (Python's sum, max and min): sum adds numbers and tensors, so a list of tensors sums
-  // elementwise, and max and min of plain numbers pick one. Anything else (a nested
+  // elementwise, and max and min of plain numbers pick one (also as min(a, b)). Anything else (a nested
   // list, an axis) goes to the tensor reduction.
   auto reduction = [](Op op) {
     return [op](Interpreter &in, CallArgs &a) {
@@ -395,6 +395,10 @@ void installTensors(Env &env) {
         if (op == Op::ReduceSum && allNumbersOrTensors(x)) return sumOf(in, x, a.span);
         if (allNumbers(x)) return extremeOf(in, x, op == Op::ReduceMax, a.span);
       }
+      // min(a, b) and max(a, b) of two host numbers, as in Python (a scalar has no axis).
+      if (op != Op::ReduceSum && a.positional.size() == 2 && a.keywords.empty() && x.isNumber() &&
+          x.kind != ValueKind::Bool && a.positional[1].isNumber() && a.positional[1].kind != ValueKind::Bool)
+        return extremeOf(in, Value::list({x, a.positional[1]}), op == Op::ReduceMax, a.span);
       return tensorValue(reduce(in, op, args.tensor("x"), args.axes("axis"), args.flag("keepdims", false), a.span));
     };
   };

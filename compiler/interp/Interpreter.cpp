@@ -385,6 +385,8 @@ Value Interpreter::callClosure(const Closure &c, CallArgs &args) {
       fail(args.span, "missing argument `" + params[i].name + "` in this call to `" + c.name + "`");
     env->define(params[i].name, eval(*params[i].defaultValue, env));
   }
+  if (onBind)
+    for (const Param &p : params) onBind(p.span, env->vars.at(p.name));
   // Annotations: shape variables (capitalised names) bind at first use in this call.
   ShapeVariables shapeVars;
   for (size_t i = 0; i < params.size(); ++i) {
@@ -422,6 +424,7 @@ void Interpreter::bindPattern(const Pattern &p, const Value &v, const std::share
   if (p.kind == Pattern::Name) {
     if (p.name == "_") return;
     if (define) {
+      if (onBind) onBind(p.span, v);
       env->define(p.name, v);
       return;
     }

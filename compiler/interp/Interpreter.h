@@ -107,6 +107,11 @@ public:
   double checkDeadline = 0;
   void pollCheckDeadline();
 
+  /// When set (zy lsp's check), called with each name a function parameter, `let`, `for`
+  /// or comprehension binds, at the name's place, and its value: hover shows the types a
+  /// variable took.
+  std::function<void(Span, const Value &)> onBind;
+
   /// The text of files open in an editor, by path: loadModule reads it instead of the
   /// file (`zy lsp` checks what is being typed).
   std::map<std::string, std::string> unsavedFiles;

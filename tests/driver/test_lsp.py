@@ -10,7 +10,8 @@ local one; go to definition (same file, an imported file, the standard library);
 after `nn.`, after `p.` (params paths) and a prefix; format; edit the file so that it is
 right (diagnostics cleared); a half-typed edit (a syntax error, and completion still
 answers); malformed messages; no diagnostics on any example or language test; a shape
-error that only the whole-program check finds (after a training loop), then fixed;
+error that only the whole-program check finds (after a training loop), hover showing the
+types the check saw (a variable's, a parameter's, a params tree's), then the error fixed;
 shutdown and exit with status 0. Each request's time is
 printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
 test does not fail on it).
@@ -247,6 +248,16 @@ check(len(found) == 1 and found[0]["source"] == "zy check" and
       found[0]["message"] == "cannot broadcast f32[8, 3] with f32[8, 4]: dimensions 3 and 4 differ" and
       found[0]["range"]["start"] == {"line": 11, "character": plus},
       f"the check's shape error after a loop, at its place: {found}")
+# Hover shows what the check saw a name bound to: a variable's type, a parameter's per call.
+def hover_text(u, line, character):
+    h = c.request("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": line, "character": character}})
+    return (h.get("result") or {}).get("contents", {}).get("value", "")
+value = hover_text(late_uri, 6, late_lines[6].index("x ="))
+check("`f32[8, 4]`" in value, f"hover: a variable's type from the check, got {value!r}")
+value = hover_text(late_uri, 0, late_lines[0].index("x)"))
+check("`f32[8, 4]`" in value, f"hover: a parameter's type as called, got {value!r}")
+value = hover_text(late_uri, 7, late_lines[7].index("p ="))
+check("`{w: f32[4, 3]}`" in value, f"hover: the params tree's type, got {value!r}")
 c.notify("textDocument/didChange", {"textDocument": {"uri": late_uri, "version": 2}, "contentChanges": [
     {"range": {"start": {"line": 11, "character": plus + 11}, "end": {"line": 11, "character": plus + 12}}, "text": "3"}]})
 found = c.diagnostics(late_uri)

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -143,7 +144,13 @@ struct Parsed {
   std::unique_ptr<SourceFile> source;
   std::unique_ptr<ast::Module> module;
   tooling::Analysis analysis;
+  /// The types the check saw each name of this text bound to, by the name's offset
+  /// (a parameter takes one per signature it was called with).
+  std::map<uint32_t, std::vector<std::string>> types;
 };
+
+/// At most this many types are kept per name, each at most this long.
+constexpr size_t MaxTypesShown = 4, MaxTypeLength = 160;
 
 struct Document {
   std::string text;
@@ -272,17 +279,27 @@ private:
     }
     // Only a file the analysis finds no mistake in is checked: its mistakes come first.
     if (problems.empty())
-      if (std::optional<json> error = check(path, d.text)) list.push_back(*error);
+      if (std::optional<json> error = check(path, d.text, parsed->types)) list.push_back(*error);
     publish(uri, list);
     if (parsed->module) d.good = std::move(parsed);
   }
 
   /// The whole-program check of `zy run` (interp/Check.h: shapes, dtypes, param paths)
   /// on the text as typed, as a diagnostic, if it finds an error.
-  static std::optional<json> check(const std::string &path, const std::string &text) {
+  /// Fills `types` with what each name of the file was bound to.
+  static std::optional<json> check(const std::string &path, const std::string &text,
+                                   std::map<uint32_t, std::vector<std::string>> &types) {
     interp::Interpreter checker;
     checker.unsavedFiles[path] = text;
     checker.argsUnknown = true; // an editor runs nothing: the arguments come with the run
+    checker.onBind = [&](Span span, const interp::Value &v) {
+      if (!span.valid() || span.file->name() != path || v.kind == interp::ValueKind::Unknown) return;
+      std::vector<std::string> &seen = types[span.begin];
+      if (seen.size() >= MaxTypesShown) return;
+      std::string type = interp::describeType(v);
+      if (type.size() > MaxTypeLength) type = type.substr(0, MaxTypeLength - 3) + "...";
+      if (std::find(seen.begin(), seen.end(), type) == seen.end()) seen.push_back(type);
+    };
     std::optional<Diagnostic> error = interp::checkProgram(checker, path, /*tests=*/true, CheckSeconds);
     if (!error) return std::nullopt;
     json item = {{"severity", 1}, {"source", "zy check"}, {"message", error->message}};
@@ -315,6 +332,12 @@ private:
     const tooling::Symbol *s = p ? p->analysis.symbolAt(offset, &where) : nullptr;
     if (!s) return nullptr;
     std::string text = "```zy\n" + s->signature + "\n```";
+    // What the check saw it bound to: a variable's type, a parameter's per call signature.
+    if (auto it = s->span.valid() ? p->types.find(s->span.begin) : p->types.end(); it != p->types.end()) {
+      text += "\n\n";
+      for (size_t i = 0; i < it->second.size(); ++i) text += (i ? " or `" : "`") + it->second[i] + "`";
+      text += it->second.size() >= MaxTypesShown ? ", ..." : "";
+    }
     if (!s->doc.empty()) text += "\n\n" + s->doc;
     return {{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", rangeOf(where)}};
   }
