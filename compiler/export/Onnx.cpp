@@ -195,6 +195,7 @@ private:
     case Op::Sqrt: return unary("Sqrt");
     case Op::Sin: return unary("Sin");
     case Op::Cos: return unary("Cos");
+    case Op::Atan: return unary("Atan");
     case Op::Tanh: return unary("Tanh");
     case Op::Erf: return unary("Erf");
     case Op::ErfInv: refuse(n, "ONNX has no inverse error function");

@@ -349,7 +349,7 @@ void installTensors(Env &env) {
   // Elementwise primitives by name.
   static const std::pair<const char *, Op> unaries[] = {
       {"exp", Op::Exp},   {"log", Op::Log},     {"log1p", Op::Log1p}, {"sqrt", Op::Sqrt},   {"sin", Op::Sin},
-      {"cos", Op::Cos},   {"tanh", Op::Tanh},   {"abs", Op::Abs},     {"sign", Op::Sign},   {"floor", Op::Floor},
+      {"cos", Op::Cos},   {"atan", Op::Atan},   {"tanh", Op::Tanh},   {"abs", Op::Abs},     {"sign", Op::Sign},   {"floor", Op::Floor},
       {"ceil", Op::Ceil}, {"round", Op::Round}, {"erf", Op::Erf},     {"erf_inv", Op::ErfInv},
       {"stop_gradient", Op::StopGradient}};
   for (auto [name, op] : unaries) {

@@ -80,6 +80,7 @@ Tensor magnitude(const Node &node, const Tensor &value, const std::vector<const 
   case Op::Log1p: elementwise([&](int64_t i) { return ma(i) / std::fabs(1 + a(i)); }); break;
   case Op::Sqrt: elementwise([&](int64_t i) { return ma(i) / (2 * std::fabs(y(i))); }); break;
   case Op::Tanh: elementwise([&](int64_t i) { return (1 - y(i) * y(i)) * ma(i); }); break;
+  case Op::Atan: elementwise([&](int64_t i) { return ma(i) / (1 + a(i) * a(i)); }); break;
   case Op::Erf: elementwise([&](int64_t i) { return 2 / sqrtPi * std::exp(-a(i) * a(i)) * ma(i); }); break;
   case Op::ErfInv: elementwise([&](int64_t i) { return sqrtPi / 2 * std::exp(y(i) * y(i)) * ma(i); }); break;
 

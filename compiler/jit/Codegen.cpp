@@ -274,6 +274,7 @@ private:
     case Op::Sqrt: return intrinsic(llvm::Intrinsic::sqrt, x);
     case Op::Sin: return intrinsic(llvm::Intrinsic::sin, x);
     case Op::Cos: return intrinsic(llvm::Intrinsic::cos, x);
+    case Op::Atan: return libm("atanf", "atan", x);
     case Op::Tanh: {
       // tanh(x) = expm1(2x) / (expm1(2x) + 2): exact near 0, and vectorised through
       // libmvec's expm1 (it has no tanh the vectoriser knows). Beyond ±9 (f32) or ±20

@@ -237,6 +237,11 @@ constexpr Rule Rows[] = {
           [](Builder &b, const Node &n, int, int g) -> Grads {
             return {b.neg(b.binary(Op::Mul, g, b.add(Op::Sin, {n.operands[0]})))};
           }),
+    unary(Op::Atan, Domain::Float, [](double x) { return std::atan(x); },
+          [](Builder &b, const Node &n, int y, int g) -> Grads { // 1 / (1 + x²)
+            int x = n.operands[0];
+            return {b.binary(Op::Div, g, b.binary(Op::Add, b.binary(Op::Mul, x, x), b.constant(b.dtype(y), b.shape(y), 1)))};
+          }),
     unary(Op::Tanh, Domain::Float, [](double x) { return std::tanh(x); }, vjpTanh),
     unary(Op::Erf, Domain::Float, [](double x) { return std::erf(x); }, vjpErf),
     unary(Op::ErfInv, Domain::Float, ir::erfInv, vjpErfInv),

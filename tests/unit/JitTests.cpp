@@ -128,8 +128,8 @@ const std::vector<double> WideSpecials = {9.5, -9.5, 20.5, -20.5, 50, -50, 88.5,
 
 TEST_CASE("jit: every unary op matches the reference on f32 and f64, NaN and infinities included") {
   for (DType d : {F32, F64})
-    for (Op op : {Op::Neg, Op::Abs, Op::Sign, Op::Exp, Op::Log, Op::Log1p, Op::Sqrt, Op::Sin, Op::Cos, Op::Tanh, Op::Erf,
-                  Op::ErfInv, Op::Floor, Op::Ceil, Op::Round, Op::StopGradient}) {
+    for (Op op : {Op::Neg, Op::Abs, Op::Sign, Op::Exp, Op::Log, Op::Log1p, Op::Sqrt, Op::Sin, Op::Cos, Op::Atan, Op::Tanh,
+                  Op::Erf, Op::ErfInv, Op::Floor, Op::Ceil, Op::Round, Op::StopGradient}) {
       Graph g;
       Builder b(g);
       g.outputs = {b.add(op, {b.input(d, {8, 10})})};

@@ -203,7 +203,7 @@ TEST_CASE("neg, abs, sign: i32 and floats, not bool") {
 }
 
 TEST_CASE("float math: exp, log, log1p, sqrt, sin, cos, tanh, erf, erf_inv") {
-  for (Op op : {Op::Exp, Op::Log, Op::Log1p, Op::Sqrt, Op::Sin, Op::Cos, Op::Tanh, Op::Erf, Op::ErfInv}) {
+  for (Op op : {Op::Exp, Op::Log, Op::Log1p, Op::Sqrt, Op::Sin, Op::Cos, Op::Atan, Op::Tanh, Op::Erf, Op::ErfInv}) {
     CHECK(typed(op, {type(DType::F64, {2, 3})}).shape == Shape{2, 3});
     CHECK(errorOf(op, {type(DType::I32, {3})}) ==
           std::string(opInfo(op).name) + " needs a float tensor, got i32[3]");
@@ -215,6 +215,7 @@ TEST_CASE("float math: exp, log, log1p, sqrt, sin, cos, tanh, erf, erf_inv") {
   checkClose(run(Op::Sqrt, {f32({3}, {4, 9, -1})}), {2, 3, NaN});
   checkClose(run(Op::Sin, {f64({2}, {0, pi / 2})}), {0, 1});
   checkClose(run(Op::Cos, {f64({2}, {0, pi})}), {1, -1});
+  checkClose(run(Op::Atan, {f64({3}, {0, 1, -Inf})}), {0, pi / 4, -pi / 2});
   checkClose(run(Op::Tanh, {f64({2}, {0, 1})}), {0, 0.7615941559557649});
   checkClose(run(Op::Erf, {f64({2}, {0, 1})}), {0, 0.8427007929497149});
   // Reference values from mpmath.erfinv at 40 digits (torch.erfinv is off by 1e-8 near 1).
