@@ -11,7 +11,8 @@ after `nn.`, after `p.` (params paths) and a prefix; format; edit the file so th
 right (diagnostics cleared); a half-typed edit (a syntax error, and completion still
 answers); malformed messages; no diagnostics on any example or language test; a shape
 error that only the whole-program check finds (after a training loop), hover showing the
-types the check saw (a variable's, a parameter's, a params tree's), then the error fixed;
+types the check saw (a variable's, a parameter's, a params tree's), completion of a
+record's fields, then the error fixed;
 shutdown and exit with status 0. Each request's time is
 printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
 test does not fail on it).
@@ -258,6 +259,15 @@ value = hover_text(late_uri, 0, late_lines[0].index("x)"))
 check("`f32[8, 4]`" in value, f"hover: a parameter's type as called, got {value!r}")
 value = hover_text(late_uri, 7, late_lines[7].index("p ="))
 check("`{w: f32[4, 3]}`" in value, f"hover: the params tree's type, got {value!r}")
+# Completion after a record's name offers the fields the check saw it have, with their types.
+rec_uri = "file://" + os.path.join(tmp, "rec.zy")
+rec = 'fn main() {\n    let cfg = {lr: 0.1, sizes: [64, 10], name: "mlp", w: zeros([3, 2])}\n    print(cfg.lr)\n}\n'
+c.notify("textDocument/didOpen", {"textDocument": {"uri": rec_uri, "languageId": "zy", "version": 1, "text": rec}})
+check(c.diagnostics(rec_uri) == [], "a correct file with a record: no diagnostics")
+r = c.request("textDocument/completion", {"textDocument": {"uri": rec_uri}, "position": {"line": 2, "character": 14}})
+details = {i["label"]: i.get("detail") for i in r.get("result") or []}
+check(details.get("lr") == "float" and details.get("name") == "str" and details.get("w") == "f32[3, 2]" and
+      "sizes" in details, f"completion of a record's fields with their types: {details}")
 c.notify("textDocument/didChange", {"textDocument": {"uri": late_uri, "version": 2}, "contentChanges": [
     {"range": {"start": {"line": 11, "character": plus + 11}, "end": {"line": 11, "character": plus + 12}}, "text": "3"}]})
 found = c.diagnostics(late_uri)

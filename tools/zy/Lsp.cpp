@@ -147,6 +147,8 @@ struct Parsed {
   /// The types the check saw each name of this text bound to, by the name's offset
   /// (a parameter takes one per signature it was called with).
   std::map<uint32_t, std::vector<std::string>> types;
+  /// For a name bound to a record (a config, a params tree): its fields and their types.
+  std::map<uint32_t, std::map<std::string, std::string>> fields;
 };
 
 /// At most this many types are kept per name, each at most this long.
@@ -279,25 +281,29 @@ private:
     }
     // Only a file the analysis finds no mistake in is checked: its mistakes come first.
     if (problems.empty())
-      if (std::optional<json> error = check(path, d.text, parsed->types)) list.push_back(*error);
+      if (std::optional<json> error = check(path, d.text, *parsed)) list.push_back(*error);
     publish(uri, list);
     if (parsed->module) d.good = std::move(parsed);
   }
 
   /// The whole-program check of `zy run` (interp/Check.h: shapes, dtypes, param paths)
   /// on the text as typed, as a diagnostic, if it finds an error.
-  /// Fills `types` with what each name of the file was bound to.
-  static std::optional<json> check(const std::string &path, const std::string &text,
-                                   std::map<uint32_t, std::vector<std::string>> &types) {
+  /// Fills `parsed`'s types and fields with what each name of the file was bound to.
+  static std::optional<json> check(const std::string &path, const std::string &text, Parsed &parsed) {
     interp::Interpreter checker;
     checker.unsavedFiles[path] = text;
     checker.argsUnknown = true; // an editor runs nothing: the arguments come with the run
+    auto shown = [](const interp::Value &v) {
+      std::string type = interp::describeType(v);
+      return type.size() > MaxTypeLength ? type.substr(0, MaxTypeLength - 3) + "..." : type;
+    };
     checker.onBind = [&](Span span, const interp::Value &v) {
       if (!span.valid() || span.file->name() != path || v.kind == interp::ValueKind::Unknown) return;
-      std::vector<std::string> &seen = types[span.begin];
+      if (v.kind == interp::ValueKind::Record)
+        for (const auto &[name, field] : v.record->fields) parsed.fields[span.begin].emplace(name, shown(field));
+      std::vector<std::string> &seen = parsed.types[span.begin];
       if (seen.size() >= MaxTypesShown) return;
-      std::string type = interp::describeType(v);
-      if (type.size() > MaxTypeLength) type = type.substr(0, MaxTypeLength - 3) + "...";
+      std::string type = shown(v);
       if (std::find(seen.begin(), seen.end(), type) == seen.end()) seen.push_back(type);
     };
     std::optional<Diagnostic> error = interp::checkProgram(checker, path, /*tests=*/true, CheckSeconds);
@@ -414,6 +420,10 @@ private:
             break;
           }
       if (!b) b = Library.lookup(base);
+      // A record the check saw the name bound to: its fields, with their types.
+      if (b && good && b->span.valid())
+        if (auto f = good->fields.find(b->span.begin); f != good->fields.end())
+          for (const auto &[name, type] : f->second) offer(name, 5, type);
       if (b && b->kind == tooling::Symbol::Module) {
         for (const auto &[name, member] : b->members) offer(name, kindOf(*member), member->signature);
       } else if (b && b->kind == tooling::Symbol::Parameter && good) {
