@@ -28,77 +28,185 @@ void patternNames(const Pattern &p, std::vector<std::string> &out) {
   for (const auto &e : p.elems) patternNames(*e, out);
 }
 
-void assignedIn(const Stmt &s, std::vector<std::string> &out);
-
-/// The names rebound (`x = e`) anywhere inside `e`, except in the functions it defines:
-/// they rebind their own variables only.
-void assignedIn(const Expr &e, std::vector<std::string> &out) {
-  auto sub = [&](const ExprPtr &x) {
-    if (x) assignedIn(*x, out);
+/// What a statement (or a loop's body) does to the variables around it, found in its
+/// text: each rebinding `x = e` at any depth (not in the functions it defines), with the
+/// names that its value and the conditions around it read; and whether a `break` or
+/// `continue` of the loop it is in (not of a loop inside it) is among its statements.
+struct Effects {
+  struct Assignment {
+    std::vector<std::string> targets;
+    std::set<std::string> reads;
   };
-  switch (e.kind) {
-  case ExprKind::Block:
-    for (const StmtPtr &s : e.as<BlockExpr>().stmts) assignedIn(*s, out);
-    break;
-  case ExprKind::If:
-    for (const auto &b : e.as<IfExpr>().branches) {
-      sub(b.cond);
-      assignedIn(*b.body, out);
-    }
-    if (e.as<IfExpr>().elseBody) assignedIn(*e.as<IfExpr>().elseBody, out);
-    break;
-  case ExprKind::Call:
-    sub(e.as<CallExpr>().callee);
-    for (const Arg &a : e.as<CallExpr>().args) sub(a.value);
-    break;
-  case ExprKind::Unary: sub(e.as<UnaryExpr>().operand); break;
-  case ExprKind::Binary: sub(e.as<BinaryExpr>().lhs); sub(e.as<BinaryExpr>().rhs); break;
-  case ExprKind::Range: sub(e.as<RangeExpr>().lo); sub(e.as<RangeExpr>().hi); break;
-  case ExprKind::Index:
-    sub(e.as<IndexExpr>().base);
-    for (const IndexItem &i : e.as<IndexExpr>().items) {
-      sub(i.value);
-      sub(i.lo);
-      sub(i.hi);
-      sub(i.step);
-    }
-    break;
-  case ExprKind::Field: sub(e.as<FieldExpr>().base); break;
-  case ExprKind::Tuple: for (const ExprPtr &x : e.as<TupleExpr>().elems) sub(x); break;
-  case ExprKind::List: for (const ExprPtr &x : e.as<ListExpr>().elems) sub(x); break;
-  case ExprKind::Record: for (const auto &f : e.as<RecordExpr>().fields) sub(f.value); break;
-  case ExprKind::FString: for (const auto &p : e.as<FStringExpr>().parts) sub(p.expr); break;
-  case ExprKind::ListComp:
-    sub(e.as<ListCompExpr>().elem);
-    for (const auto &c : e.as<ListCompExpr>().clauses) {
-      sub(c.iterable);
-      sub(c.cond);
-    }
-    break;
-  default: break; // literals, names, lambdas
-  }
-}
+  std::vector<Assignment> assignments;
+  bool breaks = false, continues = false;
 
-void assignedIn(const Stmt &s, std::vector<std::string> &out) {
-  switch (s.kind) {
-  case StmtKind::Let: assignedIn(*s.as<LetStmt>().value, out); break;
-  case StmtKind::Assign:
-    patternNames(*s.as<AssignStmt>().target, out);
-    assignedIn(*s.as<AssignStmt>().value, out);
-    break;
-  case StmtKind::Declare: assignedIn(*s.as<DeclareStmt>().init, out); break;
-  case StmtKind::For:
-    assignedIn(*s.as<ForStmt>().iterable, out);
-    assignedIn(*s.as<ForStmt>().body, out);
-    break;
-  case StmtKind::While:
-    assignedIn(*s.as<WhileStmt>().cond, out);
-    assignedIn(*s.as<WhileStmt>().body, out);
-    break;
-  case StmtKind::Assert: assignedIn(*s.as<AssertStmt>().cond, out); break;
-  case StmtKind::Expr: assignedIn(*s.as<ExprStmt>().expr, out); break;
-  default: break; // break, continue, fn
+  std::set<std::string> targets() const {
+    std::set<std::string> out;
+    for (const Assignment &a : assignments) out.insert(a.targets.begin(), a.targets.end());
+    return out;
   }
+
+  void stmt(const Stmt &s, const std::set<std::string> &around, int loops) {
+    switch (s.kind) {
+    case StmtKind::Let: expr(*s.as<LetStmt>().value, around, loops); break;
+    case StmtKind::Assign: {
+      Assignment a;
+      patternNames(*s.as<AssignStmt>().target, a.targets);
+      a.reads = around;
+      reads(*s.as<AssignStmt>().value, a.reads);
+      assignments.push_back(std::move(a));
+      expr(*s.as<AssignStmt>().value, around, loops);
+      break;
+    }
+    case StmtKind::Declare: expr(*s.as<DeclareStmt>().init, around, loops); break;
+    case StmtKind::For: {
+      std::set<std::string> inner = around;
+      reads(*s.as<ForStmt>().iterable, inner); // how many passes
+      expr(*s.as<ForStmt>().iterable, around, loops);
+      expr(*s.as<ForStmt>().body, inner, loops + 1);
+      break;
+    }
+    case StmtKind::While: {
+      std::set<std::string> inner = around;
+      reads(*s.as<WhileStmt>().cond, inner);
+      expr(*s.as<WhileStmt>().cond, around, loops);
+      expr(*s.as<WhileStmt>().body, inner, loops + 1);
+      break;
+    }
+    case StmtKind::Break: breaks |= loops == 0; break;
+    case StmtKind::Continue: continues |= loops == 0; break;
+    case StmtKind::Assert: expr(*s.as<AssertStmt>().cond, around, loops); break;
+    case StmtKind::Expr: expr(*s.as<ExprStmt>().expr, around, loops); break;
+    case StmtKind::Fn: break; // a function rebinds its own variables only
+    }
+  }
+
+  void expr(const Expr &e, const std::set<std::string> &around, int loops) {
+    auto sub = [&](const ExprPtr &x) {
+      if (x) expr(*x, around, loops);
+    };
+    switch (e.kind) {
+    case ExprKind::Block:
+      for (const StmtPtr &s : e.as<BlockExpr>().stmts) stmt(*s, around, loops);
+      break;
+    case ExprKind::If: {
+      // What a branch does depends on the conditions before it.
+      std::set<std::string> inner = around;
+      for (const auto &b : e.as<IfExpr>().branches) {
+        sub(b.cond);
+        reads(*b.cond, inner);
+        expr(*b.body, inner, loops);
+      }
+      if (e.as<IfExpr>().elseBody) expr(*e.as<IfExpr>().elseBody, inner, loops);
+      break;
+    }
+    case ExprKind::Call:
+      sub(e.as<CallExpr>().callee);
+      for (const Arg &a : e.as<CallExpr>().args) sub(a.value);
+      break;
+    case ExprKind::Unary: sub(e.as<UnaryExpr>().operand); break;
+    case ExprKind::Binary: sub(e.as<BinaryExpr>().lhs); sub(e.as<BinaryExpr>().rhs); break;
+    case ExprKind::Range: sub(e.as<RangeExpr>().lo); sub(e.as<RangeExpr>().hi); break;
+    case ExprKind::Index:
+      sub(e.as<IndexExpr>().base);
+      for (const IndexItem &i : e.as<IndexExpr>().items) {
+        sub(i.value);
+        sub(i.lo);
+        sub(i.hi);
+        sub(i.step);
+      }
+      break;
+    case ExprKind::Field: sub(e.as<FieldExpr>().base); break;
+    case ExprKind::Tuple: for (const ExprPtr &x : e.as<TupleExpr>().elems) sub(x); break;
+    case ExprKind::List: for (const ExprPtr &x : e.as<ListExpr>().elems) sub(x); break;
+    case ExprKind::Record: for (const auto &f : e.as<RecordExpr>().fields) sub(f.value); break;
+    case ExprKind::FString: for (const auto &p : e.as<FStringExpr>().parts) sub(p.expr); break;
+    case ExprKind::ListComp:
+      sub(e.as<ListCompExpr>().elem);
+      for (const auto &c : e.as<ListCompExpr>().clauses) {
+        sub(c.iterable);
+        sub(c.cond);
+      }
+      break;
+    default: break; // literals, names, lambdas
+    }
+  }
+
+  /// Every name `e` reads (in the lambdas it makes too).
+  static void reads(const Expr &e, std::set<std::string> &out) {
+    if (e.kind == ExprKind::Name) {
+      out.insert(e.as<NameExpr>().name);
+      return;
+    }
+    if (e.kind == ExprKind::Lambda) {
+      reads(*e.as<LambdaExpr>().body, out);
+      return;
+    }
+    // The same walk as expr(), collecting names; a block's statements read too.
+    auto sub = [&](const ExprPtr &x) {
+      if (x) reads(*x, out);
+    };
+    switch (e.kind) {
+    case ExprKind::Block:
+      for (const StmtPtr &s : e.as<BlockExpr>().stmts) readsOf(*s, out);
+      break;
+    case ExprKind::If:
+      for (const auto &b : e.as<IfExpr>().branches) {
+        sub(b.cond);
+        reads(*b.body, out);
+      }
+      if (e.as<IfExpr>().elseBody) reads(*e.as<IfExpr>().elseBody, out);
+      break;
+    case ExprKind::Call:
+      sub(e.as<CallExpr>().callee);
+      for (const Arg &a : e.as<CallExpr>().args) sub(a.value);
+      break;
+    case ExprKind::Unary: sub(e.as<UnaryExpr>().operand); break;
+    case ExprKind::Binary: sub(e.as<BinaryExpr>().lhs); sub(e.as<BinaryExpr>().rhs); break;
+    case ExprKind::Range: sub(e.as<RangeExpr>().lo); sub(e.as<RangeExpr>().hi); break;
+    case ExprKind::Index:
+      sub(e.as<IndexExpr>().base);
+      for (const IndexItem &i : e.as<IndexExpr>().items) {
+        sub(i.value);
+        sub(i.lo);
+        sub(i.hi);
+        sub(i.step);
+      }
+      break;
+    case ExprKind::Field: sub(e.as<FieldExpr>().base); break;
+    case ExprKind::Tuple: for (const ExprPtr &x : e.as<TupleExpr>().elems) sub(x); break;
+    case ExprKind::List: for (const ExprPtr &x : e.as<ListExpr>().elems) sub(x); break;
+    case ExprKind::Record: for (const auto &f : e.as<RecordExpr>().fields) sub(f.value); break;
+    case ExprKind::FString: for (const auto &p : e.as<FStringExpr>().parts) sub(p.expr); break;
+    case ExprKind::ListComp:
+      sub(e.as<ListCompExpr>().elem);
+      for (const auto &c : e.as<ListCompExpr>().clauses) {
+        sub(c.iterable);
+        sub(c.cond);
+      }
+      break;
+    default: break;
+    }
+  }
+
+  static void readsOf(const Stmt &s, std::set<std::string> &out) {
+    switch (s.kind) {
+    case StmtKind::Let: reads(*s.as<LetStmt>().value, out); break;
+    case StmtKind::Assign: reads(*s.as<AssignStmt>().value, out); break;
+    case StmtKind::Declare: reads(*s.as<DeclareStmt>().init, out); break;
+    case StmtKind::For: reads(*s.as<ForStmt>().iterable, out); reads(*s.as<ForStmt>().body, out); break;
+    case StmtKind::While: reads(*s.as<WhileStmt>().cond, out); reads(*s.as<WhileStmt>().body, out); break;
+    case StmtKind::Assert: reads(*s.as<AssertStmt>().cond, out); break;
+    case StmtKind::Expr: reads(*s.as<ExprStmt>().expr, out); break;
+    default: break;
+    }
+  }
+};
+
+Effects effectsOf(const Stmt &s) {
+  Effects e;
+  e.stmt(s, {}, 0);
+  return e;
 }
 
 /// What a loop's pass may change about a value, as text: tensors by dtype and shape,
@@ -139,7 +247,11 @@ void abstractKey(const Value &v, std::string &out) {
   case ValueKind::Module: out += "module" + std::to_string(reinterpret_cast<uintptr_t>(v.module.get())); break;
   case ValueKind::Key: out += "key"; break;
   case ValueKind::Unknown: out += "?"; break;
-  default: out += typeName(v) + "#" + std::to_string(reinterpret_cast<uintptr_t>(v.items.get())); break;
+  default: { // a value a pass makes anew (a method, an init spec): never alike
+    thread_local uint64_t made = 0;
+    out += typeName(v) + "#" + std::to_string(++made);
+    break;
+  }
   }
 }
 
@@ -148,9 +260,7 @@ void abstractKey(const Value &v, std::string &out) {
 bool skippedByCheck(const ZyError &e) { return e.needsValue || e.runtime; }
 
 void forgetAssigned(const Stmt &s, const std::shared_ptr<Env> &env) {
-  std::vector<std::string> rebound;
-  assignedIn(s, rebound);
-  for (const std::string &name : rebound) {
+  for (const std::string &name : effectsOf(s).targets()) {
     bool outside = false;
     if (Value *v = env->lookupForRebinding(name, outside)) *v = unknown();
   }
@@ -161,19 +271,58 @@ void forgetAssigned(const Stmt &s, const std::shared_ptr<Env> &env) {
   }
 }
 
+LoopExits loopExitsOf(const Stmt &s) {
+  Effects e = effectsOf(s);
+  return {e.breaks, e.continues};
+}
+
 Tensor abstractTensor(Interpreter &in, DType dtype, const Shape &shape) {
   int id = ir::Builder(in.trace->graph).input(dtype, shape);
   return Tensor::traced(dtype, shape, id, in.trace->id);
 }
 
-CheckedLoop::CheckedLoop(const BlockExpr &body, const std::shared_ptr<Env> &env) : Scope(env) {
-  assignedIn(body, Assigned);
-  std::sort(Assigned.begin(), Assigned.end());
-  Assigned.erase(std::unique(Assigned.begin(), Assigned.end()), Assigned.end());
-  Initial = snapshot();
+namespace {
+thread_local std::vector<CheckedLoop *> openLoops; // innermost last
 }
 
+CheckedLoop::CheckedLoop(const BlockExpr &body, const std::shared_ptr<Env> &env) : Scope(env) {
+  Effects e;
+  e.expr(body, {}, 0);
+  std::set<std::string> names = e.targets();
+  Assigned.assign(names.begin(), names.end());
+  for (Effects::Assignment &a : e.assignments) Body.push_back({std::move(a.targets), std::move(a.reads)});
+  Initial = snapshot();
+  Varied.assign(Assigned.size(), false);
+  openLoops.push_back(this);
+}
+
+CheckedLoop::~CheckedLoop() { openLoops.pop_back(); }
+
+CheckedLoop *CheckedLoop::innermost() { return openLoops.empty() ? nullptr : openLoops.back(); }
+
+namespace {
+/// True if `v` holds a value the body could branch on: a host number or string, or a
+/// tensor with values. Abstract tensors, keys and none it cannot.
+bool holdsHostValues(const Value &v) {
+  switch (v.kind) {
+  case ValueKind::Tensor: return !v.tensor->isTraced();
+  case ValueKind::Key: case ValueKind::None: return false;
+  case ValueKind::List: case ValueKind::Tuple:
+    return std::any_of(v.items->begin(), v.items->end(), holdsHostValues);
+  case ValueKind::Record:
+    return std::any_of(v.record->fields.begin(), v.record->fields.end(), [](const auto &f) { return holdsHostValues(f.second); });
+  default: return true;
+  }
+}
+} // namespace
+
 bool CheckedLoop::runs(const Value &item) {
+  // Items the body could branch on (an index, a file name) are all taken, up to a budget.
+  if (holdsHostValues(item)) {
+    if (Passes < MaxHostPasses) return true;
+    LeftOut = true;
+    return false;
+  }
   bool fresh = ItemTypes.insert(describeType(item)).second;
   if (Passes < 2 || fresh) return true;
   LeftOut = true;
@@ -193,24 +342,37 @@ std::vector<std::string> CheckedLoop::snapshot() const {
 void CheckedLoop::ran() {
   Previous = std::move(Last);
   Last = snapshot();
+  for (size_t i = 0; i < Assigned.size(); ++i) Varied[i] = Varied[i] || Last[i] != Initial[i];
   ++Passes;
 }
 
 void CheckedLoop::finish() {
-  if (!LeftOut && !ConditionUnknown) return;
+  if (!LeftOut && !Uncertain) return; // every pass ran: what it left is what a run leaves
+  // The names whose value after the loop is not known: those the passes did not leave
+  // alike (any pass, if the loop may have stopped after any), then, to a fixed point,
+  // those rebound from one of them or under a condition reading one.
+  std::set<std::string> unknownNames;
   for (size_t i = 0; i < Assigned.size(); ++i) {
-    bool stable = Passes == 0 || (Passes == 1 ? !LeftOut : Previous[i] == Last[i]);
-    if (ConditionUnknown && Passes > 0) stable = stable && Initial[i] == Last[i];
-    if (stable) continue;
+    bool changed = Uncertain ? Varied[i] : Passes >= 2 ? Previous[i] != Last[i] : Last.empty() || Last[i] != Initial[i];
+    if (changed) unknownNames.insert(Assigned[i]);
+  }
+  for (bool grew = !unknownNames.empty(); grew;) {
+    grew = false;
+    for (const Rebinding &r : Body) {
+      bool tainted = std::any_of(r.reads.begin(), r.reads.end(), [&](const std::string &n) { return unknownNames.count(n); });
+      if (tainted)
+        for (const std::string &t : r.targets) grew |= unknownNames.insert(t).second;
+    }
+  }
+  for (const std::string &name : unknownNames) {
     bool outside = false;
-    if (Value *v = Scope->lookupForRebinding(Assigned[i], outside)) *v = unknown();
+    if (Value *v = Scope->lookupForRebinding(name, outside)) *v = unknown();
   }
 }
 
 std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path, bool tests, double seconds,
-                                       bool *complete) {
+                                       std::string *stopped) {
   in.checking = true;
-  if (complete) *complete = false;
   if (seconds > 0) in.checkDeadline = timing::nowMillis() + 1000 * seconds;
   try {
     std::shared_ptr<const ModuleData> module;
@@ -219,8 +381,9 @@ std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path,
     try {
       module = in.loadModule(path);
     } catch (const ZyError &e) {
-      if (skippedByCheck(e)) return std::nullopt;
-      return e.diagnostic;
+      if (!skippedByCheck(e)) return e.diagnostic;
+      if (stopped) *stopped = "its top level needs a value only known when it runs (" + e.diagnostic.message + ")";
+      return std::nullopt;
     }
     trace::TraceContext host;
     host.checkHost = true;
@@ -236,9 +399,9 @@ std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path,
       for (const TestResult &r : in.runTests(path))
         if (!r.passed && !r.skipped) return r.diagnostic;
   } catch (const CheckOutOfTime &) {
-    return std::nullopt; // what was checked had no error; the rest is the run's
+    // What was checked had no error; the rest is the run's.
+    if (stopped) *stopped = "out of time after " + std::to_string(static_cast<int>(seconds)) + " s";
   }
-  if (complete) *complete = true;
   return std::nullopt;
 }
 

@@ -13,12 +13,16 @@
 //    as it runs (a file the program itself writes first) is skipped, and the variables it
 //    would have set become unknown; any statement that reads an unknown variable is
 //    skipped in turn. Runtime errors are the run's to report.
-//  - A loop runs its body for the first two items and for every later item of a type not
-//    seen yet (a short last batch). If passes were left out, a variable that the last two
-//    passes left different (a counter, a growing list) is unknown after the loop; one
-//    they left alike (the parameters, the optimizer's state) keeps its abstract value.
-//    A `while` on a condition the check cannot know (`while loss > 0.01`) runs two passes
-//    as if it held; after it, only what the passes left as it was before keeps its value.
+//  - A loop over host values (a range, a list of names) runs every pass (up to a
+//    budget). One over abstract items (batches) runs the first two and every later item
+//    of a type not seen yet (a short last batch); the passes left out would do what the
+//    last one did if the last two left every variable alike (the parameters, the
+//    optimizer's state). Otherwise what differed (a counter, a growing list) is unknown
+//    after the loop, and so is what is rebound from it or under a condition on it.
+//  - A skipped statement that holds a `break` or `continue` ends the pass and the loop
+//    there: only what no pass changed keeps its value. A `while` whose condition the
+//    check cannot know (`while loss > 0.01`) has its body probed as if it held, its
+//    errors not reported (the body may never run), with the same rule after it.
 //  - Nothing is printed, no file is written, no graph runs.
 #pragma once
 
@@ -35,10 +39,11 @@ namespace zy::interp {
 /// arguments): its `fn main()` if it has one, and, if `tests`, each of its test blocks.
 /// Returns the first error a run would report while checking (status 1), if any; a
 /// syntax error or a missing import is reported too. Given `seconds`, the check stops
-/// quietly after that long (`complete` then says false): `zy run` and `zy lsp` bound it
-/// so that no program (a huge comprehension in main) can keep them waiting.
+/// quietly after that long: `zy run` and `zy lsp` bound it so that no program (a huge
+/// comprehension in main) can keep them waiting. `stopped` says why a check that found
+/// nothing stopped before the end (out of time; a top level that needs values), if it did.
 std::optional<Diagnostic> checkProgram(Interpreter &in, const std::string &path, bool tests, double seconds = 0,
-                                       bool *complete = nullptr);
+                                       std::string *stopped = nullptr);
 
 /// True if the check skips a statement that failed with `e`: it needed a value the check
 /// does not have, or failed as it ran. Errors in what the program says (shapes, types,
@@ -52,28 +57,50 @@ void forgetAssigned(const ast::Stmt &s, const std::shared_ptr<Env> &env);
 /// A tensor of `dtype` and `shape` that has no values: an input of the check's graph.
 Tensor abstractTensor(Interpreter &in, DType dtype, const Shape &shape);
 
-/// The passes of one loop at the host level of a check (see above).
+/// Whether statement `s` holds a `break` or a `continue` of the loop it is in.
+struct LoopExits {
+  bool breaks = false, continues = false;
+};
+LoopExits loopExitsOf(const ast::Stmt &s);
+
+/// The passes of one loop at the host level of a check (see above). Loops nest: the
+/// innermost open one is the one a skipped `break` belongs to.
 class CheckedLoop {
 public:
+  /// Passes of a loop over host values (an index, a list of names) run before the rest
+  /// are left out.
+  static constexpr size_t MaxHostPasses = 10000;
+
   CheckedLoop(const ast::BlockExpr &body, const std::shared_ptr<Env> &env);
-  /// Whether the pass for `item` runs (for a `while`, call it with none).
+  ~CheckedLoop();
+  CheckedLoop(const CheckedLoop &) = delete;
+  CheckedLoop &operator=(const CheckedLoop &) = delete;
+  static CheckedLoop *innermost();
+
+  /// Whether the pass for `item` runs (for a `while`, call it with none): every item the
+  /// body could branch on (host values), else the first two and each of a new type.
   bool runs(const Value &item);
-  /// A `while` whose condition the check cannot know: its body runs as if it held, and
-  /// after the loop a variable keeps its value only if no pass changed it (the loop may
-  /// not have run at all).
-  void conditionUnknown() { ConditionUnknown = true; }
+  /// The loop may have ended, or a pass been cut short, where the check cannot tell: a
+  /// skipped statement holds a `break` or `continue`, or a `while`'s condition is unknown.
+  void uncertain() { Uncertain = true; }
   /// After each pass that ran.
   void ran();
-  /// After the loop: forgets what the left-out passes could have changed.
+  /// After the loop: forgets what the passes left out could have changed.
   void finish();
 
 private:
+  struct Rebinding {
+    std::vector<std::string> targets;
+    std::set<std::string> reads; // by its value and the conditions around it
+  };
   std::shared_ptr<Env> Scope;
+  std::vector<Rebinding> Body;
   std::vector<std::string> Assigned;
   std::set<std::string> ItemTypes;
   std::vector<std::string> Initial, Previous, Last; // abstract values of Assigned: before, after the last two passes
+  std::vector<bool> Varied;                         // some pass left it other than before the loop
   size_t Passes = 0;
-  bool LeftOut = false, ConditionUnknown = false;
+  bool LeftOut = false, Uncertain = false;
   std::vector<std::string> snapshot() const;
 };
 

@@ -87,9 +87,11 @@ Tensor gatherRows(const Tensor &t, const std::vector<int64_t> &order, size_t beg
 
 Value batches(Interpreter &in, CallArgs &a) {
   Args args(in, a, {"key", "xs", "ys", "batch_size", "drop_last", "shard"});
-  Key key{args.key("key")};
-  // A check (Check.h) cuts abstract rows: batches of the same shapes, no values.
+  // A check (Check.h) cuts abstract rows: batches of the same shapes, no values (the
+  // key's words are not needed, and may be abstract too).
   bool abstract = in.checkingHost();
+  args.keyValue("key");
+  Key key = abstract ? Key{} : args.key("key");
   Tensor xs = abstract ? args.tensor("xs") : concrete(in, args.tensor("xs"), a.span, "data.batches");
   Tensor ys = abstract ? args.tensor("ys") : concrete(in, args.tensor("ys"), a.span, "data.batches");
   int64_t size = args.integer("batch_size");

@@ -449,7 +449,8 @@ static bool truthy(Interpreter &in, const Value &v, Span span, const char *what)
   if (v.kind == ValueKind::Bool) return v.b;
   // Not a fallback to eager evaluation: the function would silently run on the host at
   // every call (and could not be compiled), so a data-dependent branch is an error here.
-  if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && in.checkingHost())
+  // Under a check, host code (init's included) branches on an abstract tensor.
+  if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && in.trace && in.trace->checkHost)
     in.failNeedsValue(span, std::string(what) + " on a tensor: its value is only known when the program runs");
   if (v.kind == ValueKind::Tensor && v.tensor->isTraced() && v.fromHostFloats) {
     try {
@@ -569,23 +570,35 @@ void Interpreter::execWhile(const WhileStmt &w, const std::shared_ptr<Env> &env)
   // loop cannot be unrolled into the compiled function), pointing at `scan` or `bool(c)`.
   std::optional<CheckedLoop> checked;
   if (checkingHost()) checked.emplace(*w.body, env);
+  bool probing = false; // under a check: the condition was not known, so the body may never run
   while (true) {
     pollInterrupt(w.span);
-    if (checked) {
-      bool known = true, holds = true;
-      try {
-        holds = truthy(*this, eval(*w.cond, env), w.cond->span, "`while`");
-      } catch (const ZyError &e) {
-        if (!skippedByCheck(e)) throw;
-        known = false;
-        checked->conditionUnknown(); // as if it held (Check.h)
-      }
-      if ((known && !holds) || !checked->runs(Value::none())) break;
-    } else if (!truthy(*this, eval(*w.cond, env), w.cond->span, "`while`")) {
-      break;
+    if (!checked) {
+      if (!truthy(*this, eval(*w.cond, env), w.cond->span, "`while`")) break;
+      if (!runLoopBody(*w.body, env)) break;
+      continue;
     }
-    bool goOn = runLoopBody(*w.body, env);
-    if (checked) checked->ran();
+    bool known = true, holds = true;
+    try {
+      holds = truthy(*this, eval(*w.cond, env), w.cond->span, "`while`");
+    } catch (const ZyError &e) {
+      if (!skippedByCheck(e)) throw;
+      known = false;
+    }
+    if (!known) {
+      probing = true;
+      checked->uncertain();
+    }
+    // A known condition is a host value: every pass runs (up to the budget).
+    if ((known && !holds) || !checked->runs(known ? Value::boolean(true) : Value::none())) break;
+    bool goOn = true;
+    try {
+      goOn = runLoopBody(*w.body, env);
+    } catch (const ZyError &) {
+      if (!probing) throw;
+      goOn = false; // an error in a body that may never run is not the program's (Check.h)
+    }
+    checked->ran();
     if (!goOn) break;
   }
   if (checked) checked->finish();
@@ -684,10 +697,15 @@ Value Interpreter::evalBlock(const BlockExpr &b, const std::shared_ptr<Env> &out
           last = exec(*s, env, lastIsValue);
         } catch (const ZyError &e) {
           bool isValue = s.get() == b.stmts.back().get() && s->kind == StmtKind::Expr && !valueUnused;
-          if (isValue || !skippedByCheck(e) || !checkingHost()) throw;
+          if (isValue || !skippedByCheck(e)) throw;
           if (checkSkipped)
             checkSkipped->push_back(Diagnostic{Severity::Note, s->span, "skipped: " + e.diagnostic.message, {}});
           forgetAssigned(*s, env);
+          // It may have left the loop: the rest of this pass and the later ones may not run.
+          if (LoopExits exits = loopExitsOf(*s); exits.breaks || exits.continues) {
+            if (CheckedLoop *loop = CheckedLoop::innermost()) loop->uncertain();
+            throw LoopExit{true};
+          }
           last = Value::none();
           lastIsValue = false;
           continue;

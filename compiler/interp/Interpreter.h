@@ -15,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -102,6 +103,8 @@ public:
   /// When set, a check records here each statement it skipped, with the reason
   /// (`zy check --verbose`).
   std::vector<Diagnostic> *checkSkipped = nullptr;
+  /// The files (absolute paths) the program under a check would have written by now.
+  std::set<std::string> checkWrote;
   /// When not 0, the time (timing::nowMillis) at which a check gives up: the loops and
   /// calls that poll for interrupts throw CheckOutOfTime after it (interp/Check.h).
   double checkDeadline = 0;

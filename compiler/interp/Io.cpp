@@ -69,9 +69,17 @@ void failFormat(Interpreter &in, Span span, const std::string &path, const forma
   in.fail(span, where + ": " + e.what(), /*runtime=*/true);
 }
 
+void refuseReadOfUnwrittenFile(Interpreter &in, Span span, const std::string &path) {
+  if (!in.checkWrote.empty() && in.checkWrote.count(std::filesystem::absolute(path).lexically_normal().string()))
+    in.failNeedsValue(span, "the program writes `" + path + "` before it reads it, which a check does not do");
+}
+
 void writeAtomically(Interpreter &in, Span span, const std::string &path, const std::string &head,
                      const std::vector<std::pair<const uint8_t *, size_t>> &chunks) {
-  if (in.checking) return; // a check writes nothing (Check.h)
+  if (in.checking) { // a check writes nothing (Check.h), but remembers what a run would have
+    in.checkWrote.insert(std::filesystem::absolute(path).lexically_normal().string());
+    return;
+  }
   if (in.refuseWritesFor)
     in.fail(span, std::string("`") + in.refuseWritesFor + "` does not run code that writes files, and this would write " + path);
   // In a job of several processes the file is rank 0's: the others hold the same
@@ -375,7 +383,9 @@ void installIo(Env &prelude) {
   env->defineBuiltin("exists", [](Interpreter &in, CallArgs &a) {
     checkArgs(in, a, {"path"});
     std::error_code ec;
-    return Value::boolean(std::filesystem::exists(pathArg(in, a, 0, "path"), ec));
+    std::string path = pathArg(in, a, 0, "path");
+    if (in.checking) refuseReadOfUnwrittenFile(in, a.span, path);
+    return Value::boolean(std::filesystem::exists(path, ec));
   });
   // The directory of the file that calls it, for paths relative to a program's source.
   env->defineBuiltin("source_dir", [](Interpreter &in, CallArgs &a) {

@@ -16,8 +16,13 @@ void installIo(Env &prelude);
 /// "PATH: what" (or "PATH:LINE: what" for a line of a text file).
 [[noreturn]] void failFormat(Interpreter &in, Span span, const std::string &path, const formats::FormatError &e);
 
+/// Under a check, which writes nothing: a file the program would have written by now
+/// has contents the check does not know, so reading it needs a value (interp/Check.h).
+void refuseReadOfUnwrittenFile(Interpreter &in, Span span, const std::string &path);
+
 /// Runs `read` (a call into compiler/formats/), turning a FormatError into failFormat.
 template <typename Read> auto withFormatErrors(Interpreter &in, Span span, const std::string &path, Read &&read) -> decltype(read()) {
+  if (in.checking) refuseReadOfUnwrittenFile(in, span, path);
   try {
     return read();
   } catch (const formats::FormatError &e) {

@@ -37,7 +37,8 @@ static int literalNode(trace::TraceContext &ctx, const Tensor &t) {
 }
 
 int nodeOf(trace::TraceContext &ctx, const Tensor &t) {
-  if (!t.isTraced()) return literalNode(ctx, t);
+  // The check's host graph never runs: a concrete tensor there is its type alone.
+  if (!t.isTraced()) return ctx.checkHost ? ir::Builder(ctx.graph).input(t.dtype(), t.shape()) : literalNode(ctx, t);
   if (t.tracedOwner() == ctx.id) return t.tracedNode();
   // A tensor of an enclosing trace, used inside a loop body: capture it as an input.
   auto key = std::make_pair(t.tracedOwner(), t.tracedNode());
@@ -52,6 +53,8 @@ const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *
   if (t.isTraced() && !(in.trace && in.trace->sees(t.tracedOwner())))
     in.fail(span, "this tensor was made while a function was being traced and has escaped it (a function it "
                   "returned, or a closure, kept it); pass it as an argument instead");
+  if (t.isTraced() && in.trace && in.trace->checkHost)
+    in.failNeedsValue(span, std::string(what) + " needs the tensor's values, which are only known when the program runs");
   if (t.isTraced())
     in.failNeedsValue(span, std::string(what) + " needs the tensor's values, which a differentiated function only has "
                                                 "when it runs; compute it outside the function, or keep it a tensor");
@@ -59,6 +62,7 @@ const Tensor &concrete(Interpreter &in, const Tensor &t, Span span, const char *
 }
 
 Tensor emit(Interpreter &in, Node node, const std::vector<Tensor> &operands, Span span) {
+  if (in.checkDeadline != 0) in.pollCheckDeadline(); // a check's time runs out between ops too
   std::vector<ir::OperandType> types;
   bool traced = false;
   for (const Tensor &t : operands) {

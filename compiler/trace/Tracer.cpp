@@ -344,13 +344,12 @@ Value Tracer::call(Interpreter &in, const Value &callee, interp::CallArgs &args)
   std::vector<Tensor> outputs;
   if (in.checkingHost()) {
     // A check (interp/Check.h): the trace has checked the body; nothing runs, and the
-    // results are abstract tensors of the check's graph.
-    std::map<int, size_t> position;
-    for (size_t i = 0; i < entry->graph.outputs.size(); ++i) position[entry->graph.outputs[i]] = i;
+    // results are abstract tensors of the check's graph. A host number the function
+    // returns (a weak scalar) is only known when it runs.
     return mapCallLeaves(entry->result, [&](const Value &leaf) {
       if (leaf.kind != ValueKind::Tensor && !leaf.isTracedKey()) return leaf;
-      const ir::Node &out = entry->graph.nodes[entry->graph.outputs[position[leaf.tensor->tracedNode()]]];
-      return rewrap(leaf, interp::abstractTensor(in, out.dtype, out.shape));
+      if (leaf.weak) in.failNeedsValue(args.span, "`" + name + "` returns a number only known when the program runs");
+      return rewrap(leaf, interp::abstractTensor(in, leaf.tensor->dtype(), leaf.tensor->shape()));
     });
   }
   ir::PrintTo toOutput([&](const std::string &line) { in.write(line); }); // debug.print, as the graph runs

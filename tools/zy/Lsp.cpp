@@ -339,7 +339,8 @@ private:
     if (!s) return nullptr;
     std::string text = "```zy\n" + s->signature + "\n```";
     // What the check saw it bound to: a variable's type, a parameter's per call signature.
-    if (auto it = s->span.valid() ? p->types.find(s->span.begin) : p->types.end(); it != p->types.end()) {
+    bool here = s->span.valid() && s->span.file == p->source.get(); // the types are of this file's names
+    if (auto it = here ? p->types.find(s->span.begin) : p->types.end(); it != p->types.end()) {
       text += "\n\n";
       for (size_t i = 0; i < it->second.size(); ++i) text += (i ? " or `" : "`") + it->second[i] + "`";
       text += it->second.size() >= MaxTypesShown ? ", ..." : "";
@@ -421,7 +422,7 @@ private:
           }
       if (!b) b = Library.lookup(base);
       // A record the check saw the name bound to: its fields, with their types.
-      if (b && good && b->span.valid())
+      if (b && good && b->span.valid() && b->span.file == good->source.get())
         if (auto f = good->fields.find(b->span.begin); f != good->fields.end())
           for (const auto &[name, type] : f->second) offer(name, 5, type);
       if (b && b->kind == tooling::Symbol::Module) {

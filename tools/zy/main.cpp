@@ -311,6 +311,7 @@ int cmdRun(const std::vector<std::string> &args) {
     // error in an evaluation after training is reported before training starts.
     interp::Interpreter checker;
     checker.setArgs(programArgs);
+    checker.tracer.options.enabled = !eager; // what runs eagerly is checked eagerly
     // At most 10 s: a program whose host code is slow even without tensors (a huge
     // comprehension in main) is checked as far as that, and then run.
     if (auto error = interp::checkProgram(checker, file, /*tests=*/false, /*seconds=*/10)) {
@@ -380,13 +381,14 @@ int cmdCheck(const std::vector<std::string> &args) {
     checker.argsUnknown = !argsGiven;
     std::vector<Diagnostic> skipped;
     if (verbose) checker.checkSkipped = &skipped;
-    auto error = interp::checkProgram(checker, file, /*tests=*/true);
+    std::string stopped;
+    auto error = interp::checkProgram(checker, file, /*tests=*/true, /*seconds=*/0, &stopped);
     for (const Diagnostic &d : skipped) std::cerr << render(d, useColor());
     if (error) {
       std::cerr << render(*error, useColor());
       status = ExitCompileError;
     } else {
-      std::cout << "ok " << file << "\n";
+      std::cout << "ok " << file << (stopped.empty() ? "" : " (checked in part: " + stopped + ")") << "\n";
     }
   }
   return status;
