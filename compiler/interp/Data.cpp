@@ -90,8 +90,10 @@ Value batches(Interpreter &in, CallArgs &a) {
   // A check (Check.h) cuts abstract rows: batches of the same shapes, no values (the
   // key's words are not needed, and may be abstract too).
   bool abstract = in.checkingHost();
-  args.keyValue("key");
-  Key key = abstract ? Key{} : args.key("key");
+  // With the key none, the rows stay in order (PyTorch's DataLoader without shuffle).
+  bool inOrder = args.get("key").kind == ValueKind::None;
+  if (!inOrder) args.keyValue("key");
+  Key key = abstract || inOrder ? Key{} : args.key("key");
   Tensor xs = abstract ? args.tensor("xs") : concrete(in, args.tensor("xs"), a.span, "data.batches");
   Tensor ys = abstract ? args.tensor("ys") : concrete(in, args.tensor("ys"), a.span, "data.batches");
   int64_t size = args.integer("batch_size");
@@ -139,12 +141,13 @@ Value batches(Interpreter &in, CallArgs &a) {
     }
     return Value::list(std::move(out));
   }
-  // The same order as random.permutation(key, n): sort uniform draws.
-  Tensor u = uniformTensor(key, {n}, DType::F64, 0, 1);
-  const double *draws = u.data<double>();
   std::vector<int64_t> order(n);
   for (int64_t i = 0; i < n; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return draws[x] < draws[y]; });
+  if (!inOrder) { // the same order as random.permutation(key, n): sort uniform draws
+    Tensor u = uniformTensor(key, {n}, DType::F64, 0, 1);
+    const double *draws = u.data<double>();
+    std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return draws[x] < draws[y]; });
+  }
   for (auto [from, to] : pieces)
     out.push_back(Value::tuple({Value::fromTensor(gatherRows(xs, order, from, to)), Value::fromTensor(gatherRows(ys, order, from, to))}));
   return Value::list(std::move(out));
