@@ -2,13 +2,15 @@
 //
 // The check runs the program's host code in an interpreter of its own, on abstract
 // tensors: a dataset read from a file is its dtype and shape only (from the file's
-// header), every tensor operation of host code is recorded in a graph that never runs,
-// so the op table's shape rules check it, and a call of a function with tensors is traced
+// header), every tensor operation of host code on one is recorded in a graph that never
+// runs, so the op table's shape rules check it (an operation on concrete tensors alone
+// computes, as in a run), and a call of a function with tensors is traced
 // as in a run (the trace checks its body) but not run, its results abstract too. So the
 // errors a run would report as it goes (shapes, dtypes, arity, names, param paths) are
 // reported at once, located and in the same words, before a training loop starts.
 //
-// What cannot be known without running is not guessed: the check says nothing false.
+// What cannot be known without running is not guessed, so that the check does not
+// report what a run would not (tests/check/ok_*.zy tempt it):
 //  - A statement that needs a tensor's value (printing a loss, `if acc > best`) or fails
 //    as it runs (a file the program itself writes first) is skipped, and the variables it
 //    would have set become unknown; any statement that reads an unknown variable is
@@ -23,7 +25,8 @@
 //    there: only what no pass changed keeps its value. A `while` whose condition the
 //    check cannot know (`while loss > 0.01`) has its body probed as if it held, its
 //    errors not reported (the body may never run), with the same rule after it.
-//  - Nothing is printed, no file is written, no graph runs.
+//  - A file the program wrote by then (the check wrote nothing) is not read.
+//  - Nothing is printed, no file is written, no graph is compiled or run.
 #pragma once
 
 #include "interp/Interpreter.h"
