@@ -302,7 +302,7 @@ private:
       if (v.kind == interp::ValueKind::Record)
         for (const auto &[name, field] : v.record->fields) parsed.fields[span.begin].emplace(name, shown(field));
       std::vector<std::string> &seen = parsed.types[span.begin];
-      if (seen.size() >= MaxTypesShown) return;
+      if (seen.size() > MaxTypesShown) return; // one more than shown: there are more
       std::string type = shown(v);
       if (std::find(seen.begin(), seen.end(), type) == seen.end()) seen.push_back(type);
     };
@@ -342,8 +342,9 @@ private:
     bool here = s->span.valid() && s->span.file == p->source.get(); // the types are of this file's names
     if (auto it = here ? p->types.find(s->span.begin) : p->types.end(); it != p->types.end()) {
       text += "\n\n";
-      for (size_t i = 0; i < it->second.size(); ++i) text += (i ? " or `" : "`") + it->second[i] + "`";
-      text += it->second.size() >= MaxTypesShown ? ", ..." : "";
+      for (size_t i = 0; i < std::min(it->second.size(), MaxTypesShown); ++i)
+        text += (i ? " or `" : "`") + it->second[i] + "`";
+      text += it->second.size() > MaxTypesShown ? ", ..." : "";
     }
     if (!s->doc.empty()) text += "\n\n" + s->doc;
     return {{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", rangeOf(where)}};
