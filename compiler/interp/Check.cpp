@@ -28,178 +28,142 @@ void patternNames(const Pattern &p, std::vector<std::string> &out) {
   for (const auto &e : p.elems) patternNames(*e, out);
 }
 
+/// Calls `visit` on each expression directly inside `e`, and `visitStmt` on each
+/// statement of a block; not inside a lambda (its body is another function's).
+template <typename E, typename S> void forEachChild(const Expr &e, E &&visit, S &&visitStmt) {
+  auto sub = [&](const ExprPtr &x) {
+    if (x) visit(*x);
+  };
+  switch (e.kind) {
+  case ExprKind::Block:
+    for (const StmtPtr &s : e.as<BlockExpr>().stmts) visitStmt(*s);
+    break;
+  case ExprKind::If:
+    for (const auto &b : e.as<IfExpr>().branches) {
+      sub(b.cond);
+      visit(*b.body);
+    }
+    if (e.as<IfExpr>().elseBody) visit(*e.as<IfExpr>().elseBody);
+    break;
+  case ExprKind::Call:
+    sub(e.as<CallExpr>().callee);
+    for (const Arg &a : e.as<CallExpr>().args) sub(a.value);
+    break;
+  case ExprKind::Unary: sub(e.as<UnaryExpr>().operand); break;
+  case ExprKind::Binary: sub(e.as<BinaryExpr>().lhs); sub(e.as<BinaryExpr>().rhs); break;
+  case ExprKind::Range: sub(e.as<RangeExpr>().lo); sub(e.as<RangeExpr>().hi); break;
+  case ExprKind::Index:
+    sub(e.as<IndexExpr>().base);
+    for (const IndexItem &i : e.as<IndexExpr>().items) {
+      sub(i.value);
+      sub(i.lo);
+      sub(i.hi);
+      sub(i.step);
+    }
+    break;
+  case ExprKind::Field: sub(e.as<FieldExpr>().base); break;
+  case ExprKind::Tuple: for (const ExprPtr &x : e.as<TupleExpr>().elems) sub(x); break;
+  case ExprKind::List: for (const ExprPtr &x : e.as<ListExpr>().elems) sub(x); break;
+  case ExprKind::Record: for (const auto &f : e.as<RecordExpr>().fields) sub(f.value); break;
+  case ExprKind::FString: for (const auto &p : e.as<FStringExpr>().parts) sub(p.expr); break;
+  case ExprKind::ListComp:
+    sub(e.as<ListCompExpr>().elem);
+    for (const auto &c : e.as<ListCompExpr>().clauses) {
+      sub(c.iterable);
+      sub(c.cond);
+    }
+    break;
+  default: break; // literals, names, lambdas
+  }
+}
+
+/// Each expression a statement holds directly (its blocks' statements through them).
+template <typename E> void forEachExpr(const Stmt &s, E &&visit) {
+  switch (s.kind) {
+  case StmtKind::Let: visit(*s.as<LetStmt>().value); break;
+  case StmtKind::Assign: visit(*s.as<AssignStmt>().value); break;
+  case StmtKind::Declare: visit(*s.as<DeclareStmt>().init); break;
+  case StmtKind::For: visit(*s.as<ForStmt>().iterable); visit(*s.as<ForStmt>().body); break;
+  case StmtKind::While: visit(*s.as<WhileStmt>().cond); visit(*s.as<WhileStmt>().body); break;
+  case StmtKind::Assert: visit(*s.as<AssertStmt>().cond); break;
+  case StmtKind::Expr: visit(*s.as<ExprStmt>().expr); break;
+  default: break; // break, continue, fn
+  }
+}
+
+/// Every name `e` reads (in the lambdas it makes too).
+void readsOf(const Expr &e, std::set<std::string> &out) {
+  if (e.kind == ExprKind::Name) out.insert(e.as<NameExpr>().name);
+  if (e.kind == ExprKind::Lambda) readsOf(*e.as<LambdaExpr>().body, out);
+  forEachChild(
+      e, [&](const Expr &x) { readsOf(x, out); },
+      [&](const Stmt &s) { forEachExpr(s, [&](const Expr &x) { readsOf(x, out); }); });
+}
+
 /// What a statement (or a loop's body) does to the variables around it, found in its
-/// text: each rebinding `x = e` at any depth (not in the functions it defines), with the
-/// names that its value and the conditions around it read; and whether a `break` or
+/// text: each binding at any depth (not in the functions it defines), with the names
+/// that its value and the conditions around it read; and whether a `break` or
 /// `continue` of the loop it is in (not of a loop inside it) is among its statements.
 struct Effects {
-  struct Assignment {
+  struct Binding {
     std::vector<std::string> targets;
     std::set<std::string> reads;
+    bool local = false; // a `let` inside: it defines a name of its own block, rebinds none
   };
-  std::vector<Assignment> assignments;
+  std::vector<Binding> bindings;
   bool breaks = false, continues = false;
 
+  /// The names rebound around the statement (`x = e`).
   std::set<std::string> targets() const {
     std::set<std::string> out;
-    for (const Assignment &a : assignments) out.insert(a.targets.begin(), a.targets.end());
+    for (const Binding &b : bindings)
+      if (!b.local) out.insert(b.targets.begin(), b.targets.end());
     return out;
   }
 
+  void bind(const Pattern &p, const Expr &value, const std::set<std::string> &around, bool local) {
+    Binding b;
+    patternNames(p, b.targets);
+    b.reads = around;
+    readsOf(value, b.reads);
+    b.local = local;
+    bindings.push_back(std::move(b));
+  }
+
   void stmt(const Stmt &s, const std::set<std::string> &around, int loops) {
+    // A loop's body depends on what decides its passes.
+    auto loop = [&](const Expr &decides, const Expr &body) {
+      expr(decides, around, loops);
+      std::set<std::string> inner = around;
+      readsOf(decides, inner);
+      expr(body, inner, loops + 1);
+    };
     switch (s.kind) {
-    case StmtKind::Let: expr(*s.as<LetStmt>().value, around, loops); break;
-    case StmtKind::Assign: {
-      Assignment a;
-      patternNames(*s.as<AssignStmt>().target, a.targets);
-      a.reads = around;
-      reads(*s.as<AssignStmt>().value, a.reads);
-      assignments.push_back(std::move(a));
-      expr(*s.as<AssignStmt>().value, around, loops);
-      break;
-    }
-    case StmtKind::Declare: expr(*s.as<DeclareStmt>().init, around, loops); break;
-    case StmtKind::For: {
-      std::set<std::string> inner = around;
-      reads(*s.as<ForStmt>().iterable, inner); // how many passes
-      expr(*s.as<ForStmt>().iterable, around, loops);
-      expr(*s.as<ForStmt>().body, inner, loops + 1);
-      break;
-    }
-    case StmtKind::While: {
-      std::set<std::string> inner = around;
-      reads(*s.as<WhileStmt>().cond, inner);
-      expr(*s.as<WhileStmt>().cond, around, loops);
-      expr(*s.as<WhileStmt>().body, inner, loops + 1);
-      break;
-    }
+    case StmtKind::For: return loop(*s.as<ForStmt>().iterable, *s.as<ForStmt>().body);
+    case StmtKind::While: return loop(*s.as<WhileStmt>().cond, *s.as<WhileStmt>().body);
+    case StmtKind::Let: bind(*s.as<LetStmt>().pattern, *s.as<LetStmt>().value, around, true); break;
+    case StmtKind::Assign: bind(*s.as<AssignStmt>().target, *s.as<AssignStmt>().value, around, false); break;
     case StmtKind::Break: breaks |= loops == 0; break;
     case StmtKind::Continue: continues |= loops == 0; break;
-    case StmtKind::Assert: expr(*s.as<AssertStmt>().cond, around, loops); break;
-    case StmtKind::Expr: expr(*s.as<ExprStmt>().expr, around, loops); break;
-    case StmtKind::Fn: break; // a function rebinds its own variables only
+    default: break;
     }
+    forEachExpr(s, [&](const Expr &x) { expr(x, around, loops); });
   }
 
   void expr(const Expr &e, const std::set<std::string> &around, int loops) {
-    auto sub = [&](const ExprPtr &x) {
-      if (x) expr(*x, around, loops);
-    };
-    switch (e.kind) {
-    case ExprKind::Block:
-      for (const StmtPtr &s : e.as<BlockExpr>().stmts) stmt(*s, around, loops);
-      break;
-    case ExprKind::If: {
+    if (e.kind == ExprKind::If) {
       // What a branch does depends on the conditions before it.
       std::set<std::string> inner = around;
       for (const auto &b : e.as<IfExpr>().branches) {
-        sub(b.cond);
-        reads(*b.cond, inner);
+        expr(*b.cond, around, loops);
+        readsOf(*b.cond, inner);
         expr(*b.body, inner, loops);
       }
       if (e.as<IfExpr>().elseBody) expr(*e.as<IfExpr>().elseBody, inner, loops);
-      break;
-    }
-    case ExprKind::Call:
-      sub(e.as<CallExpr>().callee);
-      for (const Arg &a : e.as<CallExpr>().args) sub(a.value);
-      break;
-    case ExprKind::Unary: sub(e.as<UnaryExpr>().operand); break;
-    case ExprKind::Binary: sub(e.as<BinaryExpr>().lhs); sub(e.as<BinaryExpr>().rhs); break;
-    case ExprKind::Range: sub(e.as<RangeExpr>().lo); sub(e.as<RangeExpr>().hi); break;
-    case ExprKind::Index:
-      sub(e.as<IndexExpr>().base);
-      for (const IndexItem &i : e.as<IndexExpr>().items) {
-        sub(i.value);
-        sub(i.lo);
-        sub(i.hi);
-        sub(i.step);
-      }
-      break;
-    case ExprKind::Field: sub(e.as<FieldExpr>().base); break;
-    case ExprKind::Tuple: for (const ExprPtr &x : e.as<TupleExpr>().elems) sub(x); break;
-    case ExprKind::List: for (const ExprPtr &x : e.as<ListExpr>().elems) sub(x); break;
-    case ExprKind::Record: for (const auto &f : e.as<RecordExpr>().fields) sub(f.value); break;
-    case ExprKind::FString: for (const auto &p : e.as<FStringExpr>().parts) sub(p.expr); break;
-    case ExprKind::ListComp:
-      sub(e.as<ListCompExpr>().elem);
-      for (const auto &c : e.as<ListCompExpr>().clauses) {
-        sub(c.iterable);
-        sub(c.cond);
-      }
-      break;
-    default: break; // literals, names, lambdas
-    }
-  }
-
-  /// Every name `e` reads (in the lambdas it makes too).
-  static void reads(const Expr &e, std::set<std::string> &out) {
-    if (e.kind == ExprKind::Name) {
-      out.insert(e.as<NameExpr>().name);
       return;
     }
-    if (e.kind == ExprKind::Lambda) {
-      reads(*e.as<LambdaExpr>().body, out);
-      return;
-    }
-    // The same walk as expr(), collecting names; a block's statements read too.
-    auto sub = [&](const ExprPtr &x) {
-      if (x) reads(*x, out);
-    };
-    switch (e.kind) {
-    case ExprKind::Block:
-      for (const StmtPtr &s : e.as<BlockExpr>().stmts) readsOf(*s, out);
-      break;
-    case ExprKind::If:
-      for (const auto &b : e.as<IfExpr>().branches) {
-        sub(b.cond);
-        reads(*b.body, out);
-      }
-      if (e.as<IfExpr>().elseBody) reads(*e.as<IfExpr>().elseBody, out);
-      break;
-    case ExprKind::Call:
-      sub(e.as<CallExpr>().callee);
-      for (const Arg &a : e.as<CallExpr>().args) sub(a.value);
-      break;
-    case ExprKind::Unary: sub(e.as<UnaryExpr>().operand); break;
-    case ExprKind::Binary: sub(e.as<BinaryExpr>().lhs); sub(e.as<BinaryExpr>().rhs); break;
-    case ExprKind::Range: sub(e.as<RangeExpr>().lo); sub(e.as<RangeExpr>().hi); break;
-    case ExprKind::Index:
-      sub(e.as<IndexExpr>().base);
-      for (const IndexItem &i : e.as<IndexExpr>().items) {
-        sub(i.value);
-        sub(i.lo);
-        sub(i.hi);
-        sub(i.step);
-      }
-      break;
-    case ExprKind::Field: sub(e.as<FieldExpr>().base); break;
-    case ExprKind::Tuple: for (const ExprPtr &x : e.as<TupleExpr>().elems) sub(x); break;
-    case ExprKind::List: for (const ExprPtr &x : e.as<ListExpr>().elems) sub(x); break;
-    case ExprKind::Record: for (const auto &f : e.as<RecordExpr>().fields) sub(f.value); break;
-    case ExprKind::FString: for (const auto &p : e.as<FStringExpr>().parts) sub(p.expr); break;
-    case ExprKind::ListComp:
-      sub(e.as<ListCompExpr>().elem);
-      for (const auto &c : e.as<ListCompExpr>().clauses) {
-        sub(c.iterable);
-        sub(c.cond);
-      }
-      break;
-    default: break;
-    }
-  }
-
-  static void readsOf(const Stmt &s, std::set<std::string> &out) {
-    switch (s.kind) {
-    case StmtKind::Let: reads(*s.as<LetStmt>().value, out); break;
-    case StmtKind::Assign: reads(*s.as<AssignStmt>().value, out); break;
-    case StmtKind::Declare: reads(*s.as<DeclareStmt>().init, out); break;
-    case StmtKind::For: reads(*s.as<ForStmt>().iterable, out); reads(*s.as<ForStmt>().body, out); break;
-    case StmtKind::While: reads(*s.as<WhileStmt>().cond, out); reads(*s.as<WhileStmt>().body, out); break;
-    case StmtKind::Assert: reads(*s.as<AssertStmt>().cond, out); break;
-    case StmtKind::Expr: reads(*s.as<ExprStmt>().expr, out); break;
-    default: break;
-    }
+    forEachChild(
+        e, [&](const Expr &x) { expr(x, around, loops); }, [&](const Stmt &s) { stmt(s, around, loops); });
   }
 };
 
@@ -290,7 +254,8 @@ CheckedLoop::CheckedLoop(const BlockExpr &body, const std::shared_ptr<Env> &env)
   e.expr(body, {}, 0);
   std::set<std::string> names = e.targets();
   Assigned.assign(names.begin(), names.end());
-  for (Effects::Assignment &a : e.assignments) Body.push_back({std::move(a.targets), std::move(a.reads)});
+  // The taint of finish() runs through every binding, the body's own `let`s included.
+  for (Effects::Binding &b : e.bindings) Body.push_back({std::move(b.targets), std::move(b.reads)});
   Initial = snapshot();
   Varied.assign(Assigned.size(), false);
   openLoops.push_back(this);

@@ -533,7 +533,7 @@ void Interpreter::execFor(const ForStmt &f, const std::shared_ptr<Env> &env) {
     if (checkingHost()) checked.emplace(*f.body, env);
     for (int64_t i = lo.i; i < hi.i; ++i) {
       pollInterrupt(f.span);
-      if (checked && !checked->runs(Value::integer(i))) break; // every later pass is alike
+      if (checked && !checked->runs(Value::integer(i))) break; // past the check's budget (Check.h)
       auto inner = std::make_shared<Env>(env);
       bindPattern(*f.pattern, Value::integer(i), inner, true);
       bool goOn = runLoopBody(*f.body, inner);
