@@ -116,8 +116,10 @@ Value replace(Interpreter &in, const std::string &s, const Args &args, Span span
 }
 
 Value find(Interpreter &, const std::string &s, const Args &args, Span) {
-  int64_t start = std::clamp<int64_t>(args.integer("start", 0), -static_cast<int64_t>(s.size()), static_cast<int64_t>(s.size()));
-  if (start < 0) start += static_cast<int64_t>(s.size());
+  // As a Python slice's start: from the end when negative, and past the end finds nothing.
+  int64_t n = static_cast<int64_t>(s.size()), start = args.integer("start", 0);
+  if (start < 0) start = std::max<int64_t>(0, start + n);
+  if (start > n) return Value::integer(-1);
   size_t at = s.find(args.str("sub"), static_cast<size_t>(start));
   return Value::integer(at == std::string::npos ? -1 : static_cast<int64_t>(at));
 }

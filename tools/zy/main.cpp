@@ -41,6 +41,9 @@ constexpr int ExitOk = 0;
 constexpr int ExitCompileError = 1;
 constexpr int ExitRuntimeError = 2;
 constexpr int ExitUsage = 64;
+/// How long `zy run`'s check may take: a program whose host code is slow even without
+/// tensors (a huge comprehension in main) is checked as far as that, and then run.
+constexpr double RunCheckSeconds = 10;
 
 bool useColor() {
   const char *noColor = std::getenv("NO_COLOR");
@@ -149,8 +152,8 @@ const Subcommand Subcommands[] = {
      "every function called with tensors is traced but not run, and the first error a run\n"
      "would report about shapes, dtypes, arity, names or param paths is reported, located\n"
      "(exit 1). What needs a tensor's value (a printed loss, `if acc > best`) is skipped,\n"
-     "so the check never reports an error the program does not have; runtime errors (a\n"
-     "failed assert, a missing file) are left to the run. `zy run` does this check first.\n"
+     "so that the check does not report what a run would not; runtime errors (a failed\n"
+     "assert, a missing file) are left to the run. `zy run` does this check first.\n"
      "ARGS after `--` are what `args()` returns, as in `zy run`; without `--`, what depends\n"
      "on `args()` is not checked. Prints `ok FILE` for each file that checks.\n"
      "\n"
@@ -312,9 +315,7 @@ int cmdRun(const std::vector<std::string> &args) {
     interp::Interpreter checker;
     checker.setArgs(programArgs);
     checker.tracer.options.enabled = !eager; // what runs eagerly is checked eagerly
-    // At most 10 s: a program whose host code is slow even without tensors (a huge
-    // comprehension in main) is checked as far as that, and then run.
-    if (auto error = interp::checkProgram(checker, file, /*tests=*/false, /*seconds=*/10)) {
+    if (auto error = interp::checkProgram(checker, file, /*tests=*/false, RunCheckSeconds)) {
       std::cerr << driver::failingRank() << render(*error, useColor());
       if (showTime) std::cerr << timing::report(timing::Totals{}, timing::nowMillis() - started);
       return driver::endJob(ExitCompileError);
@@ -409,7 +410,7 @@ int cmdIr(const std::vector<std::string> &args) {
 /// The interpreters are the caller's: the diagnostics point into sources they own.
 void runForDiagnostics(interp::Interpreter &interpreter, interp::Interpreter &checker, const std::string &path,
                        Diagnostics &diags) {
-  if (auto error = interp::checkProgram(checker, path, /*tests=*/false, /*seconds=*/60)) {
+  if (auto error = interp::checkProgram(checker, path, /*tests=*/false, RunCheckSeconds)) {
     diags.error(error->span, error->message).notes = error->notes;
     return;
   }
