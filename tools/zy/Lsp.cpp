@@ -111,6 +111,9 @@ json rangeOf(const Span &span) {
   return {{"start", positionOf(text, span.begin)}, {"end", positionOf(text, std::max(span.end, span.begin))}};
 }
 
+/// Where a diagnostic goes that has no place in this file (one in an imported file).
+json fileStart() { return {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}}; }
+
 std::string pathOfUri(const std::string &uri) {
   std::string path = uri.rfind("file://", 0) == 0 ? uri.substr(7) : uri;
   std::string out;
@@ -162,7 +165,6 @@ struct Document {
 /// The whole-program check (interp/Check.h) gets this long per version of a file; what
 /// it has not reached by then is left unreported.
 constexpr double CheckSeconds = 1.0;
-
 
 class Server {
 public:
@@ -276,7 +278,7 @@ private:
                    {"message", p.message}};
       item["range"] = p.span.valid() && p.span.file == parsed->source.get()
                           ? rangeOf(p.span)
-                          : json{{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
+                          : fileStart();
       list.push_back(item);
     }
     // Only a file the analysis finds no mistake in is checked: its mistakes come first.
@@ -313,7 +315,7 @@ private:
     // standard library's at the user's call into it). The span's file is the checker's.
     item["range"] = error->span.valid() && error->span.file->name() == path
                         ? rangeOf(error->span)
-                        : json{{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
+                        : fileStart();
     return item;
   }
 
