@@ -12,8 +12,9 @@ right (diagnostics cleared); a half-typed edit (a syntax error, and completion s
 answers); malformed messages; no diagnostics on any example or language test; a shape
 error that only the whole-program check finds (after a training loop), hover showing the
 types the check saw (a variable's, a parameter's, a params tree's), completion of a
-record's fields, then the error fixed;
-shutdown and exit with status 0. Each request's time is
+record's fields, then the error fixed; a request answered while a check that takes its
+whole budget runs, and a newer text cancelling a running check; shutdown and exit with
+status 0. Each request's time is
 printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
 test does not fail on it).
 """
@@ -272,6 +273,33 @@ c.notify("textDocument/didChange", {"textDocument": {"uri": late_uri, "version":
     {"range": {"start": {"line": 11, "character": plus + 11}, "end": {"line": 11, "character": plus + 12}}, "text": "3"}]})
 found = c.diagnostics(late_uri)
 check(found == [], f"the check's error cleared once fixed, got {found}")
+
+# The check runs beside the server, not in its way: while a check that takes its whole
+# budget runs, requests are answered; a newer text cancels it (its result never comes).
+slow_uri = "file://" + os.path.join(tmp, "slow.zy")
+slow = """fn main() {
+    let s = 0
+    for i in 0..100000000 {
+        for j in 0..1000 {
+            s = s + 1
+        }
+    }
+    print(s)
+}
+"""
+c.notify("textDocument/didOpen", {"textDocument": {"uri": slow_uri, "languageId": "zy", "version": 1, "text": slow}})
+value = hover_text(slow_uri, 1, 8)
+print("  hover while checking:", repr(value))
+check(value.startswith("```zy\ns  (variable)"), f"hover while the check runs: {value!r}")
+published = [m for m in c.notes if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == slow_uri]
+check(published == [], "a request is answered before a long check ends")
+check(c.diagnostics(slow_uri) == [], "the long check ends with nothing to report")
+c.notify("textDocument/didChange", {"textDocument": {"uri": slow_uri, "version": 2}, "contentChanges": [{"text": slow}]})
+c.notify("textDocument/didChange", {"textDocument": {"uri": slow_uri, "version": 3}, "contentChanges": [
+    {"text": "fn main() {\n    print(ones([2, 3]) @ ones([2, 3]))\n}\n"}]})
+found = c.diagnostics(slow_uri)
+check(len(found) == 1 and "matmul" in found[0]["message"] and found[0]["range"]["start"]["line"] == 1,
+      f"a newer text cancels the running check: its error comes first, got {found}")
 
 c.request("shutdown", None)
 c.notify("exit", None)

@@ -2,9 +2,12 @@
 //
 // JSON-RPC 2.0 messages framed by `Content-Length` headers (nlohmann/json parses them).
 // Each open document is re-analysed on every change: parsed (syntax errors), then
-// tooling::analyze (names, module members, arity); when it finds nothing, the
-// whole-program check of `zy run` (interp/Check.h: shapes, dtypes, param paths) runs on
-// the text as typed, for at most a second; the errors are published. Hover,
+// tooling::analyze (names, module members, arity), whose errors are published at once;
+// when it finds nothing, the whole-program check of `zy run` (interp/Check.h: shapes,
+// dtypes, param paths) runs on the text as typed, for at most a second, in a child
+// process of its own (a fork): requests are answered while it runs, a newer text cancels
+// it, and nothing it does (a hang, a crash) can reach the server. Its result (an error,
+// the types it saw) comes back over a pipe as JSON and is published then. Hover,
 // definition and completion read the last analysis that parsed, so they keep working while
 // the text is half typed; formatting is compiler/syntax/Formatter.h. Positions are UTF-16
 // code units, as the protocol's default. Nothing a client sends can stop the server: a
@@ -22,6 +25,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +35,9 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -40,30 +49,54 @@ namespace {
 
 // ---------------------------------------------------------------- framing
 
-/// One message's body, or nothing at the end of the input.
-std::optional<std::string> readMessage(std::istream &in) {
-  size_t length = 0;
-  bool sawLength = false;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) {
-      if (!sawLength) continue; // a stray blank line between messages
-      std::string body(length, '\0');
-      in.read(body.data(), static_cast<std::streamsize>(length));
-      if (static_cast<size_t>(in.gcount()) != length) return std::nullopt;
-      return body;
-    }
-    const std::string key = "content-length:";
-    std::string lower;
-    for (char c : line.substr(0, key.size())) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == key) {
-      length = std::strtoull(line.c_str() + key.size(), nullptr, 10);
-      sawLength = length <= (size_t(1) << 30);
+/// Cuts messages out of standard input as it arrives, without blocking: the server
+/// waits on its input and on running checks at once (poll).
+class Framer {
+public:
+  /// Reads what standard input has now; false at its end.
+  bool fill() {
+    char chunk[1 << 16];
+    ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+    if (n <= 0) return false;
+    Buffer.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  /// The next whole message's body, if one has arrived.
+  std::optional<std::string> next() {
+    size_t at = 0, length = 0;
+    bool sawLength = false;
+    for (;;) {
+      size_t nl = Buffer.find('\n', at);
+      if (nl == std::string::npos) return std::nullopt;
+      std::string line = Buffer.substr(at, nl - at);
+      at = nl + 1;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) {
+        if (!sawLength) { // a stray blank line between messages
+          Buffer.erase(0, at);
+          at = 0;
+          continue;
+        }
+        if (Buffer.size() - at < length) return std::nullopt;
+        std::string body = Buffer.substr(at, length);
+        Buffer.erase(0, at + length);
+        return body;
+      }
+      const std::string key = "content-length:";
+      std::string lower;
+      for (char c : line.substr(0, key.size())) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == key) {
+        length = std::strtoull(line.c_str() + key.size(), nullptr, 10);
+        sawLength = length <= (size_t(1) << 30);
+      }
     }
   }
-  return std::nullopt;
-}
+
+private:
+  std::string Buffer;
+};
 
 void writeMessage(const json &message) {
   std::string body = message.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -157,18 +190,35 @@ struct Parsed {
 /// At most this many types are kept per name, each at most this long.
 constexpr size_t MaxTypesShown = 4, MaxTypeLength = 160;
 
-struct Document {
-  std::string text;
-  std::unique_ptr<Parsed> good; // the last version that parsed
-};
-
 /// The whole-program check (interp/Check.h) gets this long per version of a file; what
 /// it has not reached by then is left unreported.
 constexpr double CheckSeconds = 1.0;
+/// A check process still running this long after it started is stopped (the check keeps
+/// to its own budget; this is for one that cannot, a hang between two of its polls).
+constexpr double CheckKillSeconds = 10.0;
+
+using Clock = std::chrono::steady_clock;
+
+/// A check of one version of a document, running in a child process.
+struct RunningCheck {
+  pid_t pid = -1;
+  int output = -1;     // the read end of the pipe the child writes its result to
+  std::string written; // what it has written so far
+  Clock::time_point deadline;
+};
+
+struct Document {
+  std::string text;
+  std::unique_ptr<Parsed> good;        // the last version that parsed
+  std::optional<RunningCheck> running; // the check of this text, until it ends
+};
 
 class Server {
 public:
   Server() : Library(Interp) {}
+  ~Server() {
+    for (auto &[uri, d] : Documents) cancel(d);
+  }
 
   /// Handles one message; false after `exit`.
   bool handle(const json &message) {
@@ -207,6 +257,7 @@ public:
         analyze(uri);
       } else if (method == "textDocument/didClose") {
         std::string uri = params.at("textDocument").at("uri").get<std::string>();
+        if (auto it = Documents.find(uri); it != Documents.end()) cancel(it->second);
         Documents.erase(uri);
         publish(uri, json::array());
       } else if (method == "textDocument/hover") reply(id, hover(params));
@@ -221,6 +272,52 @@ public:
   }
 
   int exitStatus() const { return ExitStatus; }
+
+  /// The pipes of the checks that are running, to wait on beside standard input.
+  std::vector<pollfd> checkOutputs() const {
+    std::vector<pollfd> fds;
+    for (const auto &[uri, d] : Documents)
+      if (d.running) fds.push_back({d.running->output, POLLIN, 0});
+    return fds;
+  }
+
+  /// How long the server may wait for input before a running check is past its deadline
+  /// (milliseconds; -1 when no check runs).
+  int waitLimit() const {
+    int limit = -1;
+    for (const auto &[uri, d] : Documents)
+      if (d.running) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(d.running->deadline - Clock::now()).count();
+        int ms = static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
+        limit = limit < 0 ? ms : std::min(limit, ms);
+      }
+    return limit;
+  }
+
+  /// Reads what the running checks wrote; publishes the result of each that ended, and
+  /// stops those past their deadline.
+  void collectChecks() {
+    for (auto &[uri, d] : Documents) {
+      if (!d.running) continue;
+      RunningCheck &r = *d.running;
+      char chunk[1 << 16];
+      ssize_t n;
+      while ((n = ::read(r.output, chunk, sizeof chunk)) > 0) r.written.append(chunk, static_cast<size_t>(n));
+      bool ended = n == 0, late = !ended && Clock::now() >= r.deadline;
+      if (!ended && !late) continue;
+      if (late) ::kill(r.pid, SIGKILL);
+      int status = 0;
+      ::waitpid(r.pid, &status, 0);
+      ::close(r.output);
+      json result = json::parse(r.written, nullptr, false);
+      bool read = ended && WIFEXITED(status) && WEXITSTATUS(status) == 0 && result.is_object();
+      if (!read) // the check stopped without a result: say so where the server's log goes, report nothing
+        std::cerr << "zy lsp: the check of " << pathOfUri(uri) << (late ? " took too long" : " stopped without a result")
+                  << "; its errors are not shown\n";
+      d.running.reset();
+      publish(uri, read ? applyCheck(d, result) : json::array());
+    }
+  }
 
 private:
   interp::Interpreter Interp;
@@ -261,6 +358,7 @@ private:
 
   void analyze(const std::string &uri) {
     Document &d = Documents[uri];
+    cancel(d); // of a text that is gone
     std::string path = pathOfUri(uri);
     auto parsed = std::make_unique<Parsed>();
     parsed->source = std::make_unique<SourceFile>(path, d.text);
@@ -281,17 +379,82 @@ private:
                           : fileStart();
       list.push_back(item);
     }
-    // Only a file the analysis finds no mistake in is checked: its mistakes come first.
-    if (problems.empty())
-      if (std::optional<json> error = check(path, d.text, *parsed)) list.push_back(*error);
-    publish(uri, list);
     if (parsed->module) d.good = std::move(parsed);
+    // Only a file the analysis finds no mistake in is checked: its mistakes come first.
+    // The diagnostics are published when the check ends (until then the editor keeps
+    // showing the last ones, rather than clearing an error only to show it again).
+    if (problems.empty() && d.good) {
+      if (startCheck(d, path)) return;
+      list = applyCheck(d, checkResult(path, d.text)); // no process to run it in: run it here
+    }
+    publish(uri, list);
+  }
+
+  /// Starts the check of `d`'s text in a child process; false if none could be started.
+  static bool startCheck(Document &d, const std::string &path) {
+    int pipeEnds[2];
+    if (::pipe(pipeEnds) != 0) return false;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(pipeEnds[0]);
+      ::close(pipeEnds[1]);
+      return false;
+    }
+    if (pid == 0) {
+      // The child: its standard output is the editor's channel, which is the server's alone.
+      ::close(pipeEnds[0]);
+      int null = ::open("/dev/null", O_WRONLY);
+      if (null >= 0) ::dup2(null, STDOUT_FILENO);
+      int status = 1;
+      try {
+        std::string out = checkResult(path, d.text).dump(-1, ' ', false, json::error_handler_t::replace);
+        status = 0;
+        for (size_t at = 0; at < out.size();) {
+          ssize_t n = ::write(pipeEnds[1], out.data() + at, out.size() - at);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) {
+            status = 1;
+            break;
+          }
+          at += static_cast<size_t>(n);
+        }
+      } catch (...) {
+      }
+      ::_exit(status); // no destructors, no atexit handlers of the server's state
+    }
+    ::close(pipeEnds[1]);
+    ::fcntl(pipeEnds[0], F_SETFL, ::fcntl(pipeEnds[0], F_GETFL) | O_NONBLOCK);
+    auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(CheckKillSeconds));
+    d.running = RunningCheck{pid, pipeEnds[0], "", Clock::now() + limit};
+    return true;
+  }
+
+  /// Stops `d`'s running check, if any (its text has changed or is closed).
+  static void cancel(Document &d) {
+    if (!d.running) return;
+    ::kill(d.running->pid, SIGKILL);
+    ::waitpid(d.running->pid, nullptr, 0);
+    ::close(d.running->output);
+    d.running.reset();
+  }
+
+  /// The result of the check of `d`'s text: the types it saw go to the text's analysis;
+  /// returns the diagnostics to publish.
+  static json applyCheck(Document &d, const json &result) {
+    if (d.good) {
+      d.good->types = result.at("types").get<std::map<uint32_t, std::vector<std::string>>>();
+      d.good->fields = result.at("fields").get<std::map<uint32_t, std::map<std::string, std::string>>>();
+    }
+    json list = json::array();
+    if (!result.at("error").is_null()) list.push_back(result.at("error"));
+    return list;
   }
 
   /// The whole-program check of `zy run` (interp/Check.h: shapes, dtypes, param paths)
-  /// on the text as typed, as a diagnostic, if it finds an error.
-  /// Fills `parsed`'s types and fields with what each name of the file was bound to.
-  static std::optional<json> check(const std::string &path, const std::string &text, Parsed &parsed) {
+  /// on the text as typed: {"error": a diagnostic or null, "types": what each name of the
+  /// file was bound to, by its offset, "fields": the fields of those bound to a record}.
+  static json checkResult(const std::string &path, const std::string &text) {
+    Parsed parsed; // only its types and fields are filled
     interp::Interpreter checker;
     checker.unsavedFiles[path] = text;
     checker.argsUnknown = true; // an editor runs nothing: the arguments come with the run
@@ -309,14 +472,16 @@ private:
       if (std::find(seen.begin(), seen.end(), type) == seen.end()) seen.push_back(type);
     };
     std::optional<Diagnostic> error = interp::checkProgram(checker, path, /*tests=*/true, CheckSeconds);
-    if (!error) return std::nullopt;
+    json result = {{"error", nullptr}, {"types", parsed.types}, {"fields", parsed.fields}};
+    if (!error) return result;
     json item = {{"severity", 1}, {"source", "zy check"}, {"message", error->message}};
     // An error in an imported file is shown at this file's start (the check reports the
     // standard library's at the user's call into it). The span's file is the checker's.
     item["range"] = error->span.valid() && error->span.file->name() == path
                         ? rangeOf(error->span)
                         : fileStart();
-    return item;
+    result["error"] = item;
+    return result;
   }
 
   static void publish(const std::string &uri, const json &diagnostics) {
@@ -482,13 +647,22 @@ int lspCommand(const std::vector<std::string> &args) {
     return 64;
   }
   Server server;
-  while (std::optional<std::string> body = readMessage(std::cin)) {
-    json message = json::parse(*body, nullptr, false);
-    if (message.is_discarded() || !message.is_object()) {
-      writeMessage({{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", -32700}, {"message", "not JSON-RPC: cannot parse the message"}}}});
-      continue;
+  Framer input;
+  for (bool open = true; open;) {
+    while (std::optional<std::string> body = input.next()) {
+      json message = json::parse(*body, nullptr, false);
+      if (message.is_discarded() || !message.is_object()) {
+        writeMessage({{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", -32700}, {"message", "not JSON-RPC: cannot parse the message"}}}});
+        continue;
+      }
+      if (!server.handle(message)) return server.exitStatus();
     }
-    if (!server.handle(message)) return server.exitStatus();
+    // Wait for the editor and for the running checks at once.
+    std::vector<pollfd> fds = server.checkOutputs();
+    fds.insert(fds.begin(), pollfd{STDIN_FILENO, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), server.waitLimit()) < 0 && errno != EINTR) break;
+    if (fds[0].revents) open = input.fill();
+    server.collectChecks();
   }
   return 1; // the input ended without `exit`
 }
