@@ -262,6 +262,16 @@ private:
     case Op::MatMul: return binary("MatMul");
     case Op::Gather: return gather(n);
     case Op::ScatterAdd: return scatterAdd(n);
+    case Op::Argsort: {
+      // TopK of every element: its ties go to the lower index first, so it is stable too.
+      onnx::NodeProto &p = node("TopK", {in(n, 0), int64s({n.shape.back()})}, fresh("sorted"));
+      std::string indices = fresh("argsort");
+      p.add_output(indices);
+      intAttr(p, "axis", -1);
+      intAttr(p, "largest", n.attrs.value != 0);
+      intAttr(p, "sorted", 1);
+      return op("Cast", {indices}, [&](onnx::NodeProto &c) { intAttr(c, "to", Proto::INT32); }); // ONNX's are int64
+    }
     // ONNX has no way to fail a run with a message: the labels' range is not checked (as
     // with `zy compile --no-check-labels`); a gather on them still clamps.
     case Op::CheckLabels: return unary("Identity");

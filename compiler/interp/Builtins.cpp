@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
 namespace zy::interp {
 
@@ -507,6 +508,26 @@ void installTensors(Env &env) {
     if (checkLabels()) return tensorValue(emit(in, n, {labels}, a.span));
     if (auto error = ir::inferType(n, {{labels.dtype(), labels.shape()}})) in.fail(a.span, *error);
     return tensorValue(labels);
+  });
+  // The primitive sorts along the last axis: another axis is swapped there and back (a
+  // swap is its own inverse; the other axes only count rows).
+  env.defineBuiltin("argsort", [](Interpreter &in, CallArgs &a) {
+    Args args(in, a, {"x", "axis", "descending"});
+    Tensor x = args.tensor("x");
+    const int64_t rank = x.rank(), last = rank - 1;
+    int64_t axis = args.integer("axis", -1);
+    if (rank > 0 && (axis < -rank || axis >= rank))
+      in.fail(a.span, "argsort over axis " + std::to_string(axis) + " of " + typeString(x.dtype(), x.shape()) +
+                          ", which has " + std::to_string(rank) + (rank == 1 ? " axis" : " axes"));
+    if (axis < 0) axis += rank;
+    std::vector<int64_t> perm(static_cast<size_t>(std::max<int64_t>(rank, 0)));
+    std::iota(perm.begin(), perm.end(), int64_t(0));
+    if (rank > 0) std::swap(perm[static_cast<size_t>(axis)], perm[static_cast<size_t>(last)]);
+    ir::Node n;
+    n.op = Op::Argsort;
+    n.attrs.value = args.flag("descending", false) ? 1 : 0;
+    if (rank == 0 || axis == last) return tensorValue(emit(in, n, {x}, a.span)); // the primitive's errors
+    return tensorValue(transpose(in, emit(in, n, {transpose(in, x, perm, a.span)}, a.span), perm, a.span));
   });
   env.defineBuiltin("take", [](Interpreter &in, CallArgs &a) {
     Args args(in, a, {"x", "indices", "axis"});

@@ -59,6 +59,7 @@ std::string attrsString(const Node &node) {
     parts.push_back("value=" + numberString(a.value));
     break;
   case Op::Flip: parts.push_back("axes=" + listString(a.axes)); break;
+  case Op::Argsort: parts.push_back(std::string("descending=") + (a.value != 0 ? "true" : "false")); break;
   case Op::Concat:
   case Op::Gather:
   case Op::ScatterAdd:

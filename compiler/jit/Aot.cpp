@@ -8,7 +8,8 @@
 //   3. Write the header (every input's and output's path, dtype and shape) and a C file
 //      with the steps: the slot table, a kernel call per kernel step, cblas_sgemm/sgemv
 //      (dgemm/dgemv) per matmul with the plan's transpose flags, loops for integer
-//      matmuls and scatter-add, the runtime's uniform stream for random numbers, memcpy
+//      matmuls and scatter-add, the runtime's uniform stream for random numbers and its
+//      merge sort for argsort, memcpy
 //      for copies, a loop per scan calling its body's unit once a step, and a call of
 //      check_labels per label check (the message in a thread-local buffer), and a call
 //      of the runtime's zy_rt_debug_print per debug_print (to standard output). Each unit
@@ -331,6 +332,7 @@ private:
          "void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2]);\n"
          "typedef struct ZyRtTensor { int dtype; int rank; const int64_t *dims; const void *data; } ZyRtTensor;\n"
          "void zy_rt_debug_print(const char *format, int64_t count, const ZyRtTensor *values);\n"
+         "void zy_rt_argsort(int dtype, const void *x, int64_t rows, int64_t length, int descending, int32_t *out, int32_t *scratch);\n"
          "enum { RowMajor = 101, NoTrans = 111, Trans = 112 };\n\n";
     std::string failure = "zy_" + E.name + "_failure";
     c << "/* The calling thread's last failure: a message of this file, never freed. */\n"
@@ -441,6 +443,18 @@ private:
       return;
     }
     case Step::ScatterAdd: return emitScatterAdd(c, u, step);
+    case Step::Sort: {
+      const Node &x = G.nodes[node.operands[0]];
+      int64_t length = node.shape.back(), rows = length == 0 ? 0 : countOf(node.shape) / length;
+      if (rows == 0) return;
+      NeedsRuntime = true;
+      c << "  {\n    int32_t *scratch = (int32_t *)malloc(" << length * 4 << "ULL);\n"
+        << "    if (!scratch) { free(arena); return fail(" << cString(fn() + ": out of memory in an argsort") << "); }\n"
+        << "    zy_rt_argsort(" << static_cast<int>(x.dtype) << ", " << slot(u, node.operands[0], "const void") << ", "
+        << ll(rows) << ", " << ll(length) << ", " << (node.attrs.value != 0 ? 1 : 0) << ", " << slot(u, step.node, "int32_t")
+        << ", scratch);\n    free(scratch);\n  }\n";
+      return;
+    }
     case Step::Check: {
       // check_labels, then the labels copied into the node's buffer (as Executable.cpp does).
       const Node &labels = G.nodes[node.operands[0]];
@@ -646,7 +660,7 @@ private:
       std::string archive = ZY_RUNTIME_ARCHIVE;
       std::error_code ec;
       if (archive.empty() || !fs::exists(archive, ec))
-        throw std::runtime_error("the graph calls Zy's runtime (random numbers or erf_inv), but its archive `" +
+        throw std::runtime_error("the graph calls Zy's runtime (random numbers, erf_inv, printing or sorting), but its archive `" +
                                  archive + "` is missing: build the zy_runtime_export target");
       argv.push_back(archive);
       argv.push_back("-Wl,--exclude-libs,ALL"); // the runtime's symbols stay inside the library

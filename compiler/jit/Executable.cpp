@@ -13,6 +13,7 @@
 #include "jit/Engine.h"
 #include "jit/Plan.h"
 #include "jit/ThreadPool.h"
+#include "runtime/Sort.h"
 
 #include <cblas.h>
 
@@ -234,6 +235,14 @@ private:
       return ir::drawRandom(node, key, slotOf(slots, step.node));
     }
     case Step::ScatterAdd: return scatterAdd(step, slots);
+    case Step::Sort: {
+      const Node &x = G.nodes[node.operands[0]];
+      int64_t length = node.shape.back(), rows = length == 0 ? 0 : elementCount(node.shape).value_or(0) / length;
+      std::vector<int32_t> scratch(static_cast<size_t>(length));
+      zy_rt_argsort(static_cast<int>(x.dtype), slotOf(slots, node.operands[0]), rows, length, node.attrs.value != 0,
+                    static_cast<int32_t *>(slotOf(slots, step.node)), scratch.data());
+      return;
+    }
     case Step::Check: {
       // One pass over the labels. The error is the node of the graph being run, with its
       // name, span and call chain (compiled code may be shared by graphs of one structure).

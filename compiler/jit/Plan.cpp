@@ -120,6 +120,7 @@ private:
           break;
         case Op::Scan:
         case Op::ScatterAdd:
+        case Op::Argsort:
         case Op::CheckLabels:
         case Op::DebugPrint:
         case Op::RandomUniform:
@@ -236,6 +237,7 @@ private:
       case Op::RandomSplit:
       case Op::RandomFoldIn: step.kind = Step::Random; break;
       case Op::ScatterAdd: step.kind = Step::ScatterAdd; break;
+      case Op::Argsort: step.kind = Step::Sort; break;
       case Op::CheckLabels: step.kind = Step::Check; break;
       case Op::DebugPrint:
         step.kind = Step::Print;

@@ -41,6 +41,7 @@ struct Step {
     Scan,       // a loop over the compiled body
     Random,     // random_uniform from the runtime
     ScatterAdd, // from the runtime
+    Sort,       // argsort: the runtime's merge sort of each row (runtime/Sort.h)
     Check,      // check_labels: scans its operand (throws ir::CheckFailed), then copies it
     Print,      // debug_print: formats its operands' buffers and prints them (runtime/Print.h)
     Copy,       // an output that is an input, a literal, or another output: copied

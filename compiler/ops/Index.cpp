@@ -1,10 +1,15 @@
-// Index.cpp: the rows of gather and scatter_add. Each is the other's transpose: a gather's
-// gradient is a scatter-add to the clamped rows, a scatter-add's a gather of the kept
-// updates; both are linear in their float operands. Batching with batched indices folds
-// the batch into the indexed axis and offsets each example's indices into its own rows.
+// Index.cpp: the rows of gather, scatter_add and argsort. Gather and scatter-add are each
+// other's transpose: a gather's gradient is a scatter-add to the clamped rows, a
+// scatter-add's a gather of the kept updates; both are linear in their float operands.
+// Batching with batched indices folds the batch into the indexed axis and offsets each
+// example's indices into its own rows. Argsort gives indices (no gradient; sort's comes
+// from the gather that reads them, stdlib/prelude.zy) and works along the last axis, so a
+// leading batch axis changes nothing.
 #include "ops/Common.h"
 
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 namespace zy::ops {
 
@@ -100,6 +105,38 @@ Tensor evalScatterAdd(const Rule &, const Node &node, const Args &args) {
         sums[(o * loop.length + at) * loop.inner + i] += updates.get((o * loop.count + j) * loop.inner + i);
     }
   return fromDoubles(node.dtype, node.shape, sums);
+}
+
+Error inferArgsort(const Rule &rule, Node &node, const Operands &ops) {
+  const OperandType &x = ops[0];
+  if (auto error = checkDomain(node, rule.domain, x)) return error;
+  if (x.shape.empty()) return "argsort needs a tensor with an axis to sort along, got " + typeOf(x);
+  if (x.shape.back() > std::numeric_limits<int32_t>::max())
+    return "argsort of " + typeOf(x) + ": the last axis is too long for i32 indices";
+  node.dtype = DType::I32;
+  node.shape = x.shape;
+  return std::nullopt;
+}
+
+// std::stable_sort on the values in double: the runtime's merge sort (runtime/Sort.cpp)
+// is checked against it.
+Tensor evalArgsort(const Rule &, const Node &node, const Args &args) {
+  const Tensor &x = *args[0];
+  Tensor out(DType::I32, node.shape);
+  const int64_t length = node.shape.back(), rows = length == 0 ? 0 : x.size() / length;
+  const bool descending = node.attrs.value != 0;
+  std::vector<int64_t> order(static_cast<size_t>(length));
+  for (int64_t r = 0; r < rows; ++r) {
+    std::iota(order.begin(), order.end(), int64_t(0));
+    auto key = [&](int64_t i) { return x.get(r * length + i); };
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      double u = key(a), v = key(b);
+      if (std::isnan(u) || std::isnan(v)) return !std::isnan(u) && std::isnan(v); // NaN last
+      return descending ? u > v : u < v;
+    });
+    for (int64_t i = 0; i < length; ++i) out.set(r * length + i, static_cast<double>(order[static_cast<size_t>(i)]));
+  }
+  return out;
 }
 
 // ================================================================ transformations
@@ -217,9 +254,10 @@ int batchScatterAdd(Batching &r, const Node &n) {
 constexpr Rule Rows[] = {
     {Op::Gather, inferGather, evalGather, vjpGather, jvpLinear, batchGather},
     {Op::ScatterAdd, inferScatterAdd, evalScatterAdd, vjpScatterAdd, jvpLinear, batchScatterAdd, Domain::Numeric},
+    {Op::Argsort, inferArgsort, evalArgsort, vjpNone, jvpNone, batchLifted, Domain::Numeric},
 };
 
-static_assert(rowsCover(Rows, {OpKind::Index}), "Index.cpp must have a full row for gather and scatter_add");
+static_assert(rowsCover(Rows, {OpKind::Index}), "Index.cpp must have a full row for gather, scatter_add and argsort");
 
 } // namespace
 

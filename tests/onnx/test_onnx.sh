@@ -57,6 +57,7 @@ ops)
   round_trip "$f" reductions --arg "x=f32[2, 3, 4]"
   round_trip "$f" movement --arg "x=f32[2, 3, 4]"
   round_trip "$f" indexing --arg "x=f32[5, 3]" --arg "idx=i32[6]"
+  round_trip "$f" sorting --arg "x=f32[3, 4]" --arg "k=i32[8]"
   round_trip "$f" products --arg "a=f32[4, 3]" --arg "b=f32[3, 2]"
   round_trip "$f" sources --arg "x=f32[2]"
   round_trip "$f" cumulative --arg "xs=f32[5, 2]" --arg "w=f32[2, 2]"

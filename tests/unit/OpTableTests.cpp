@@ -563,6 +563,18 @@ TEST_CASE("gather: kernel, with out-of-range indices clamped") {
   CHECK(valuesOf(run(Op::Gather, {x, i32({2}, {-1, 5})}, Attrs{.axis = 0})) == V{1, 2, 5, 6});
 }
 
+TEST_CASE("argsort: shape rule and kernel (stable, NaN last, descending)") {
+  CHECK(typed(Op::Argsort, {type(DType::F32, {3, 4})}).shape == Shape{3, 4});
+  CHECK(typed(Op::Argsort, {type(DType::F64, {3, 4})}).dtype == DType::I32);
+  CHECK(errorOf(Op::Argsort, {type(DType::F32, {})}) == "argsort needs a tensor with an axis to sort along, got f32[]");
+  CHECK(errorOf(Op::Argsort, {type(DType::Bool, {3})}) == "argsort needs a numeric tensor, got bool[3]");
+  Tensor x = f64({2, 4}, {2, NaN, 1, 2, 0, -1, 0, 5});
+  CHECK(valuesOf(run(Op::Argsort, {x})) == V{2, 0, 3, 1, 1, 0, 2, 3});
+  CHECK(valuesOf(run(Op::Argsort, {x}, Attrs{.value = 1})) == V{0, 3, 2, 1, 3, 0, 2, 1});
+  CHECK(valuesOf(run(Op::Argsort, {i32({5}, {3, 3, -7, 3, 0})})) == V{2, 4, 0, 1, 3});
+  CHECK(run(Op::Argsort, {f32({2, 0}, {})}).shape() == Shape{2, 0});
+}
+
 TEST_CASE("scatter_add: shape rule") {
   OperandType base = type(DType::F32, {3, 2});
   CHECK(typed(Op::ScatterAdd, {base, type(DType::I32, {4}), type(DType::F32, {4, 2})}).shape == Shape{3, 2});
