@@ -289,6 +289,7 @@ private:
     case Op::RandomFoldIn:
       refuse(n, "ONNX's random operators draw other numbers than Zy's keys do; pass the noise in as an input instead");
     case Op::Scan: return scan(n, id);
+    case Op::While: refuse(n, "while_loop is not exported to ONNX yet; a loop with a fixed number of steps (fori_loop, scan) is");
     case Op::Project: return ScanOutputs.at(n.operands[0]).at(static_cast<size_t>(n.attrs.index));
     case Op::CustomVjp:
     case Op::CustomJvp: throw std::logic_error("onnx export: custom calls are lowered before a graph is exported");

@@ -543,6 +543,7 @@ void installTensors(Env &env) {
 
 void installParams(Env &env) {
   env.defineBuiltin("scan", scanBuiltin);
+  env.defineBuiltin("while_loop", whileLoopBuiltin);
   env.defineBuiltin("cond", condBuiltin);
   env.defineBuiltin("init", initBuiltin);
   env.defineBuiltin("state", [](Interpreter &in, CallArgs &a) {

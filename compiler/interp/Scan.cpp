@@ -1,10 +1,15 @@
-// Scan.cpp: scan(f, carry, xs): a loop over the leading axis of xs as a real loop.
+// Scan.cpp: scan(f, carry, xs) and while_loop(cond_fn, body_fn, init): loops as real loops.
 //
 // f(carry, x_t) -> (carry, y_t); scan returns (carry, ys) with the ys stacked. carry, xs
 // and the ys may be trees. In host code the loop runs step by step. Inside a traced
 // function it becomes one Scan node whose body is f traced once on one step (so a loop
 // of a thousand steps is not unrolled into a thousand copies), plus a Project node per
 // result; tensors of the function that f uses become captures of the body.
+//
+// while_loop runs body_fn on the carry for as long as cond_fn(carry) holds, and returns
+// the last carry (a tree of tensors, whose types the body keeps). Traced, cond_fn and
+// body_fn are each traced once into the graphs of one While node, so its number of steps
+// is decided as the graph runs; the number of steps being unknown, it has no derivative.
 #include "interp/Scan.h"
 
 #include "interp/Args.h"
@@ -27,7 +32,7 @@ std::vector<Tensor> tensorLeaves(Interpreter &in, const Value &tree, Span span, 
   std::vector<Tensor> out;
   forEachLeaf(tree, [&](const std::string &path, const Value &leaf) {
     if (leaf.kind != ValueKind::Tensor && !leaf.isNumber())
-      in.fail(span, std::string("scan's ") + what + " must hold tensors, but " + (path.empty() ? "it" : "`" + path + "`") +
+      in.fail(span, std::string(what) + " must hold tensors, but " + (path.empty() ? "it" : "`" + path + "`") +
                         " is a " + typeName(leaf));
     out.push_back(asTensor(in, leaf, span));
   });
@@ -67,9 +72,9 @@ Value call2(Interpreter &in, const Value &f, const Value &a, const Value &b, Spa
 /// In host code: step by step.
 Value scanEager(Interpreter &in, const Value &f, const Value &carry0, const Value &xs, int64_t steps, Span span) {
   if (steps == 0) in.fail(span, "scan over an empty sequence: it needs at least one step");
-  std::vector<Tensor> xLeaves = tensorLeaves(in, xs, span, "sequences");
+  std::vector<Tensor> xLeaves = tensorLeaves(in, xs, span, "scan's sequences");
   Value carry = carry0;
-  std::string carryTypes = typesOf(tensorLeaves(in, carry0, span, "carry"));
+  std::string carryTypes = typesOf(tensorLeaves(in, carry0, span, "scan's carry"));
   std::vector<std::vector<Tensor>> ys;
   Value yTemplate;
   std::string yTypes;
@@ -81,11 +86,11 @@ Value scanEager(Interpreter &in, const Value &f, const Value &carry0, const Valu
       step.push_back(index(in, x, {at}, span));
     }
     auto [next, y] = splitResult(in, call2(in, f, carry, withLeaves(xs, step), span), span);
-    std::string nextTypes = typesOf(tensorLeaves(in, next, span, "carry"));
+    std::string nextTypes = typesOf(tensorLeaves(in, next, span, "scan's carry"));
     if (nextTypes != carryTypes)
       in.fail(span, "scan's carry enters as " + carryTypes + " but leaves step " + std::to_string(t) + " as " + nextTypes);
     carry = next;
-    std::vector<Tensor> yLeaves = tensorLeaves(in, y, span, "results");
+    std::vector<Tensor> yLeaves = tensorLeaves(in, y, span, "scan's results");
     if (t == 0) {
       yTemplate = y;
       yTypes = typesOf(yLeaves);
@@ -115,8 +120,8 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
   trace::TraceContext &outer = *in.trace;
   trace::TraceContext body;
   body.parent = &outer;
-  std::vector<Tensor> carryLeaves = tensorLeaves(in, carry0, span, "carry");
-  std::vector<Tensor> xLeaves = tensorLeaves(in, xs, span, "sequences");
+  std::vector<Tensor> carryLeaves = tensorLeaves(in, carry0, span, "scan's carry");
+  std::vector<Tensor> xLeaves = tensorLeaves(in, xs, span, "scan's sequences");
 
   ir::Builder builder(body.graph);
   auto input = [&](DType dtype, const Shape &shape) {
@@ -133,8 +138,8 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
     Value result = call2(in, f, withLeaves(carry0, carryIn), withLeaves(xs, xIn), span);
     auto [next, ys] = splitResult(in, result, span);
     y = ys;
-    carryOut = tensorLeaves(in, next, span, "carry");
-    yOut = tensorLeaves(in, y, span, "results");
+    carryOut = tensorLeaves(in, next, span, "scan's carry");
+    yOut = tensorLeaves(in, y, span, "scan's results");
     if (typesOf(carryOut) != typesOf(carryLeaves))
       in.fail(span, "scan's carry enters as " + typesOf(carryLeaves) + " but leaves a step as " + typesOf(carryOut));
     for (const Tensor &t : carryOut) body.graph.outputs.push_back(nodeOf(body, t));
@@ -182,7 +187,126 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
   return Value::tuple({withLeaves(carry0, carryResults), withLeaves(y, yResults)});
 }
 
+Value call1(Interpreter &in, const Value &f, const Value &a, Span span) {
+  CallArgs args;
+  args.span = span;
+  args.positional = {a};
+  return in.call(f, args);
+}
+
+/// The carry's structure and types, as errors show it: `(f32[3], i32[])`.
+std::string carryType(Interpreter &in, const Value &carry, Span span) {
+  return describeType(withLeaves(carry, tensorLeaves(in, carry, span, "while_loop's carry")));
+}
+
+void checkCarry(Interpreter &in, const std::string &enters, const Value &next, Span span) {
+  std::string leaves = carryType(in, next, span);
+  if (leaves != enters)
+    in.fail(span, "while_loop's carry enters as " + enters + " but body_fn returns " + leaves +
+                      " (the body must keep the carry's structure, shapes and dtypes)");
+}
+
+/// The condition's value in host code: a bool, or a one-element bool tensor.
+bool holds(Interpreter &in, const Value &v, Span span) {
+  if (v.kind == ValueKind::Bool) return v.b;
+  if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1 && !v.tensor->isTraced())
+    return v.tensor->get(0) != 0;
+  in.fail(span, "while_loop's cond_fn must return a bool or a one-element bool tensor, got " + describeType(v));
+}
+
+/// In host code: a loop.
+Value whileEager(Interpreter &in, const Value &cond, const Value &body, const Value &init, Span span) {
+  const std::string enters = carryType(in, init, span);
+  Value carry = withLeaves(init, tensorLeaves(in, init, span, "while_loop's carry"));
+  while (holds(in, call1(in, cond, carry, span), span)) {
+    Value next = call1(in, body, carry, span);
+    checkCarry(in, enters, next, span);
+    carry = withLeaves(next, tensorLeaves(in, next, span, "while_loop's carry"));
+  }
+  return carry;
+}
+
+/// Inside a trace: one While node, cond_fn and body_fn traced once each. Both graphs take
+/// every capture: the body's trace sees the condition's captures first, in their order,
+/// and the condition gets inputs for the body's others.
+Value whileTraced(Interpreter &in, const Value &cond, const Value &body, const Value &init, Span span) {
+  trace::TraceContext &outer = *in.trace;
+  const std::string enters = carryType(in, init, span);
+  std::vector<Tensor> carryLeaves = tensorLeaves(in, init, span, "while_loop's carry");
+  auto carryInputs = [&](trace::TraceContext &ctx) {
+    ir::Builder b(ctx.graph);
+    std::vector<Tensor> leaves;
+    for (const Tensor &c : carryLeaves)
+      leaves.push_back(Tensor::traced(c.dtype(), c.shape(), b.input(c.dtype(), c.shape(), span), ctx.id));
+    return withLeaves(init, leaves);
+  };
+
+  trace::TraceContext condTrace, bodyTrace;
+  condTrace.parent = bodyTrace.parent = &outer;
+  {
+    Scoped<trace::TraceContext *> tracing(in.trace, &condTrace);
+    Value v = call1(in, cond, carryInputs(condTrace), span);
+    bool known = v.kind == ValueKind::Bool ||
+                 (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1 &&
+                  !v.tensor->isTraced());
+    if (known) { // the condition does not depend on the carry
+      if (holds(in, v, span))
+        in.fail(span, "while_loop's cond_fn is true whatever the carry is, so the loop would never end");
+      return withLeaves(init, carryLeaves);
+    }
+    if (v.kind != ValueKind::Tensor || v.tensor->dtype() != DType::Bool || v.tensor->size() != 1)
+      in.fail(span, "while_loop's cond_fn must return a bool or a one-element bool tensor, got " + describeType(v));
+    Tensor pred = v.tensor->rank() == 0 ? *v.tensor : reshape(in, *v.tensor, {}, span);
+    condTrace.graph.outputs.push_back(nodeOf(condTrace, pred));
+  }
+  {
+    Scoped<trace::TraceContext *> tracing(in.trace, &bodyTrace);
+    Value start = carryInputs(bodyTrace);
+    for (const Tensor &c : condTrace.captures) nodeOf(bodyTrace, c);
+    Value next = call1(in, body, start, span);
+    checkCarry(in, enters, next, span);
+    for (const Tensor &t : tensorLeaves(in, next, span, "while_loop's carry")) bodyTrace.graph.outputs.push_back(nodeOf(bodyTrace, t));
+  }
+  ir::Builder cb(condTrace.graph);
+  for (size_t k = condTrace.captures.size(); k < bodyTrace.captures.size(); ++k)
+    cb.input(bodyTrace.captures[k].dtype(), bodyTrace.captures[k].shape(), span);
+
+  Node loop;
+  loop.op = Op::While;
+  loop.span = span;
+  loop.attrs.carries = static_cast<int64_t>(carryLeaves.size());
+  std::vector<Tensor> operands = carryLeaves;
+  operands.insert(operands.end(), bodyTrace.captures.begin(), bodyTrace.captures.end());
+  std::vector<ir::OperandType> types;
+  for (const Tensor &t : operands) {
+    types.push_back({t.dtype(), t.shape()});
+    loop.operands.push_back(nodeOf(outer, t));
+  }
+  loop.attrs.cond = std::make_shared<const ir::Graph>(std::move(condTrace.graph));
+  loop.attrs.body = std::make_shared<const ir::Graph>(std::move(bodyTrace.graph));
+  if (auto error = ir::inferType(loop, types)) in.fail(span, *error);
+  ir::Builder ob(outer.graph);
+  int id = outer.graph.add(loop);
+  std::vector<Tensor> results;
+  for (size_t k = 0; k < carryLeaves.size(); ++k) {
+    const Tensor &c = carryLeaves[k];
+    results.push_back(Tensor::traced(c.dtype(), c.shape(), ob.project(id, static_cast<int64_t>(k), c.dtype(), c.shape(), span), outer.id));
+  }
+  return withLeaves(init, results);
+}
+
 } // namespace
+
+Value whileLoopBuiltin(Interpreter &in, CallArgs &a) {
+  Args args(in, a, {"cond_fn", "body_fn", "init"});
+  const Value &cond = args.get("cond_fn"), &body = args.get("body_fn"), &init = args.get("init");
+  for (const auto &[f, name] : {std::pair{&cond, "cond_fn"}, std::pair{&body, "body_fn"}})
+    if (f->kind != ValueKind::Function && f->kind != ValueKind::Builtin && f->kind != ValueKind::BoundMethod)
+      in.fail(a.span, std::string("while_loop's ") + name + " must be a function, got " + typeName(*f));
+  if (tensorLeaves(in, init, a.span, "while_loop's carry").empty())
+    in.fail(a.span, "while_loop needs a carry with at least one tensor or number in it");
+  return in.trace ? whileTraced(in, cond, body, init, a.span) : whileEager(in, cond, body, init, a.span);
+}
 
 Value scanBuiltin(Interpreter &in, CallArgs &a) {
   Args args(in, a, {"f", "carry", "xs", "checkpoint"});

@@ -49,9 +49,9 @@ void writeCluster(const Graph &g, const std::string &prefix, const std::string &
   out += "  }\n";
   for (size_t id = 0; id < g.nodes.size(); ++id) {
     const Node &n = g.nodes[id];
-    if (n.op != Op::Scan || !n.attrs.body) continue;
+    if ((n.op != Op::Scan && n.op != Op::While) || !n.attrs.body) continue;
     std::string body = prefix + "_" + std::to_string(id) + "_body";
-    writeCluster(*n.attrs.body, body, "body of %" + std::to_string(id) + " (scan)", out);
+    writeCluster(*n.attrs.body, body, "body of %" + std::to_string(id) + " (" + opInfo(n.op).name + ")", out);
     out += "  " + prefix + "_" + std::to_string(id) + " -> " + body + "_" +
            std::to_string(n.attrs.body->nodes.empty() ? 0 : n.attrs.body->nodes.size() - 1) +
            " [style=dashed, arrowhead=none, constraint=false];\n";

@@ -77,6 +77,19 @@ std::vector<Tensor> runScan(const Node &node, const std::vector<const Tensor *> 
   return carries;
 }
 
+/// Runs a while: the body for as long as the condition holds on the carries.
+std::vector<Tensor> runWhile(const Node &node, const std::vector<const Tensor *> &args) {
+  size_t nc = static_cast<size_t>(node.attrs.carries);
+  std::vector<Tensor> inputs;
+  for (const Tensor *arg : args) inputs.push_back(*arg);
+  while (execute(*node.attrs.cond, inputs)[0].get(0) != 0) {
+    std::vector<Tensor> next = execute(*node.attrs.body, inputs);
+    for (size_t i = 0; i < nc; ++i) inputs[i] = std::move(next[i]);
+  }
+  inputs.resize(nc);
+  return inputs;
+}
+
 } // namespace
 
 std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &inputs) {
@@ -135,6 +148,9 @@ std::vector<Tensor> execute(const Graph &graph, const std::vector<Tensor> &input
            " but its operands make it " + typeString(checked.dtype, checked.shape));
     if (node.op == Op::Scan) {
       results[id] = runScan(checked, args);
+      values[id] = results[id][0];
+    } else if (node.op == Op::While) {
+      results[id] = runWhile(checked, args);
       values[id] = results[id][0];
     } else if (isCustomCall(node.op)) { // the body computes it; the derivative is the transformations' business
       std::vector<Tensor> inputs;

@@ -66,6 +66,7 @@ std::string attrsString(const Node &node) {
   case Op::Iota: parts.push_back("axis=" + std::to_string(a.axis)); break;
   case Op::Input:
   case Op::Project: parts.push_back("index=" + std::to_string(a.index)); break;
+  case Op::While: parts.push_back("carries=" + std::to_string(a.carries)); break;
   case Op::Scan:
     parts.push_back("carries=" + std::to_string(a.carries));
     parts.push_back("sequences=" + std::to_string(a.sequences));
@@ -89,7 +90,9 @@ std::string attrsString(const Node &node) {
 
 bool hasEffect(const Node &node) {
   if (opInfo(node.op).kind == OpKind::Effect) return true;
-  return node.attrs.body && (node.op == Op::Scan || isCustomCall(node.op)) && hasEffects(*node.attrs.body);
+  if (node.op == Op::While && node.attrs.cond && hasEffects(*node.attrs.cond)) return true;
+  return node.attrs.body && (node.op == Op::Scan || node.op == Op::While || isCustomCall(node.op)) &&
+         hasEffects(*node.attrs.body);
 }
 
 bool hasEffects(const Graph &graph) {
@@ -115,9 +118,11 @@ std::string printGraph(const Graph &graph) {
     }
     out += ")";
     out += attrsString(node) + " : " + typeString(node.dtype, node.shape) + "\n";
-    if (node.op == Op::Scan && node.attrs.body) {
-      // The body, indented, between braces.
-      std::string body = printGraph(*node.attrs.body), indented = "    ";
+    // A loop's graphs, indented, between braces: a while's condition, then its body.
+    for (const Graph *sub : {node.op == Op::While ? node.attrs.cond.get() : nullptr,
+                             node.op == Op::Scan || node.op == Op::While ? node.attrs.body.get() : nullptr}) {
+      if (!sub) continue;
+      std::string body = printGraph(*sub), indented = "    ";
       for (size_t i = 0; i < body.size(); ++i) {
         indented += body[i];
         if (body[i] == '\n' && i + 1 < body.size()) indented += "    ";

@@ -47,7 +47,7 @@ inline Shape withLeadingAxis(int64_t size, Shape s) {
 /// its body once a graph is final.
 inline bool isCustomCall(Op op) { return op == Op::CustomVjp || op == Op::CustomJvp; }
 /// Ops with several results, each read with a project node.
-inline bool hasSeveralResults(Op op) { return op == Op::Scan || isCustomCall(op); }
+inline bool hasSeveralResults(Op op) { return op == Op::Scan || op == Op::While || isCustomCall(op); }
 
 /// The attributes of a node; each op uses the few its Ops.def comment names.
 struct Attrs {
@@ -63,9 +63,10 @@ struct Attrs {
   double value = 0;                                    // Constant, Pad; CheckLabels: the class count
   std::string name;                                    // CheckLabels: the function its error names; DebugPrint: the format
   std::shared_ptr<const Tensor> literal;               // Literal
-  std::shared_ptr<const Graph> body;                   // Scan: the loop body; custom calls: what they compute
+  std::shared_ptr<const Graph> body;                   // Scan, While: the loop body; custom calls: what they compute
+  std::shared_ptr<const Graph> cond;                   // While: the condition
   std::shared_ptr<const Graph> forward, backward;      // CustomVjp: the gradient's two halves; CustomJvp: forward, the JVP rule
-  int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes
+  int64_t carries = 0, sequences = 0;                  // Scan: operand group sizes; While: carries
 };
 
 /// One call on the user's call chain: the function called and where it was called.

@@ -1,7 +1,7 @@
 // Aot.cpp: a traced graph as libNAME.so and NAME.h (see Aot.h; the ABI is docs/compile.md).
 //
-//   1. Plan the graph as the JIT does, and each scan's body (recursively): every graph
-//      is a "unit", a C function of its own.
+//   1. Plan the graph as the JIT does, and each scan's body and each while's condition
+//      and body (recursively): every graph is a "unit", a C function of its own.
 //   2. Generate the kernels into one LLVM module with the literals (baked parameters,
 //      constants) as hidden constant globals; optimise without libmvec (the library must
 //      not depend on it) and emit a PIC object.
@@ -10,7 +10,8 @@
 //      (dgemm/dgemv) per matmul with the plan's transpose flags, loops for integer
 //      matmuls and scatter-add, the runtime's uniform stream for random numbers and its
 //      merge sort for argsort, memcpy
-//      for copies, a loop per scan calling its body's unit once a step, and a call of
+//      for copies, a loop per scan calling its body's unit once a step, a loop per while
+//      calling its condition's unit and then its body's while the condition holds, a call of
 //      check_labels per label check (the message in a thread-local buffer), and a call
 //      of the runtime's zy_rt_debug_print per debug_print (to standard output). Each unit
 //      allocates its arena per call: no state is shared between calls.
@@ -145,7 +146,8 @@ private:
     const Graph *graph;
     Plan plan;
     int index;
-    std::map<int, int> bodies; // scan node -> the unit of its body
+    std::map<int, int> bodies;     // scan or while node -> the unit of its body
+    std::map<int, int> conditions; // while node -> the unit of its condition
   };
 
   const AotEntry &E;
@@ -161,8 +163,10 @@ private:
     unit->plan.graph = &graph;
     Unit &u = *unit;
     Units.push_back(std::move(unit));
-    for (const Step &step : u.plan.steps)
-      if (step.kind == Step::Scan) u.bodies[step.node] = addUnit(*graph.nodes[step.node].attrs.body);
+    for (const Step &step : u.plan.steps) {
+      if (step.kind == Step::Scan || step.kind == Step::While) u.bodies[step.node] = addUnit(*graph.nodes[step.node].attrs.body);
+      if (step.kind == Step::While) u.conditions[step.node] = addUnit(*graph.nodes[step.node].attrs.cond);
+    }
     return u.index;
   }
 
@@ -494,6 +498,7 @@ private:
       return;
     }
     case Step::Scan: return emitScan(c, u, step);
+    case Step::While: return emitWhile(c, u, step);
     }
   }
 
@@ -647,6 +652,45 @@ private:
     c << "    }\n";
     for (size_t i = 0; i < nc; ++i) c << "    free(carry[" << i << "]);\n    free(next[" << i << "]);\n";
     c << "    if (failed) {\n      free(arena);\n      return failed == 2 ? fail(" << cString(fn() + ": out of memory in a scan")
+      << ") : 1;\n    }\n  }\n";
+  }
+
+  /// A while as Executable::whileLoop runs it: the condition's unit on the carries, and
+  /// while it holds the body's into the other buffers.
+  void emitWhile(std::ostringstream &c, const Unit &u, const Step &step) {
+    const Graph &G = *u.graph;
+    const Plan &P = u.plan;
+    const Node &node = G.nodes[step.node];
+    size_t nc = static_cast<size_t>(node.attrs.carries), operands = node.operands.size();
+    const std::vector<int> &results = P.scanResultSlots[step.node];
+    auto slotOf = [&](int id) { return "slots[" + std::to_string(P.slotOf[id]) + "]"; };
+    c << "  {\n    void *carry[" << nc << "], *next[" << nc << "];\n    const void *in[" << operands << "];\n"
+      << "    unsigned char holds = 0;\n    void *predicate[1] = {&holds};\n"
+      << "    int failed = 0; /* 1: a graph failed (its message is set), 2: out of memory */\n";
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]) + 1;
+      c << "    carry[" << i << "] = malloc(" << bytes << "ULL);\n    next[" << i << "] = malloc(" << bytes << "ULL);\n"
+        << "    if (!carry[" << i << "] || !next[" << i << "]) failed = 2;\n";
+    }
+    c << "    if (!failed) {\n";
+    for (size_t i = 0; i < nc; ++i)
+      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
+        c << "      memcpy(carry[" << i << "], " << slotOf(node.operands[i]) << ", " << bytes << "ULL);\n";
+    for (size_t i = nc; i < operands; ++i) c << "      in[" << i << "] = " << slotOf(node.operands[i]) << ";\n";
+    c << "      for (;;) {\n";
+    for (size_t i = 0; i < nc; ++i) c << "        in[" << i << "] = carry[" << i << "];\n";
+    c << "        if (" << unitFunction(u.conditions.at(step.node)) << "(in, predicate) != 0) { failed = 1; break; }\n"
+      << "        if (!holds) break;\n"
+      << "        if (" << unitFunction(u.bodies.at(step.node)) << "(in, next) != 0) { failed = 1; break; }\n";
+    for (size_t i = 0; i < nc; ++i)
+      c << "        { void *swap = carry[" << i << "]; carry[" << i << "] = next[" << i << "]; next[" << i << "] = swap; }\n";
+    c << "      }\n";
+    for (size_t i = 0; i < nc; ++i)
+      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
+        c << "      if (!failed) memcpy(slots[" << results[i] << "], carry[" << i << "], " << bytes << "ULL);\n";
+    c << "    }\n";
+    for (size_t i = 0; i < nc; ++i) c << "    free(carry[" << i << "]);\n    free(next[" << i << "]);\n";
+    c << "    if (failed) {\n      free(arena);\n      return failed == 2 ? fail(" << cString(fn() + ": out of memory in a while loop")
       << ") : 1;\n    }\n  }\n";
   }
 

@@ -3,7 +3,7 @@
 //
 // A run fills the slot table (inputs, outputs, arena offsets, literals), then runs the
 // steps in order: generated kernels (large ones split over the cores), BLAS calls for
-// matmul, scans as loops over their compiled bodies, the runtime's random numbers and
+// matmul, scans and whiles as loops over their compiled graphs, the runtime's random numbers and
 // scatter-add, and label checks (which throw ir::CheckFailed).
 #include "jit/Jit.h"
 
@@ -72,8 +72,12 @@ public:
     auto start = std::chrono::steady_clock::now();
     P = makePlan(G);
     P.graph = &G;
-    for (const Step &step : P.steps)
-      if (step.kind == Step::Scan) Bodies[step.node] = std::static_pointer_cast<const Compiled>(compile(*G.nodes[step.node].attrs.body));
+    for (const Step &step : P.steps) {
+      if (step.kind == Step::Scan || step.kind == Step::While)
+        Bodies[step.node] = std::static_pointer_cast<const Compiled>(compile(*G.nodes[step.node].attrs.body));
+      if (step.kind == Step::While)
+        Conditions[step.node] = std::static_pointer_cast<const Compiled>(compile(*G.nodes[step.node].attrs.cond));
+    }
     if (!P.kernels.empty()) generateCode();
     Millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     CompileMicros += static_cast<int64_t>(Millis * 1000);
@@ -141,7 +145,7 @@ private:
   Plan P;
   std::unique_ptr<LinkedModule> Code;
   std::vector<KernelFn> Kernels;
-  std::map<int, std::shared_ptr<const Compiled>> Bodies;
+  std::map<int, std::shared_ptr<const Compiled>> Bodies, Conditions; // of scans and whiles, by node
   double Millis = 0;
   mutable std::mutex ArenaMutex;
   mutable std::vector<ArenaBuffer> Arenas; // reused between runs, one per concurrent run
@@ -229,6 +233,7 @@ private:
     }
     case Step::MatMul: return matmul(step, slots);
     case Step::Scan: return scan(*source.nodes[step.node].attrs.body, step, slots);
+    case Step::While: return whileLoop(*source.nodes[step.node].attrs.cond, *source.nodes[step.node].attrs.body, step, slots);
     case Step::Random: {
       const int32_t *words = static_cast<const int32_t *>(slotOf(slots, node.operands[0]));
       const uint32_t key[2] = {static_cast<uint32_t>(words[0]), static_cast<uint32_t>(words[1])};
@@ -366,6 +371,41 @@ private:
         out[k] = static_cast<char *>(slots[results[k]]) + t * yBytes;
       }
       compiled.runRaw(sourceBody, in.data(), out.data());
+      std::swap(current, next);
+    }
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
+      if (bytes) std::memcpy(slots[results[i]], current[i].data(), bytes);
+    }
+  }
+
+  /// A while: the condition on the carries, and while it holds the body into the other
+  /// buffers (carries ping-pong as a scan's); the final carries are copied out.
+  void whileLoop(const Graph &sourceCond, const Graph &sourceBody, const Step &step, void **slots) const {
+    const Node &node = G.nodes[step.node];
+    const Compiled &cond = *Conditions.at(step.node), &body = *Bodies.at(step.node);
+    size_t nc = static_cast<size_t>(node.attrs.carries);
+    const std::vector<int> &results = P.scanResultSlots[step.node];
+    std::vector<std::vector<char>> current(nc), next(nc);
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
+      current[i].resize(std::max<size_t>(bytes, 1));
+      next[i].resize(std::max<size_t>(bytes, 1));
+      if (bytes) std::memcpy(current[i].data(), slotOf(slots, node.operands[i]), bytes);
+    }
+    std::vector<const void *> in(node.operands.size());
+    std::vector<void *> out(nc);
+    for (size_t i = nc; i < node.operands.size(); ++i) in[i] = slotOf(slots, node.operands[i]);
+    for (;;) {
+      for (size_t i = 0; i < nc; ++i) {
+        in[i] = current[i].data();
+        out[i] = next[i].data();
+      }
+      uint8_t holds = 0; // a bool[]
+      void *predicate = &holds;
+      cond.runRaw(sourceCond, in.data(), &predicate);
+      if (!holds) break;
+      body.runRaw(sourceBody, in.data(), out.data());
       std::swap(current, next);
     }
     for (size_t i = 0; i < nc; ++i) {

@@ -119,6 +119,7 @@ private:
           else NeedsBuffer[operand] = true;
           break;
         case Op::Scan:
+        case Op::While:
         case Op::ScatterAdd:
         case Op::Argsort:
         case Op::CheckLabels:
@@ -232,6 +233,7 @@ private:
         step.reads = {step.a.node, step.b.node};
         break;
       case Op::Scan: step.kind = Step::Scan; break;
+      case Op::While: step.kind = Step::While; break;
       case Op::RandomUniform:
       case Op::RandomNormal:
       case Op::RandomSplit:
@@ -381,9 +383,9 @@ private:
     };
     for (size_t s = 0; s < P.steps.size(); ++s) {
       Step &step = P.steps[s];
-      if (step.kind == Step::Scan) {
+      if (step.kind == Step::Scan || step.kind == Step::While) {
         const Node &scan = G.nodes[step.node];
-        size_t results = scan.attrs.body->outputs.size();
+        size_t results = scan.attrs.body->outputs.size(); // a while's body returns its carries
         std::vector<int> &slots = P.scanResultSlots[step.node];
         slots.assign(results, -1);
         for (int proj : projections[step.node]) {
@@ -398,7 +400,7 @@ private:
             Node shaped;
             shaped.dtype = out.dtype;
             shaped.shape = out.shape;
-            if (static_cast<int64_t>(k) >= scan.attrs.carries)
+            if (step.kind == Step::Scan && static_cast<int64_t>(k) >= scan.attrs.carries)
               shaped.shape.insert(shaped.shape.begin(), G.nodes[scan.operands[scan.attrs.carries]].shape[0]);
             size_t at = allocate(bytesOf(shaped));
             slots[k] = newSlot({Slot::Arena, at});
@@ -421,7 +423,7 @@ private:
       // A projection's buffer lives until its last reader; release what this step read last.
       for (int r : step.reads)
         if (lastRead[owner[r]] == static_cast<int>(s) && inArena[owner[r]]) used.erase(offsetOf[owner[r]]);
-      if (step.kind == Step::Scan)
+      if (step.kind == Step::Scan || step.kind == Step::While)
         for (int proj : projections[step.node])
           if (lastRead[proj] < 0 && inArena[proj]) used.erase(offsetOf[proj]);
     }

@@ -39,6 +39,7 @@ struct Step {
     Kernel,     // generated loops (elementwise root, concat, reduction, argmax): kernel `kernel`
     MatMul,     // BLAS: a @ b into node
     Scan,       // a loop over the compiled body
+    While,      // a loop over the compiled body while the compiled condition holds
     Random,     // random_uniform from the runtime
     ScatterAdd, // from the runtime
     Sort,       // argsort: the runtime's merge sort of each row (runtime/Sort.h)
@@ -62,7 +63,7 @@ struct Plan {
   std::vector<int> slotOf;         // per materialised node: its slot (-1 otherwise)
   std::vector<Slot> slots;
   std::vector<int> kernels;        // nodes with a generated kernel, in step order
-  std::vector<std::vector<int>> scanResultSlots; // per node: a scan's result slots
+  std::vector<std::vector<int>> scanResultSlots; // per node: a scan's (or a while's) result slots
   std::vector<Step> steps;
   size_t arenaBytes = 0;
 };

@@ -48,6 +48,11 @@ void describe(const Graph &g, std::string &out) {
       describe(*a.body, out);
       out += "}";
     }
+    if (a.cond) {
+      out += "?{";
+      describe(*a.cond, out);
+      out += "}";
+    }
     out += "\n";
   }
   out += "in:";
@@ -57,13 +62,17 @@ void describe(const Graph &g, std::string &out) {
 }
 
 /// Roughly the element operations a graph does (a matmul counts its multiply-adds; a
-/// scan its body's work once per step), to tell the graphs worth compiling at once.
+/// scan its body's work once per step; a while, whose steps are not known, as if it ran
+/// WhileStepsGuess), to tell the graphs worth compiling at once.
+constexpr double WhileStepsGuess = 100;
+
 double work(const Graph &g) {
   double total = 0;
   for (const Node &n : g.nodes) {
     double count = static_cast<double>(elementCount(n.shape).value_or(0));
     if (n.op == Op::MatMul) count *= static_cast<double>(g.nodes[n.operands[0]].shape.back());
     if (n.op == Op::Scan) count = work(*n.attrs.body) * static_cast<double>(g.nodes[n.operands[n.attrs.carries]].shape[0]);
+    if (n.op == Op::While) count = (work(*n.attrs.body) + work(*n.attrs.cond)) * WhileStepsGuess;
     total += count;
   }
   return total;

@@ -1,5 +1,5 @@
 // Control.cpp: the rows of checks (check_labels), effects (debug_print) and control ops
-// (scan, project, custom_vjp, custom_jvp). Checks and effects have no gradient or tangent
+// (scan, while, project, custom_vjp, custom_jvp). Checks and effects have no gradient or tangent
 // of their own: their operands' derivatives flow through their other uses. Control ops
 // carry graphs (attrs.body, ...), and each transformation recurses into them: the drivers
 // own those rules (Grad.cpp scanVjp and customVjp, Jvp.cpp jvpScan, Vmap.cpp batchScan and
@@ -105,6 +105,42 @@ Error inferScan(const Rule &, Node &node, const Operands &ops) {
   return std::nullopt;
 }
 
+// while(carries..., captures...): both graphs take the operands as they are; the
+// condition returns one bool, the body the carries, with their types.
+Error inferWhile(const Rule &, Node &node, const Operands &ops) {
+  const Graph *cond = node.attrs.cond.get(), *body = node.attrs.body.get();
+  if (!cond || !body) return std::string("while needs a condition and a body graph");
+  int64_t nc = node.attrs.carries;
+  if (nc < 1 || nc > static_cast<int64_t>(ops.size()))
+    return "while needs at least one carry among its " + std::to_string(ops.size()) + " operands";
+  for (const auto &[graph, name] : {std::pair{cond, "condition"}, std::pair{body, "body"}}) {
+    if (graph->inputs.size() != ops.size())
+      return std::string("while's ") + name + " takes " + std::to_string(graph->inputs.size()) + " inputs but the loop has " +
+             std::to_string(ops.size()) + " operands";
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const Node &input = graph->nodes[graph->inputs[i]];
+      if (input.dtype != ops[i].dtype || input.shape != ops[i].shape)
+        return std::string("while's ") + name + " input " + std::to_string(i) + " is " + typeOfInput(*graph, i) +
+               " but gets " + typeOf(ops[i]);
+    }
+  }
+  if (cond->outputs.size() != 1) return std::string("while's condition must return one bool");
+  const Node &pred = cond->nodes[cond->outputs[0]];
+  if (pred.dtype != DType::Bool || !pred.shape.empty())
+    return "while's condition must return a bool[], not " + typeString(pred.dtype, pred.shape);
+  if (static_cast<int64_t>(body->outputs.size()) != nc)
+    return "while's body must return its " + std::to_string(nc) + " carries";
+  for (int64_t i = 0; i < nc; ++i) {
+    const Node &out = body->nodes[body->outputs[i]];
+    if (out.dtype != ops[i].dtype || out.shape != ops[i].shape)
+      return "while's carry " + std::to_string(i) + " enters as " + typeOf(ops[i]) + " but leaves as " +
+             typeString(out.dtype, out.shape);
+  }
+  node.dtype = ops[0].dtype;
+  node.shape = ops[0].shape;
+  return std::nullopt;
+}
+
 // project(scan): one result of a scan, typed by its attributes (the executor checks it).
 Error inferProject(const Rule &, Node &node, const Operands &) {
   node.dtype = node.attrs.dtype;
@@ -173,6 +209,7 @@ constexpr Rule Rows[] = {
     // primals, which it prints
     {Op::DebugPrint, inferDebugPrint, evalDebugPrint, vjpNone, jvpNone, batchPrint},
     {Op::Scan, inferScan, evalByExecutor, vjpByDriver, jvpByDriver, batchByDriver},
+    {Op::While, inferWhile, evalByExecutor, vjpByDriver, jvpByDriver, batchByDriver},
     {Op::Project, inferProject, evalByExecutor, vjpByDriver, jvpByDriver, batchByDriver},
     {Op::CustomVjp, inferCustomCall, evalByExecutor, vjpByDriver, jvpByDriver, batchByDriver},
     {Op::CustomJvp, inferCustomCall, evalByExecutor, vjpByDriver, jvpByDriver, batchByDriver},

@@ -76,6 +76,7 @@ std::vector<int> backward(Graph &g, const Graph &f, std::vector<int> grad, const
     if (hasSeveralResults(n.op)) {
       auto it = scanCotangents.find(id);
       if (it == scanCotangents.end()) continue;
+      if (n.op == Op::While) throw NotDifferentiable(WhileNotDifferentiable);
       parts = n.op == Op::Scan        ? scanVjp(g, id, it->second)
               : n.op == Op::CustomVjp ? customVjp(g, id, it->second)
                                       : customJvpTransposed(g, id, it->second);
@@ -115,9 +116,10 @@ Graph withoutEffects(Graph g) {
       fill.dtype = fill.attrs.dtype = n.dtype;
       fill.shape = fill.attrs.shape = n.shape;
       n = fill;
-    } else if ((n.op == Op::Scan || isCustomCall(n.op)) && hasEffects(*n.attrs.body)) {
+    } else if ((n.op == Op::Scan || n.op == Op::While || isCustomCall(n.op)) && hasEffects(*n.attrs.body)) {
       n.attrs.body = std::make_shared<Graph>(withoutEffects(*n.attrs.body));
     }
+    if (n.op == Op::While && hasEffects(*n.attrs.cond)) n.attrs.cond = std::make_shared<Graph>(withoutEffects(*n.attrs.cond));
   }
   return g;
 }

@@ -19,6 +19,11 @@ struct NotDifferentiable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Why a while loop has no derivative here (reverse or forward mode).
+inline constexpr const char *WhileNotDifferentiable =
+    "it runs a `while_loop`, whose number of steps is known only when it runs; a loop with "
+    "a fixed number of steps (`fori_loop` with int bounds, or `scan`) can be differentiated";
+
 /// Differentiates output `output` of `f` (a float scalar) with respect to the inputs
 /// marked in `wrt` (indexed like f.inputs). The result computes f's outputs, then one
 /// gradient per marked input, in input order; an input the output does not depend on

@@ -176,6 +176,7 @@ Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<i
     if (n.op == Op::CustomVjp && any)
       throw NotDifferentiable("a custom_vjp function has no forward-mode rule (jvp, jacfwd and hessian need one); "
                               "differentiate it with grad, vjp or jacrev");
+    if (n.op == Op::While && any) throw NotDifferentiable(WhileNotDifferentiable);
     if (n.op == Op::Scan && any) {
       jvpScan(g, f, static_cast<int>(id), r);
       continue;

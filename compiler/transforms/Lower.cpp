@@ -3,7 +3,7 @@
 // A custom_vjp node keeps its body and its gradient's graphs for as long as the graph may
 // still be transformed; once it is final (the tracer caches it, or a transformation's
 // result runs from host code) the body is inlined, so the JIT, `zy compile` and the
-// reference executor see only ordinary primitives. Scan bodies are lowered too.
+// reference executor see only ordinary primitives. Loops' graphs are lowered too.
 #include "transforms/Grad.h"
 
 namespace zy::transforms {
@@ -14,7 +14,9 @@ namespace {
 
 bool hasCustomCalls(const Graph &g) {
   for (const Node &n : g.nodes)
-    if (isCustomCall(n.op) || (n.op == Op::Scan && hasCustomCalls(*n.attrs.body))) return true;
+    if (isCustomCall(n.op) || ((n.op == Op::Scan || n.op == Op::While) && hasCustomCalls(*n.attrs.body)) ||
+        (n.op == Op::While && hasCustomCalls(*n.attrs.cond)))
+      return true;
   return false;
 }
 
@@ -38,7 +40,8 @@ Graph lowerCustomCalls(const Graph &f) {
       remap[id] = results[f.nodes[id].operands[0]][n.attrs.index];
       continue;
     }
-    if (n.op == Op::Scan) n.attrs.body = std::make_shared<Graph>(lowerCustomCalls(*n.attrs.body));
+    if (n.op == Op::Scan || n.op == Op::While) n.attrs.body = std::make_shared<Graph>(lowerCustomCalls(*n.attrs.body));
+    if (n.op == Op::While) n.attrs.cond = std::make_shared<Graph>(lowerCustomCalls(*n.attrs.cond));
     remap[id] = g.add(std::move(n));
     if (n.op == Op::Input) g.inputs.push_back(remap[id]);
   }

@@ -29,7 +29,7 @@ std::string keyOf(const Node &n) {
   k << '|' << static_cast<int>(a.dtype) << a.keepdims << ';' << a.axis << ';' << a.index << ';' << a.carries << ';'
     << a.sequences << ';';
   k.precision(17);
-  k << a.value << ';' << a.literal.get() << ';' << a.body.get() << ';' << a.forward.get() << ';' << a.backward.get() << ';' << a.name << ';';
+  k << a.value << ';' << a.literal.get() << ';' << a.body.get() << ';' << a.cond.get() << ';' << a.forward.get() << ';' << a.backward.get() << ';' << a.name << ';';
   for (auto *v : {&a.axes, &a.shape, &a.perm, &a.starts, &a.stops, &a.steps, &a.lo, &a.hi}) list(*v);
   return k.str();
 }

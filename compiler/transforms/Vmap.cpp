@@ -9,8 +9,9 @@
 // The rules are the batching column of the op table (compiler/ops/): elementwise ops lift
 // their operands, reductions and movement shift their axes, matmul folds the batch into
 // one matrix product, gather and scatter_add offset batched indices, random ops unroll
-// over batched keys, debug_print prints per example. Scan and custom calls carry graphs
-// and are batched here (batchScan, batchCustomCall), by this driver recursively.
+// over batched keys, debug_print prints per example. Scan, while and custom calls carry
+// graphs and are batched here (batchScan, batchWhile, batchCustomCall), by this driver
+// recursively.
 #include "transforms/Grad.h"
 
 #include "ir/Builder.h"
@@ -80,6 +81,48 @@ void batchedResults(Batching &r, const Graph &f, int id, int batched) {
   }
 }
 
+/// A while with a batched operand: every carry batched, the loop runs while the condition
+/// holds for some example, and each step keeps the carries of the examples whose
+/// condition no longer holds (the select form, as JAX's: their body runs but is not used).
+void batchWhile(Batching &r, const Graph &f, int id) {
+  const Node &loop = f.nodes[id];
+  const size_t nc = loop.attrs.carries;
+  std::vector<int> operands;
+  std::vector<bool> batched;
+  for (size_t k = 0; k < loop.operands.size(); ++k) {
+    int o = loop.operands[k];
+    operands.push_back(k < nc ? r.lifted(o) : r.node[o]);
+    batched.push_back(k < nc || r.batched[o]);
+  }
+  Graph cond = batchGraph(*loop.attrs.cond, batched, r.size), body = batchGraph(*loop.attrs.body, batched, r.size);
+  // Each new graph takes the batched operands' types and computes from them.
+  auto graphOn = [&](auto &&compute) {
+    Graph g;
+    Builder gb(g);
+    std::vector<int> inputs;
+    for (int o : operands) inputs.push_back(gb.input(r.b.dtype(o), r.b.shape(o), loop.span));
+    g.outputs = compute(gb, inputs);
+    return std::make_shared<const Graph>(std::move(g));
+  };
+  auto holds = [&](Builder &gb, const std::vector<int> &inputs) { return inlineInto(gb, cond, inputs)[0]; }; // bool[B]
+  Attrs a = loop.attrs;
+  a.cond = graphOn([&](Builder &gb, const std::vector<int> &inputs) {
+    int count = gb.reduceSum(gb.cast(holds(gb, inputs), DType::I32), {0}, false);
+    return std::vector<int>{gb.binary(Op::Gt, count, gb.constant(DType::I32, {}, 0))};
+  });
+  a.body = graphOn([&](Builder &gb, const std::vector<int> &inputs) {
+    int running = holds(gb, inputs);
+    std::vector<int> next = inlineInto(gb, body, inputs), out;
+    for (size_t k = 0; k < nc; ++k) {
+      Shape s = gb.shape(inputs[k]), aligned(s.size(), 1);
+      aligned[0] = s[0];
+      out.push_back(gb.add(Op::Where, {gb.broadcast(gb.reshape(running, aligned), s), next[k], inputs[k]}));
+    }
+    return out;
+  });
+  batchedResults(r, f, id, r.b.add(Op::While, operands, a, loop.span));
+}
+
 /// A custom call with a batched operand: its graphs batched alike. custom_vjp: f and fwd
 /// where the operands are, and bwd's cotangent of an unbatched operand summed over the
 /// batch (the gradient of something every example shares); custom_jvp: f, and the rule
@@ -140,6 +183,7 @@ Graph batchGraph(const Graph &f, const std::vector<bool> &batchedInputs, int64_t
     }
     size_t firstNew = g.nodes.size();
     if (n.op == Op::Scan) batchScan(r, f, static_cast<int>(id));
+    else if (n.op == Op::While) batchWhile(r, f, static_cast<int>(id));
     else if (isCustomCall(n.op)) batchCustomCall(r, f, static_cast<int>(id));
     else r.node[id] = ops::rule(n.op).batch(r, n), r.batched[id] = opInfo(n.op).kind != OpKind::Effect;
     for (size_t k = firstNew; k < g.nodes.size(); ++k)

@@ -13,7 +13,7 @@
 #                  MPI_Allreduce): its losses and accuracies match zy run's on one process
 #   steps          each kind of C step (scatter-add, i32 and batched f64 matmul, GEMV,
 #                  copies, scans: nested, capturing, nn.lstm; vmap of grad, hessian, custom rules, checkpointing;
-#                  debug.print, argsort) on small entries of tests/aot/steps.zy, against zy run
+#                  debug.print, argsort, while_loop) on small entries of tests/aot/steps.zy, against zy run
 #   errors         located errors for bad --arg specs, unknown entries or parameters, and
 #                  entries that cannot be exported; a label out of range reported by the
 #                  library's error, and not checked with --no-check-labels
@@ -168,6 +168,7 @@ custom_rules --arg x=f32[6]
 remat --arg w=f32[3] --arg xs=f32[11,3]
 printing --arg x=f32[3,2]
 sorting --arg x=f32[4,20] --arg k=i32[50]
+while_loops --arg n=i32[6] --arg a=f64[3]
 ENTRIES
   # debug.print from the library: exactly these lines, as zy run prints them, in program
   # order (each step of the scan), before the outputs.

@@ -76,8 +76,10 @@ refused)
   expect erf_inv 1 "refused.zy:4:16: error: \`erf_inv\` has no ONNX equivalent" -- "$f" --entry probit --arg "x=f32[4]"
   expect debug.print 1 "refused.zy:7:5: error: \`debug_print\` has no ONNX equivalent: debug.print cannot print" -- \
     "$f" --entry chatty --arg "x=f32[4]"
+  expect while_loop 1 "refused.zy:13:18: error: \`while\` has no ONNX equivalent: while_loop is not exported to ONNX yet" -- \
+    "$f" --entry halvings --arg "x=f32[4]"
   expect eager 1 "refused.zy:11:1: error: \`counts\` did not trace to one graph" -- "$f" --entry counts --arg "x=f32[4]"
-  expect "no entry" 64 "has no function \`nope\`; its functions are \`chatty\`, \`counts\`, \`doubled\`, \`probit\`" -- \
+  expect "no entry" 64 "has no function \`nope\`; its functions are \`chatty\`, \`counts\`, \`doubled\`, \`halvings\`, \`probit\`" -- \
     "$f" --entry nope --arg "x=f32[4]"
   "$zy" export "$f" --entry doubled --arg "x=f32[4]" -o /nonexistent-dir/model.onnx >"$tmp/out" 2>&1
   if [[ $? == 1 ]] && grep -qF "zy: error: /nonexistent-dir/model.onnx: cannot write" "$tmp/out"; then pass; else

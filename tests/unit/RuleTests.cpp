@@ -39,7 +39,9 @@ const std::map<Op, const char *> &exemptions() {
       {Op::Literal, "a source with no operands: nothing to differentiate or batch, copied by every driver"},
       {Op::Iota, "a source with no operands: nothing to differentiate or batch, copied by every driver"},
       {Op::Scan, "a loop over a body graph: its drivers are tested in tests/lang/transforms.zy and remat.zy"},
-      {Op::Project, "reads a result of a scan or custom call: tested with them"},
+      {Op::While, "a loop over two graphs: vmap's driver is tested in tests/lang/while_loop.zy, grad's and jvp's "
+                  "refusal in tests/errors/while_loop_not_differentiable.zy"},
+      {Op::Project, "reads a result of a scan, a while or a custom call: tested with them"},
       {Op::CustomVjp, "carries the user's rule: tested in tests/lang/transforms.zy"},
       {Op::CustomJvp, "carries the user's rule: tested in tests/lang/transforms.zy"},
       {Op::DebugPrint, "an effect that prints: its rules (pass through, print once) are tested by tests/driver/test_debug_print.sh"},
