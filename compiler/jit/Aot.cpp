@@ -608,6 +608,33 @@ private:
     c << "  }\n";
   }
 
+  /// A loop's carries in C: two malloc'd buffers each (`carry`, `next`; failed = 2 if
+  /// one cannot be had), the first filled with the operands', and the block that
+  /// runs the loop opened.
+  void emitCarries(std::ostringstream &c, const Unit &u, const Node &node) const {
+    const Graph &G = *u.graph;
+    size_t nc = static_cast<size_t>(node.attrs.carries);
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]) + 1;
+      c << "    carry[" << i << "] = malloc(" << bytes << "ULL);\n    next[" << i << "] = malloc(" << bytes << "ULL);\n"
+        << "    if (!carry[" << i << "] || !next[" << i << "]) failed = 2;\n";
+    }
+    c << "    if (!failed) {\n";
+    for (size_t i = 0; i < nc; ++i)
+      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
+        c << "      memcpy(carry[" << i << "], slots[" << u.plan.slotOf[node.operands[i]] << "], " << bytes << "ULL);\n";
+  }
+
+  /// The final carries into the loop's result slots, the block closed, the buffers freed.
+  void emitCarriesOut(std::ostringstream &c, const Unit &u, const Node &node, const std::vector<int> &results) const {
+    size_t nc = static_cast<size_t>(node.attrs.carries);
+    for (size_t i = 0; i < nc; ++i)
+      if (size_t bytes = bytesOf(u.graph->nodes[node.operands[i]]))
+        c << "      if (!failed) memcpy(slots[" << results[i] << "], carry[" << i << "], " << bytes << "ULL);\n";
+    c << "    }\n";
+    for (size_t i = 0; i < nc; ++i) c << "    free(carry[" << i << "]);\n    free(next[" << i << "]);\n";
+  }
+
   /// A scan as Executable::scan runs it: the carries ping-pong between two buffers, each
   /// step reads its sequence elements in place and writes its outputs straight into the
   /// stacked results; the body is its unit's function.
@@ -624,15 +651,7 @@ private:
     c << "  {\n    void *carry[" << std::max<size_t>(nc, 1) << "], *next[" << std::max<size_t>(nc, 1) << "];\n"
       << "    const void *in[" << std::max<size_t>(operands, 1) << "];\n    void *out[" << std::max<size_t>(outputs, 1)
       << "];\n    int failed = 0; /* 1: the body failed (its message is set), 2: out of memory */\n";
-    for (size_t i = 0; i < nc; ++i) {
-      size_t bytes = bytesOf(G.nodes[node.operands[i]]) + 1;
-      c << "    carry[" << i << "] = malloc(" << bytes << "ULL);\n    next[" << i << "] = malloc(" << bytes << "ULL);\n"
-        << "    if (!carry[" << i << "] || !next[" << i << "]) failed = 2;\n";
-    }
-    c << "    if (!failed) {\n";
-    for (size_t i = 0; i < nc; ++i)
-      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
-        c << "      memcpy(carry[" << i << "], " << slotOf(node.operands[i]) << ", " << bytes << "ULL);\n";
+    emitCarries(c, u, node);
     for (size_t i = nc + nx; i < operands; ++i) c << "      in[" << i << "] = " << slotOf(node.operands[i]) << ";\n";
     c << "      for (int64_t t = 0; t < " << ll(steps) << " && !failed; ++t) {\n";
     for (size_t i = 0; i < nc; ++i) c << "        in[" << i << "] = carry[" << i << "];\n        out[" << i << "] = next[" << i << "];\n";
@@ -646,11 +665,7 @@ private:
     for (size_t i = 0; i < nc; ++i)
       c << "        { void *swap = carry[" << i << "]; carry[" << i << "] = next[" << i << "]; next[" << i << "] = swap; }\n";
     c << "      }\n";
-    for (size_t i = 0; i < nc; ++i)
-      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
-        c << "      if (!failed) memcpy(slots[" << results[i] << "], carry[" << i << "], " << bytes << "ULL);\n";
-    c << "    }\n";
-    for (size_t i = 0; i < nc; ++i) c << "    free(carry[" << i << "]);\n    free(next[" << i << "]);\n";
+    emitCarriesOut(c, u, node, results);
     c << "    if (failed) {\n      free(arena);\n      return failed == 2 ? fail(" << cString(fn() + ": out of memory in a scan")
       << ") : 1;\n    }\n  }\n";
   }
@@ -667,15 +682,7 @@ private:
     c << "  {\n    void *carry[" << nc << "], *next[" << nc << "];\n    const void *in[" << operands << "];\n"
       << "    unsigned char holds = 0;\n    void *predicate[1] = {&holds};\n"
       << "    int failed = 0; /* 1: a graph failed (its message is set), 2: out of memory */\n";
-    for (size_t i = 0; i < nc; ++i) {
-      size_t bytes = bytesOf(G.nodes[node.operands[i]]) + 1;
-      c << "    carry[" << i << "] = malloc(" << bytes << "ULL);\n    next[" << i << "] = malloc(" << bytes << "ULL);\n"
-        << "    if (!carry[" << i << "] || !next[" << i << "]) failed = 2;\n";
-    }
-    c << "    if (!failed) {\n";
-    for (size_t i = 0; i < nc; ++i)
-      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
-        c << "      memcpy(carry[" << i << "], " << slotOf(node.operands[i]) << ", " << bytes << "ULL);\n";
+    emitCarries(c, u, node);
     for (size_t i = nc; i < operands; ++i) c << "      in[" << i << "] = " << slotOf(node.operands[i]) << ";\n";
     c << "      for (;;) {\n";
     for (size_t i = 0; i < nc; ++i) c << "        in[" << i << "] = carry[" << i << "];\n";
@@ -685,11 +692,7 @@ private:
     for (size_t i = 0; i < nc; ++i)
       c << "        { void *swap = carry[" << i << "]; carry[" << i << "] = next[" << i << "]; next[" << i << "] = swap; }\n";
     c << "      }\n";
-    for (size_t i = 0; i < nc; ++i)
-      if (size_t bytes = bytesOf(G.nodes[node.operands[i]]))
-        c << "      if (!failed) memcpy(slots[" << results[i] << "], carry[" << i << "], " << bytes << "ULL);\n";
-    c << "    }\n";
-    for (size_t i = 0; i < nc; ++i) c << "    free(carry[" << i << "]);\n    free(next[" << i << "]);\n";
+    emitCarriesOut(c, u, node, results);
     c << "    if (failed) {\n      free(arena);\n      return failed == 2 ? fail(" << cString(fn() + ": out of memory in a while loop")
       << ") : 1;\n    }\n  }\n";
   }

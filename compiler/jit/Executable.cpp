@@ -339,6 +339,27 @@ private:
         }
   }
 
+  using CarryBuffers = std::vector<std::vector<char>>;
+
+  /// A loop's carries ping-pong between two buffers each: the first holds the operands'.
+  std::pair<CarryBuffers, CarryBuffers> carryBuffers(const Node &node, void **slots) const {
+    size_t nc = static_cast<size_t>(node.attrs.carries);
+    CarryBuffers current(nc), next(nc);
+    for (size_t i = 0; i < nc; ++i) {
+      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
+      current[i].resize(std::max<size_t>(bytes, 1));
+      next[i].resize(std::max<size_t>(bytes, 1));
+      if (bytes) std::memcpy(current[i].data(), slotOf(slots, node.operands[i]), bytes);
+    }
+    return {std::move(current), std::move(next)};
+  }
+
+  /// The final carries, into the loop's result slots.
+  void copyOutCarries(const Node &node, const CarryBuffers &current, const std::vector<int> &results, void **slots) const {
+    for (size_t i = 0; i < current.size(); ++i)
+      if (size_t bytes = bytesOf(G.nodes[node.operands[i]])) std::memcpy(slots[results[i]], current[i].data(), bytes);
+  }
+
   void scan(const Graph &sourceBody, const Step &step, void **slots) const {
     const Node &node = G.nodes[step.node];
     const Graph &body = *node.attrs.body;
@@ -346,14 +367,7 @@ private:
     size_t nc = static_cast<size_t>(node.attrs.carries), nx = static_cast<size_t>(node.attrs.sequences);
     const std::vector<int> &results = P.scanResultSlots[step.node];
     int64_t steps = G.nodes[node.operands[nc]].shape[0];
-    // Carries ping-pong between two buffers each; the final ones are copied out.
-    std::vector<std::vector<char>> current(nc), next(nc);
-    for (size_t i = 0; i < nc; ++i) {
-      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
-      current[i].resize(std::max<size_t>(bytes, 1));
-      next[i].resize(std::max<size_t>(bytes, 1));
-      if (bytes) std::memcpy(current[i].data(), slotOf(slots, node.operands[i]), bytes);
-    }
+    auto [current, next] = carryBuffers(node, slots);
     std::vector<const void *> in(node.operands.size());
     std::vector<void *> out(body.outputs.size());
     for (size_t i = nc + nx; i < node.operands.size(); ++i) in[i] = slotOf(slots, node.operands[i]);
@@ -373,10 +387,7 @@ private:
       compiled.runRaw(sourceBody, in.data(), out.data());
       std::swap(current, next);
     }
-    for (size_t i = 0; i < nc; ++i) {
-      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
-      if (bytes) std::memcpy(slots[results[i]], current[i].data(), bytes);
-    }
+    copyOutCarries(node, current, results, slots);
   }
 
   /// A while: the condition on the carries, and while it holds the body into the other
@@ -386,13 +397,7 @@ private:
     const Compiled &cond = *Conditions.at(step.node), &body = *Bodies.at(step.node);
     size_t nc = static_cast<size_t>(node.attrs.carries);
     const std::vector<int> &results = P.scanResultSlots[step.node];
-    std::vector<std::vector<char>> current(nc), next(nc);
-    for (size_t i = 0; i < nc; ++i) {
-      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
-      current[i].resize(std::max<size_t>(bytes, 1));
-      next[i].resize(std::max<size_t>(bytes, 1));
-      if (bytes) std::memcpy(current[i].data(), slotOf(slots, node.operands[i]), bytes);
-    }
+    auto [current, next] = carryBuffers(node, slots);
     std::vector<const void *> in(node.operands.size());
     std::vector<void *> out(nc);
     for (size_t i = nc; i < node.operands.size(); ++i) in[i] = slotOf(slots, node.operands[i]);
@@ -408,10 +413,7 @@ private:
       body.runRaw(sourceBody, in.data(), out.data());
       std::swap(current, next);
     }
-    for (size_t i = 0; i < nc; ++i) {
-      size_t bytes = bytesOf(G.nodes[node.operands[i]]);
-      if (bytes) std::memcpy(slots[results[i]], current[i].data(), bytes);
-    }
+    copyOutCarries(node, current, results, slots);
   }
 
   template <typename T>
