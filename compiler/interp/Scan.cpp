@@ -9,7 +9,7 @@
 // while_loop runs body_fn on the carry for as long as cond_fn(carry) holds, and returns
 // the last carry (a tree of tensors, whose types the body keeps). Traced, cond_fn and
 // body_fn are each traced once into the graphs of one While node, so its number of steps
-// is decided as the graph runs; the number of steps being unknown, it has no derivative.
+// is decided as the graph runs (so reverse mode cannot run it backwards; forward mode can).
 #include "interp/Scan.h"
 
 #include "interp/Args.h"

@@ -19,10 +19,11 @@ struct NotDifferentiable : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Why a while loop has no derivative here (reverse or forward mode).
+/// Why a while loop has no reverse-mode derivative (forward mode has one: Jvp.cpp).
 inline constexpr const char *WhileNotDifferentiable =
-    "it runs a `while_loop`, whose number of steps is known only when it runs; a loop with "
-    "a fixed number of steps (`fori_loop` with int bounds, or `scan`) can be differentiated";
+    "it runs a `while_loop`, whose number of steps is known only when it runs, so reverse mode "
+    "(grad, vjp, jacrev) cannot run its steps backwards; forward mode (jvp, jacfwd) can, and a loop "
+    "with a fixed number of steps (`fori_loop` with int bounds, or `scan`) has both";
 
 /// Differentiates output `output` of `f` (a float scalar) with respect to the inputs
 /// marked in `wrt` (indexed like f.inputs). The result computes f's outputs, then one

@@ -5,17 +5,20 @@
 //   2. Walk f forwards. Each node is copied; when any operand has a tangent, the node's
 //      JVP column (jvpRule below) builds the tangent of its result from its operands' tangents
 //      (-1 stands for a zero tangent, so untouched parts of the graph cost nothing).
-//   3. A scan with a tangent is replaced by one scan that carries primal and tangent
-//      together, its body the JVP of the forward body (the same driver, recursively).
+//   3. A scan (or a while) with a tangent is replaced by one that carries primal and
+//      tangent together, its body the JVP of the forward body (the same driver,
+//      recursively); a while's condition reads the primals alone.
 //   4. Return f's outputs, then the tangent of each float output (zeros where none).
 //
 // The rules are the JVP column of the op table (compiler/ops/): most derive (an elementwise
 // op's from its VJP, a linear op's is the op itself), matmul and reduce_max/min have their
-// own; scan is this driver's (jvpScan), as its body is a graph.
+// own; scan and while are this driver's (jvpScan, jvpWhile), as their bodies are graphs.
 #include "transforms/Grad.h"
 
 #include "ir/Builder.h"
 #include "ops/Rule.h"
+
+#include <algorithm>
 
 namespace zy::transforms {
 
@@ -144,6 +147,63 @@ void jvpScan(Graph &g, const Graph &f, int id, Rebuilt &r) {
   }
 }
 
+/// A while with tangents becomes one while carrying (primal, tangent) pairs, as JAX's:
+/// carries (c, tc) and captures (k, tk), every float one with a tangent (zeros where it
+/// had none); the condition reads the primals alone, the body is the JVP of the body.
+void jvpWhile(Graph &g, const Graph &f, int id, Rebuilt &r) {
+  Builder b(g);
+  const Node &loop = f.nodes[id];
+  const size_t nc = loop.attrs.carries, nk = loop.operands.size() - nc;
+  std::vector<size_t> fc, fk; // the float carries and captures
+  for (size_t k = 0; k < loop.operands.size(); ++k)
+    if (isFloat(f.nodes[loop.operands[k]].dtype)) (k < nc ? fc : fk).push_back(k);
+  std::vector<int> operands;
+  auto group = [&](size_t from, size_t count, const std::vector<size_t> &withTangent) {
+    for (size_t k = from; k < from + count; ++k) operands.push_back(r.primal[loop.operands[k]]);
+    for (size_t k : withTangent) {
+      int t = r.tangent[loop.operands[k]];
+      operands.push_back(t >= 0 ? t : b.zerosLike(r.primal[loop.operands[k]]));
+    }
+  };
+  group(0, nc, fc);
+  group(nc, nk, fk);
+
+  // Both graphs take (carries, carry tangents, captures, capture tangents).
+  auto joint = [&](const Graph &from, bool tangents) {
+    auto out = std::make_shared<Graph>();
+    Builder jb(*out);
+    std::vector<int> in;
+    for (int o : operands) in.push_back(jb.input(b.dtype(o), b.shape(o)));
+    std::vector<int> primals(in.begin(), in.begin() + static_cast<long>(nc));
+    primals.insert(primals.end(), in.begin() + static_cast<long>(nc + fc.size()),
+                   in.begin() + static_cast<long>(nc + fc.size() + nk));
+    std::vector<int> wiring = primals; // the JVP graph's: primal inputs, then their tangents
+    if (tangents) {
+      wiring.insert(wiring.end(), in.begin() + static_cast<long>(nc), in.begin() + static_cast<long>(nc + fc.size()));
+      wiring.insert(wiring.end(), in.begin() + static_cast<long>(nc + fc.size() + nk), in.end());
+    }
+    out->outputs = inlineInto(jb, from, wiring);
+    return out;
+  };
+  Attrs a = loop.attrs;
+  a.cond = joint(*loop.attrs.cond, false);
+  a.body = joint(jvpGraph(*loop.attrs.body), true); // carries', then the float carries' tangents
+  a.carries = static_cast<int64_t>(nc + fc.size());
+  int joined = b.add(Op::While, operands, a, loop.span);
+  r.primal[id] = joined;
+  for (size_t p = id + 1; p < f.nodes.size(); ++p) {
+    const Node &proj = f.nodes[p];
+    if (proj.op != Op::Project || proj.operands[0] != id) continue;
+    size_t k = static_cast<size_t>(proj.attrs.index);
+    r.primal[p] = b.add(Op::Project, {joined}, proj.attrs, proj.span);
+    auto rank = std::find(fc.begin(), fc.end(), k);
+    if (rank == fc.end()) continue; // not a float carry: no tangent
+    Attrs t = proj.attrs;
+    t.index = static_cast<int64_t>(nc + static_cast<size_t>(rank - fc.begin()));
+    r.tangent[p] = b.add(Op::Project, {joined}, t, proj.span);
+  }
+}
+
 /// A custom_jvp: the call itself for the primals (so it keeps its rule for any further
 /// transformation), its rule's tangent outputs for the tangents (zeros for an operand
 /// with none).
@@ -176,7 +236,10 @@ Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<i
     if (n.op == Op::CustomVjp && any)
       throw NotDifferentiable("a custom_vjp function has no forward-mode rule (jvp, jacfwd and hessian need one); "
                               "differentiate it with grad, vjp or jacrev");
-    if (n.op == Op::While && any) throw NotDifferentiable(WhileNotDifferentiable);
+    if (n.op == Op::While && any) {
+      jvpWhile(g, f, static_cast<int>(id), r);
+      continue;
+    }
     if (n.op == Op::Scan && any) {
       jvpScan(g, f, static_cast<int>(id), r);
       continue;
