@@ -12,7 +12,8 @@ right (diagnostics cleared); a half-typed edit (a syntax error, and completion s
 answers); malformed messages; no diagnostics on any example or language test; a shape
 error that only the whole-program check finds (after a training loop), hover showing the
 types the check saw (a variable's, a parameter's, a params tree's), completion of a
-record's fields, then the error fixed; a request answered while a check that takes its
+record's fields, then the error fixed; an error in an imported file shown at the call
+into it with the call chain as related information; a request answered while a check that takes its
 whole budget runs, and a newer text cancelling a running check; shutdown and exit with
 status 0. Each request's time is
 printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
@@ -273,6 +274,29 @@ c.notify("textDocument/didChange", {"textDocument": {"uri": late_uri, "version":
     {"range": {"start": {"line": 11, "character": plus + 11}, "end": {"line": 11, "character": plus + 12}}, "text": "3"}]})
 found = c.diagnostics(late_uri)
 check(found == [], f"the check's error cleared once fixed, got {found}")
+
+# An error the check finds in an imported file is shown at this file's call into it,
+# with the error's own place and the call chain as related information.
+uses_path = os.path.join(tmp, "uses.zy")
+uses_uri = "file://" + uses_path
+uses = """import "layers.zy" as layers
+
+fn main() {
+    let x = ones([2, 4])
+    let p = init(|p, x| layers.dense(p, x, 3), random.key(0), x)
+    print(layers.dense(p, ones([2, 5]), 3))
+}
+"""
+c.notify("textDocument/didOpen", {"textDocument": {"uri": uses_uri, "languageId": "zy", "version": 1, "text": uses}})
+found = c.diagnostics(uses_uri)
+related = found[0].get("relatedInformation", []) if len(found) == 1 else []
+check(len(found) == 1 and found[0]["message"] == "parameter `w` is f32[4, 3] in the params tree but is declared as f32[5, 3]"
+      and found[0]["range"]["start"] == {"line": 5, "character": 10},
+      f"an error in an import, shown at the call into it: {found}")
+check(len(related) == 2 and related[0]["location"]["uri"].endswith("/layers.zy") and
+      related[0]["location"]["range"]["start"] == {"line": 2, "character": 4} and
+      related[1]["message"] == "in this call to `dense`" and related[1]["location"]["uri"] == uses_uri,
+      f"the error's place and its call chain as related information: {related}")
 
 # The check runs beside the server, not in its way: while a check that takes its whole
 # budget runs, requests are answered; a newer text cancels it (its result never comes).

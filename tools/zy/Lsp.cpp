@@ -475,11 +475,27 @@ private:
     json result = {{"error", nullptr}, {"types", parsed.types}, {"fields", parsed.fields}};
     if (!error) return result;
     json item = {{"severity", 1}, {"source", "zy check"}, {"message", error->message}};
-    // An error in an imported file is shown at this file's start (the check reports the
-    // standard library's at the user's call into it). The span's file is the checker's.
-    item["range"] = error->span.valid() && error->span.file->name() == path
-                        ? rangeOf(error->span)
-                        : fileStart();
+    // An error in an imported file is shown at this file's first place on its call chain
+    // (the notes: "in this call to `dense`"), else at the file's start; every note goes
+    // with it as related information. The spans' files are the checker's.
+    auto here = [&](const Span &s) { return s.valid() && s.file->name() == path; };
+    item["range"] = here(error->span) ? rangeOf(error->span) : fileStart();
+    if (!here(error->span))
+      for (const Note &note : error->notes)
+        if (here(note.span)) {
+          item["range"] = rangeOf(note.span);
+          break;
+        }
+    json related = json::array();
+    if (error->span.valid() && !here(error->span))
+      related.push_back({{"location", {{"uri", uriOfPath(fileOf(error->span))}, {"range", rangeOf(error->span)}}},
+                         {"message", "the error is here"}});
+    for (const Note &note : error->notes)
+      if (note.span.valid())
+        related.push_back({{"location", {{"uri", here(note.span) ? uriOfPath(path) : uriOfPath(fileOf(note.span))},
+                                         {"range", rangeOf(note.span)}}},
+                           {"message", note.message}});
+    if (!related.empty()) item["relatedInformation"] = related;
     result["error"] = item;
     return result;
   }
@@ -519,7 +535,7 @@ private:
 
   /// A real file for a span: the standard library's sources, which are built into zy,
   /// are written once to a cache directory so that an editor can open them.
-  std::string fileOf(const Span &span) {
+  static std::string fileOf(const Span &span) {
     const std::string &name = span.file->name();
     const std::string prefix = "<stdlib>/";
     if (name.rfind(prefix, 0) != 0) return fs::absolute(name).string();
