@@ -8,7 +8,7 @@
 //   3. Write the header (every input's and output's path, dtype and shape) and a C file
 //      with the steps: the slot table, a kernel call per kernel step, cblas_sgemm/sgemv
 //      (dgemm/dgemv) per matmul with the plan's transpose flags, loops for integer
-//      matmuls and scatter-add, the runtime's uniform stream for random numbers and its
+//      matmuls, the runtime's scatter-add, its uniform stream for random numbers and its
 //      merge sort for argsort, memcpy
 //      for copies, a loop per scan calling its body's unit once a step, a loop per while
 //      calling its condition's unit and then its body's while the condition holds, a call of
@@ -336,6 +336,7 @@ private:
          "void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2]);\n"
          "typedef struct ZyRtTensor { int dtype; int rank; const int64_t *dims; const void *data; } ZyRtTensor;\n"
          "void zy_rt_debug_print(const char *format, int64_t count, const ZyRtTensor *values);\n"
+         "void zy_rt_scatter_add(int dtype, const void *base, const int32_t *idx, const void *updates, void *out, int64_t outer, int64_t length, int64_t inner, int64_t count);\n"
          "void zy_rt_argsort(int dtype, const void *x, int64_t rows, int64_t length, int descending, int32_t *out, int32_t *scratch);\n"
          "enum { RowMajor = 101, NoTrans = 111, Trans = 112 };\n\n";
     std::string failure = "zy_" + E.name + "_failure";
@@ -580,32 +581,16 @@ private:
     const Graph &G = *u.graph;
     const Node &node = G.nodes[step.node];
     if (bytesOf(node) == 0) return;
+    NeedsRuntime = true;
     const Shape &shape = node.shape;
     int64_t axis = node.attrs.axis, outer = 1, inner = 1;
     for (int64_t i = 0; i < axis; ++i) outer *= shape[i];
     for (size_t i = axis + 1; i < shape.size(); ++i) inner *= shape[i];
-    int64_t length = shape[axis], count = countOf(G.nodes[node.operands[1]].shape), total = outer * length * inner;
-    const char *t = cType(node.dtype);
-    bool integer = node.dtype == DType::I32;
-    std::string base = slot(u, node.operands[0], t), idx = slot(u, node.operands[1], "const int32_t"),
-                updates = slot(u, node.operands[2], t), out = slot(u, step.node, t);
-    c << "  {\n";
-    if (integer) // i32 sums in uint64 (wrapping), wrapped to int32 once on store, as the reference's
-      c << "    uint64_t *sums = (uint64_t *)malloc(" << total * 8 << "ULL);\n"
-        << "    if (!sums) { free(arena); return fail(" << cString(fn() + ": out of memory in a scatter-add") << "); }\n"
-        << "    for (int64_t e = 0; e < " << ll(total) << "; ++e) sums[e] = (uint64_t)(int64_t)" << base << "[e];\n";
-    else
-      c << "    " << t << " *sums = " << out << ";\n    memmove(sums, " << base << ", " << bytesOf(node) << "ULL);\n";
-    c << "    for (int64_t o = 0; o < " << ll(outer) << "; ++o)\n      for (int64_t j = 0; j < " << ll(count) << "; ++j) {\n"
-      << "        int64_t at = " << idx << "[j];\n        if (at < 0 || at >= " << ll(length) << ") continue; /* dropped, as the reference does */\n"
-      << "        for (int64_t i = 0; i < " << ll(inner) << "; ++i)\n"
-      << "          sums[(o * " << ll(length) << " + at) * " << ll(inner) << " + i] += " << updates << "[(o * " << ll(count)
-      << " + j) * " << ll(inner) << " + i];\n      }\n";
-    if (integer)
-      c << "    for (int64_t e = 0; e < " << ll(total) << "; ++e)\n"
-        << "      " << out << "[e] = (int32_t)(uint32_t)sums[e];\n"
-        << "    free(sums);\n";
-    c << "  }\n";
+    int64_t count = countOf(G.nodes[node.operands[1]].shape);
+    c << "  zy_rt_scatter_add(" << static_cast<int>(node.dtype) << ", " << slot(u, node.operands[0], "const void") << ", "
+      << slot(u, node.operands[1], "const int32_t") << ", " << slot(u, node.operands[2], "const void") << ", "
+      << slot(u, step.node, "void") << ", " << ll(outer) << ", " << ll(shape[axis]) << ", " << ll(inner) << ", "
+      << ll(count) << ");\n";
   }
 
   /// A loop's carries in C: two malloc'd buffers each (`carry`, `next`; failed = 2 if
@@ -707,7 +692,7 @@ private:
       std::string archive = ZY_RUNTIME_ARCHIVE;
       std::error_code ec;
       if (archive.empty() || !fs::exists(archive, ec))
-        throw std::runtime_error("the graph calls Zy's runtime (random numbers, erf_inv, printing or sorting), but its archive `" +
+        throw std::runtime_error("the graph calls Zy's runtime (random numbers, erf_inv, printing, scatter-add or sorting), but its archive `" +
                                  archive + "` is missing: build the zy_runtime_export target");
       argv.push_back(archive);
       argv.push_back("-Wl,--exclude-libs,ALL"); // the runtime's symbols stay inside the library

@@ -3,8 +3,8 @@
 //
 // A run fills the slot table (inputs, outputs, arena offsets, literals), then runs the
 // steps in order: generated kernels (large ones split over the cores), BLAS calls for
-// matmul, scans and whiles as loops over their compiled graphs, the runtime's random numbers and
-// scatter-add, and label checks (which throw ir::CheckFailed).
+// matmul, scans and whiles as loops over their compiled graphs, the runtime's random
+// numbers, scatter-add and sort, and label checks (which throw ir::CheckFailed).
 #include "jit/Jit.h"
 
 #include "ir/Executor.h"
@@ -13,6 +13,7 @@
 #include "jit/Engine.h"
 #include "jit/Plan.h"
 #include "jit/ThreadPool.h"
+#include "runtime/ScatterAdd.h"
 #include "runtime/Sort.h"
 
 #include <cblas.h>
@@ -416,35 +417,6 @@ private:
     copyOutCarries(node, current, results, slots);
   }
 
-  template <typename T>
-  static void scatterAddTyped(const T *base, const int32_t *idx, const T *updates, T *out, int64_t outer,
-                              int64_t length, int64_t inner, int64_t count) {
-    // i32 sums are kept in uint64 (wrapping) and wrap to int32 once, on store, as the
-    // reference kernel's do.
-    using Sum = std::conditional_t<std::is_same_v<T, int32_t>, uint64_t, T>;
-    int64_t total = outer * length * inner;
-    std::vector<Sum> wide;
-    Sum *sums;
-    if constexpr (std::is_same_v<T, int32_t>) {
-      wide.assign(base, base + total);
-      sums = wide.data();
-    } else {
-      std::memcpy(out, base, sizeof(T) * total);
-      sums = out;
-    }
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t j = 0; j < count; ++j) {
-        int64_t at = idx[j];
-        if (at < 0 || at >= length) continue; // dropped, as the reference kernel does
-        Sum *dst = sums + (o * length + at) * inner;
-        const T *src = updates + (o * count + j) * inner;
-        for (int64_t i = 0; i < inner; ++i) dst[i] += static_cast<Sum>(src[i]);
-      }
-    if constexpr (std::is_same_v<T, int32_t>)
-      for (int64_t i = 0; i < total; ++i)
-        out[i] = static_cast<int32_t>(static_cast<uint32_t>(wide[i]));
-  }
-
   void scatterAdd(const Step &step, void **slots) const {
     const Node &node = G.nodes[step.node];
     const Shape &shape = node.shape;
@@ -457,12 +429,8 @@ private:
     const int32_t *idx = static_cast<const int32_t *>(slotOf(slots, node.operands[1]));
     void *out = slotOf(slots, step.node);
     if (bytesOf(node) == 0) return;
-    switch (node.dtype) {
-    case DType::F32: return scatterAddTyped(static_cast<const float *>(base), idx, static_cast<const float *>(updates), static_cast<float *>(out), outer, shape[axis], inner, count);
-    case DType::F64: return scatterAddTyped(static_cast<const double *>(base), idx, static_cast<const double *>(updates), static_cast<double *>(out), outer, shape[axis], inner, count);
-    case DType::I32: return scatterAddTyped(static_cast<const int32_t *>(base), idx, static_cast<const int32_t *>(updates), static_cast<int32_t *>(out), outer, shape[axis], inner, count);
-    default: throw std::invalid_argument("scatter_add of bool tensors");
-    }
+    if (node.dtype == DType::Bool) throw std::invalid_argument("scatter_add of bool tensors");
+    zy_rt_scatter_add(static_cast<int>(node.dtype), base, idx, updates, out, outer, shape[axis], inner, count);
   }
 };
 
