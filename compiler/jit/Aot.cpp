@@ -7,8 +7,8 @@
 //      not depend on it) and emit a PIC object.
 //   3. Write the header (every input's and output's path, dtype and shape) and a C file
 //      with the steps: the slot table, a kernel call per kernel step, cblas_sgemm/sgemv
-//      (dgemm/dgemv) per matmul with the plan's transpose flags, loops for integer
-//      matmuls, the runtime's scatter-add, its uniform stream for random numbers and its
+//      (dgemm/dgemv) per matmul with the plan's transpose flags, the runtime's integer
+//      matmul and scatter-add, its uniform stream for random numbers and its
 //      merge sort for argsort, memcpy
 //      for copies, a loop per scan calling its body's unit once a step, a loop per while
 //      calling its condition's unit and then its body's while the condition holds, a call of
@@ -336,6 +336,7 @@ private:
          "void zy_rt_random_fold_in(const uint32_t key[2], uint32_t data, uint32_t out[2]);\n"
          "typedef struct ZyRtTensor { int dtype; int rank; const int64_t *dims; const void *data; } ZyRtTensor;\n"
          "void zy_rt_debug_print(const char *format, int64_t count, const ZyRtTensor *values);\n"
+         "void zy_rt_matmul_i32(const int32_t *a, const int32_t *b, int32_t *c, int64_t batches, int64_t n, int64_t k, int64_t m, int a_transposed, int b_transposed);\n"
          "void zy_rt_scatter_add(int dtype, const void *base, const int32_t *idx, const void *updates, void *out, int64_t outer, int64_t length, int64_t inner, int64_t count);\n"
          "void zy_rt_argsort(int dtype, const void *x, int64_t rows, int64_t length, int descending, int32_t *out, int32_t *scratch);\n"
          "enum { RowMajor = 101, NoTrans = 111, Trans = 112 };\n\n";
@@ -549,18 +550,14 @@ private:
       c << "  memset(" << out << ", 0, " << bytesOf(node) << "ULL);\n";
       return;
     }
-    std::string at = "(t * " + ll(n * k) + ")", bt = "(t * " + ll(k * m) + ")", ct = "(t * " + ll(n * m) + ")";
-    c << "  for (int64_t t = 0; t < " << ll(batches) << "; ++t) {\n";
-    if (node.dtype == DType::I32) {
-      // As the reference kernel: exact products, summed in uint64, wrapped to int32 once.
-      std::string x = step.a.transposed ? "p * " + ll(n) + " + i" : "i * " + ll(k) + " + p";
-      std::string y = step.b.transposed ? "j * " + ll(k) + " + p" : "p * " + ll(m) + " + j";
-      c << "    for (int64_t i = 0; i < " << ll(n) << "; ++i)\n      for (int64_t j = 0; j < " << ll(m) << "; ++j) {\n"
-        << "        uint64_t sum = 0;\n        for (int64_t p = 0; p < " << ll(k) << "; ++p)\n"
-        << "          sum += (uint64_t)((int64_t)" << a << "[" << at << " + " << x << "] * (int64_t)" << b << "[" << bt << " + " << y << "]);\n"
-        << "        " << out << "[" << ct << " + i * " << ll(m) << " + j] = (int32_t)(uint32_t)sum;\n      }\n  }\n";
+    if (node.dtype == DType::I32) { // BLAS has no integer product: the runtime's
+      NeedsRuntime = true;
+      c << "  zy_rt_matmul_i32(" << a << ", " << b << ", " << out << ", " << ll(batches) << ", " << ll(n) << ", " << ll(k)
+        << ", " << ll(m) << ", " << step.a.transposed << ", " << step.b.transposed << ");\n";
       return;
     }
+    std::string at = "(t * " + ll(n * k) + ")", bt = "(t * " + ll(k * m) + ")", ct = "(t * " + ll(n * m) + ")";
+    c << "  for (int64_t t = 0; t < " << ll(batches) << "; ++t) {\n";
     bool single = node.dtype == DType::F32;
     std::string one = single ? "1.0f" : "1.0", zero = single ? "0.0f" : "0.0";
     int64_t lda = step.a.transposed ? n : k, ldb = step.b.transposed ? k : m;
@@ -692,7 +689,7 @@ private:
       std::string archive = ZY_RUNTIME_ARCHIVE;
       std::error_code ec;
       if (archive.empty() || !fs::exists(archive, ec))
-        throw std::runtime_error("the graph calls Zy's runtime (random numbers, erf_inv, printing, scatter-add or sorting), but its archive `" +
+        throw std::runtime_error("the graph calls Zy's runtime (random numbers, erf_inv, printing, integer matmul, scatter-add or sorting), but its archive `" +
                                  archive + "` is missing: build the zy_runtime_export target");
       argv.push_back(archive);
       argv.push_back("-Wl,--exclude-libs,ALL"); // the runtime's symbols stay inside the library

@@ -13,6 +13,7 @@
 #include "jit/Engine.h"
 #include "jit/Plan.h"
 #include "jit/ThreadPool.h"
+#include "runtime/IntMatmul.h"
 #include "runtime/ScatterAdd.h"
 #include "runtime/Sort.h"
 
@@ -290,7 +291,9 @@ private:
     switch (node.dtype) {
     case DType::F32: return gemm<float>(static_cast<float *>(a), static_cast<float *>(b), static_cast<float *>(c), batches, n, k, m, step);
     case DType::F64: return gemm<double>(static_cast<double *>(a), static_cast<double *>(b), static_cast<double *>(c), batches, n, k, m, step);
-    case DType::I32: return integerMatmul(static_cast<int32_t *>(a), static_cast<int32_t *>(b), static_cast<int32_t *>(c), batches, n, k, m, step);
+    case DType::I32:
+      return zy_rt_matmul_i32(static_cast<int32_t *>(a), static_cast<int32_t *>(b), static_cast<int32_t *>(c), batches, n, k,
+                              m, step.a.transposed, step.b.transposed);
     default: throw std::invalid_argument("matmul of bool tensors");
     }
   }
@@ -323,23 +326,6 @@ public:
   }
 
 private:
-  // i32 products are exact in int64 and summed in uint64 (wrapping, so agreeing with the
-  // exact sum modulo 2^32), then wrap to int32 once, as the reference kernel does.
-  static void integerMatmul(const int32_t *a, const int32_t *b, int32_t *c, int64_t batches, int64_t n, int64_t k,
-                            int64_t m, const Step &step) {
-    for (int64_t batch = 0; batch < batches; ++batch)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < m; ++j) {
-          uint64_t sum = 0;
-          for (int64_t p = 0; p < k; ++p) {
-            int64_t x = step.a.transposed ? a[batch * n * k + p * n + i] : a[batch * n * k + i * k + p];
-            int64_t y = step.b.transposed ? b[batch * k * m + j * k + p] : b[batch * k * m + p * m + j];
-            sum += static_cast<uint64_t>(x * y);
-          }
-          c[batch * n * m + i * m + j] = static_cast<int32_t>(static_cast<uint32_t>(sum));
-        }
-  }
-
   using CarryBuffers = std::vector<std::vector<char>>;
 
   /// A loop's carries ping-pong between two buffers each: the first holds the operands'.
