@@ -49,6 +49,17 @@ struct Rebuilt {
 
 Rebuilt forward(Graph &g, const Graph &f, std::vector<int> primal, std::vector<int> tangent);
 
+/// A group of a loop's operands in the JVP's loop: operands from..from+count of `node`
+/// (their copies), then a tangent for each of `withTangent` (zeros where it has none).
+void withTangents(Builder &b, const Node &node, const Rebuilt &r, size_t from, size_t count,
+                  const std::vector<size_t> &withTangent, std::vector<int> &operands) {
+  for (size_t k = from; k < from + count; ++k) operands.push_back(r.primal[node.operands[k]]);
+  for (size_t k : withTangent) {
+    int t = r.tangent[node.operands[k]];
+    operands.push_back(t >= 0 ? t : b.zerosLike(r.primal[node.operands[k]]));
+  }
+}
+
 /// A scan with tangents becomes one scan carrying (primal, tangent) pairs: carries
 /// (c, tc), sequences (x, tx), captures (k, tk), every float operand with a tangent
 /// (zeros where it had none), its body the JVP of the body. Fills the primal and tangent
@@ -70,16 +81,9 @@ void jvpScan(Graph &g, const Graph &f, int id, Rebuilt &r) {
   };
   std::vector<size_t> fc = floats(0, nc), fx = floats(nc, nx), fk = floats(nc + nx, nk);
   std::vector<int> operands;
-  auto group = [&](size_t from, size_t count, const std::vector<size_t> &withTangent) {
-    for (size_t k = from; k < from + count; ++k) operands.push_back(r.primal[scan.operands[k]]);
-    for (size_t k : withTangent) {
-      int t = r.tangent[scan.operands[k]];
-      operands.push_back(t >= 0 ? t : b.zerosLike(r.primal[scan.operands[k]]));
-    }
-  };
-  group(0, nc, fc);
-  group(nc, nx, fx);
-  group(nc + nx, nk, fk);
+  withTangents(b, scan, r, 0, nc, fc, operands);
+  withTangents(b, scan, r, nc, nx, fx, operands);
+  withTangents(b, scan, r, nc + nx, nk, fk, operands);
 
   // The joint body: its inputs in the scan's order, wired to the JVP body's
   // (body inputs..., tangents of the float body inputs...).
@@ -158,15 +162,8 @@ void jvpWhile(Graph &g, const Graph &f, int id, Rebuilt &r) {
   for (size_t k = 0; k < loop.operands.size(); ++k)
     if (isFloat(f.nodes[loop.operands[k]].dtype)) (k < nc ? fc : fk).push_back(k);
   std::vector<int> operands;
-  auto group = [&](size_t from, size_t count, const std::vector<size_t> &withTangent) {
-    for (size_t k = from; k < from + count; ++k) operands.push_back(r.primal[loop.operands[k]]);
-    for (size_t k : withTangent) {
-      int t = r.tangent[loop.operands[k]];
-      operands.push_back(t >= 0 ? t : b.zerosLike(r.primal[loop.operands[k]]));
-    }
-  };
-  group(0, nc, fc);
-  group(nc, nk, fk);
+  withTangents(b, loop, r, 0, nc, fc, operands);
+  withTangents(b, loop, r, nc, nk, fk, operands);
 
   // Both graphs take (carries, carry tangents, captures, capture tangents).
   auto joint = [&](const Graph &from, bool tangents) {

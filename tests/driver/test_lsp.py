@@ -19,12 +19,12 @@ status 0. Each request's time is
 printed (the protocol asks for answers well under 100 ms; the machine is shared, so the
 test does not fail on it).
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
+
+from lsp_client import Client
 
 zy, root = sys.argv[1], sys.argv[2]
 failures = []
@@ -34,55 +34,6 @@ def check(cond, what):
     if not cond:
         failures.append(what)
         print("FAIL", what)
-
-
-class Client:
-    def __init__(self):
-        self.proc = subprocess.Popen([zy, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.next_id = 0
-        self.notes = []
-
-    def send(self, message):
-        body = json.dumps(message).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
-
-    def read(self):
-        length = None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise EOFError("zy lsp closed its output")
-            line = line.strip()
-            if not line:
-                break
-            key, _, value = line.partition(b":")
-            if key.lower() == b"content-length":
-                length = int(value)
-        return json.loads(self.proc.stdout.read(length))
-
-    def request(self, method, params):
-        self.next_id += 1
-        start = time.perf_counter()
-        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
-        while True:
-            m = self.read()
-            if m.get("id") == self.next_id:
-                print(f"  {method}: {1000 * (time.perf_counter() - start):.1f} ms")
-                return m
-            self.notes.append(m)
-
-    def notify(self, method, params):
-        self.send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    def diagnostics(self, uri):
-        """The next publishDiagnostics for uri."""
-        while True:
-            for i, m in enumerate(self.notes):
-                if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri:
-                    del self.notes[i]
-                    return m["params"]["diagnostics"]
-            self.notes.append(self.read())
 
 
 tmp = tempfile.mkdtemp()
@@ -109,7 +60,7 @@ fn demo() {
 with open(path, "w") as f:
     f.write(text)
 
-c = Client()
+c = Client(zy, timings=True)
 init = c.request("initialize", {"processId": os.getpid(), "rootUri": "file://" + tmp, "capabilities": {}})
 caps = init["result"]["capabilities"]
 check(caps.get("hoverProvider") and caps.get("definitionProvider") and caps.get("documentFormattingProvider"),

@@ -8,65 +8,36 @@ every global (builtins, the prelude, the modules), and completion after `MODULE.
 module's members. Each must appear in stdlib/README.md as `name` (or `module.name`) in
 backquotes, so the reference cannot fall behind the library.
 """
-import json
 import re
-import subprocess
 import sys
 
+from lsp_client import Client  # tests/driver/lsp_client.py
+
 zy, root = sys.argv[1], sys.argv[2]
-server = subprocess.Popen([zy, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-next_id = 0
-
-
-def send(message):
-    body = json.dumps(message).encode()
-    server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    server.stdin.flush()
-
-
-def read():
-    length = None
-    while True:
-        line = server.stdout.readline()
-        if not line:
-            raise EOFError("zy lsp closed its output")
-        line = line.strip()
-        if not line:
-            break
-        key, _, value = line.partition(b":")
-        if key.lower() == b"content-length":
-            length = int(value)
-    return json.loads(server.stdout.read(length))
+client = Client(zy)
 
 
 def request(method, params):
-    global next_id
-    next_id += 1
-    send({"jsonrpc": "2.0", "id": next_id, "method": method, "params": params})
-    while True:
-        m = read()
-        if m.get("id") == next_id:
-            return m.get("result")
+    return client.request(method, params).get("result")
 
 
 uri = "file:///nowhere/names.zy"
 request("initialize", {"capabilities": {}})
-send({"jsonrpc": "2.0", "method": "textDocument/didOpen",
-      "params": {"textDocument": {"uri": uri, "languageId": "zy", "version": 1, "text": "\n"}}})
+client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "zy", "version": 1, "text": "\n"}})
 names = []
 for item in request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}):
     if item["kind"] == 14:  # keywords are the language's, not the library's
         continue
     names.append(item["label"])
     if item["kind"] == 9:  # a module: its members
-        send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-            "textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": item["label"] + ".\n"}]}})
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                                 "contentChanges": [{"text": item["label"] + ".\n"}]})
         members = request("textDocument/completion", {"textDocument": {"uri": uri},
                                                       "position": {"line": 0, "character": len(item["label"]) + 1}})
         names += [item["label"] + "." + m["label"] for m in members]
 request("shutdown", None)
-send({"jsonrpc": "2.0", "method": "exit"})
-server.wait(timeout=10)
+client.notify("exit", None)
+client.proc.wait(timeout=10)
 
 listed = set(re.findall(r"`([A-Za-z_][A-Za-z0-9_.]*)", open(f"{root}/stdlib/README.md").read()))
 listed |= {n.split(".")[0] for n in listed}  # a module is listed with its members
