@@ -51,7 +51,13 @@ Scope::~Scope() {
   if (Outer) Outer->Start = now;
 }
 
-std::string report(const Totals &since, double totalMillis) {
+Totals spentSince(const Totals &before) {
+  Totals now = totals();
+  for (size_t i = 0; i < PhaseCount; ++i) now[i] -= before[i];
+  return now;
+}
+
+std::string report(const Totals &since, double totalMillis, double checkMillis) {
   Totals now = totals();
   std::string out;
   char line[128];
@@ -70,6 +76,10 @@ std::string report(const Totals &since, double totalMillis) {
     double millis = now[i] - since[i];
     counted += millis;
     row(phaseName(static_cast<Phase>(i)), millis, what[i]);
+    if (static_cast<Phase>(i) == Phase::Parse && checkMillis > 0) {
+      counted += checkMillis;
+      row("check", checkMillis, "checking the whole program before it runs");
+    }
   }
   double host = totalMillis - counted;
   row("host", host > 0 ? host : 0, "the interpreter, I/O and eager tensor ops");

@@ -44,8 +44,13 @@ double nowMillis();
 /// The breakdown of `since`..now over `totalMillis` as lines for a terminal:
 ///   time: 1234.5 ms total
 ///     parse       1.2 ms    0.1%
+///     check       ...        (when checkMillis > 0: the whole-program check, all of it)
 ///     ...
 ///     host        ...        (the interpreter, I/O and eager tensor ops)
-std::string report(const Totals &since, double totalMillis);
+/// The phases' time inside the check must be in `since`, so that it is not counted twice.
+std::string report(const Totals &since, double totalMillis, double checkMillis = 0);
+
+/// What each phase spent between `before` and now (to leave a stretch out of a report).
+Totals spentSince(const Totals &before);
 
 } // namespace zy::timing

@@ -108,8 +108,12 @@ check("--time runs the program", timed.returncode == 0 and all(r in timed.stdout
 total = re.search(r"^time: ([0-9.]+) ms total$", timed.stderr, re.M)
 check("--time prints a total", total is not None, timed.stderr)
 rows = dict(re.findall(r"^  (\w+) +([0-9.]+) ms +[0-9.]+%", timed.stderr, re.M))
-phases = ["parse", "trace", "autodiff", "optimise", "llvm", "run", "host"]
+phases = ["parse", "check", "trace", "autodiff", "optimise", "llvm", "run", "host"]
 check("--time has a row per phase", list(rows) == phases, timed.stderr)
+unchecked = run("run", "--time", "--no-check", program)
+check("--time without the check has no check row",
+      list(dict(re.findall(r"^  (\w+) +([0-9.]+) ms +[0-9.]+%", unchecked.stderr, re.M))) == [p for p in phases if p != "check"],
+      unchecked.stderr)
 if total and list(rows) == phases:
     parts = sum(float(v) for v in rows.values())
     # Each row is rounded to a microsecond; host is what the phases leave of the total.
