@@ -27,20 +27,45 @@ namespace zy::interp {
 using namespace ast;
 namespace fs = std::filesystem;
 
+namespace {
+
+/// The standard library, parsed once per process: an AST is never changed once built, so
+/// every interpreter (a run's and its check's, an editor's) shares these.
+struct ParsedStdlib {
+  const StdlibFile *file;
+  std::unique_ptr<SourceFile> source;
+  std::unique_ptr<Module> module;
+};
+
+const std::vector<ParsedStdlib> &parsedStdlib() {
+  static const std::vector<ParsedStdlib> parsed = [] {
+    std::vector<ParsedStdlib> out;
+    for (const StdlibFile &file : stdlibFiles()) {
+      auto source = std::make_unique<SourceFile>(std::string("<stdlib>/") + file.name, file.text);
+      Diagnostics diags;
+      std::unique_ptr<Module> module;
+      {
+        timing::Scope timed(timing::Phase::Parse);
+        module = parseModule(*source, diags);
+      }
+      if (!module) throw ZyError(diags.all().front(), false);
+      out.push_back({&file, std::move(source), std::move(module)});
+    }
+    return out;
+  }();
+  return parsed;
+}
+
+} // namespace
+
 Interpreter::Interpreter() {
   Prelude = std::make_shared<Env>(std::make_shared<EnvRegistry>());
   Prelude->moduleScope = true;
   installBuiltins(*Prelude);
   // The parts of the standard library written in Zy, loaded into the same scope.
-  for (const StdlibFile &file : stdlibFiles()) {
-    auto source = std::make_unique<SourceFile>(std::string("<stdlib>/") + file.name, file.text);
-    Diagnostics diags;
-    std::unique_ptr<Module> module;
-    {
-      timing::Scope timed(timing::Phase::Parse);
-      module = parseModule(*source, diags);
-    }
-    if (!module) throw ZyError(diags.all().front(), false);
+  for (const ParsedStdlib &parsed : parsedStdlib()) {
+    const StdlibFile &file = *parsed.file;
+    const Module *module = parsed.module.get();
     std::shared_ptr<Env> env = file.isPrelude ? Prelude : std::make_shared<Env>(Prelude);
     env->moduleScope = true;
     for (const Item &item : module->items) {
@@ -62,8 +87,6 @@ Interpreter::Interpreter() {
         for (auto &[name, value] : existing->module->globals->vars) env->vars.emplace(name, value);
       Prelude->define(file.moduleName, m);
     }
-    Sources.push_back(std::move(source));
-    Asts.push_back(std::move(module));
   }
 }
 
