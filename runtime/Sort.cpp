@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <type_traits>
+
 namespace {
 
 /// Whether element a of the row goes strictly before element b.
@@ -12,7 +14,7 @@ template <typename T> struct Order {
   bool descending;
   bool before(int32_t a, int32_t b) const {
     T x = key[a], y = key[b];
-    if constexpr (static_cast<T>(0.5) != 0) { // floats: NaN after every number
+    if constexpr (std::is_floating_point_v<T>) { // NaN after every number
       bool xNaN = x != x, yNaN = y != y;
       if (xNaN || yNaN) return !xNaN && yNaN;
     }

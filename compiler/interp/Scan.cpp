@@ -21,6 +21,8 @@
 #include "support/Scoped.h"
 #include "transforms/Remat.h"
 
+#include <optional>
+
 namespace zy::interp {
 
 using ir::Node;
@@ -54,6 +56,17 @@ std::string typesOf(const std::vector<Tensor> &ts) {
   std::string out;
   for (const Tensor &t : ts) out += (out.empty() ? "" : ", ") + typeString(t.dtype(), t.shape());
   return "(" + out + ")";
+}
+
+/// `loop`'s operands, taken from the trace around it, and typed: the node is checked by
+/// the op table's rule (ir::inferType), an error located at the call.
+void setOperands(Interpreter &in, trace::TraceContext &outer, Node &loop, const std::vector<Tensor> &operands, Span span) {
+  std::vector<ir::OperandType> types;
+  for (const Tensor &t : operands) {
+    types.push_back({t.dtype(), t.shape()});
+    loop.operands.push_back(nodeOf(outer, t));
+  }
+  if (auto error = ir::inferType(loop, types)) in.fail(span, *error);
 }
 
 std::pair<Value, Value> splitResult(Interpreter &in, const Value &result, Span span) {
@@ -154,13 +167,8 @@ Value scanTraced(Interpreter &in, const Value &f, const Value &carry0, const Val
   std::vector<Tensor> operands = carryLeaves;
   operands.insert(operands.end(), xLeaves.begin(), xLeaves.end());
   operands.insert(operands.end(), body.captures.begin(), body.captures.end());
-  std::vector<ir::OperandType> types;
-  for (const Tensor &t : operands) {
-    types.push_back({t.dtype(), t.shape()});
-    scan.operands.push_back(nodeOf(outer, t));
-  }
   scan.attrs.body = std::make_shared<const ir::Graph>(std::move(body.graph));
-  if (auto error = ir::inferType(scan, types)) in.fail(span, *error);
+  setOperands(in, outer, scan, operands, span);
 
   // The results: a project per result of the node, or the nested scans of a checkpointed one.
   ir::Builder ob(outer.graph);
@@ -206,19 +214,25 @@ void checkCarry(Interpreter &in, const std::string &enters, const Value &next, S
                       " (the body must keep the carry's structure, shapes and dtypes)");
 }
 
-/// The condition's value in host code: a bool, or a one-element bool tensor.
-bool holds(Interpreter &in, const Value &v, Span span) {
+bool isOneBool(const Value &v) {
+  return v.kind == ValueKind::Bool || (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1);
+}
+
+/// What cond_fn returned, when its value is known now (a bool, or a concrete one-element
+/// bool tensor); nothing for a traced one. Anything else is an error.
+std::optional<bool> conditionValue(Interpreter &in, const Value &v, Span span) {
+  if (!isOneBool(v))
+    in.fail(span, "while_loop's cond_fn must return a bool or a one-element bool tensor, got " + describeType(v));
   if (v.kind == ValueKind::Bool) return v.b;
-  if (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1 && !v.tensor->isTraced())
-    return v.tensor->get(0) != 0;
-  in.fail(span, "while_loop's cond_fn must return a bool or a one-element bool tensor, got " + describeType(v));
+  if (v.tensor->isTraced()) return std::nullopt;
+  return v.tensor->get(0) != 0;
 }
 
 /// In host code: a loop.
 Value whileEager(Interpreter &in, const Value &cond, const Value &body, const Value &init, Span span) {
   const std::string enters = carryType(in, init, span);
   Value carry = withLeaves(init, tensorLeaves(in, init, span, "while_loop's carry"));
-  while (holds(in, call1(in, cond, carry, span), span)) {
+  while (conditionValue(in, call1(in, cond, carry, span), span).value_or(false)) { // host code: never traced
     Value next = call1(in, body, carry, span);
     checkCarry(in, enters, next, span);
     carry = withLeaves(next, tensorLeaves(in, next, span, "while_loop's carry"));
@@ -246,16 +260,10 @@ Value whileTraced(Interpreter &in, const Value &cond, const Value &body, const V
   {
     Scoped<trace::TraceContext *> tracing(in.trace, &condTrace);
     Value v = call1(in, cond, carryInputs(condTrace), span);
-    bool known = v.kind == ValueKind::Bool ||
-                 (v.kind == ValueKind::Tensor && v.tensor->dtype() == DType::Bool && v.tensor->size() == 1 &&
-                  !v.tensor->isTraced());
-    if (known) { // the condition does not depend on the carry
-      if (holds(in, v, span))
-        in.fail(span, "while_loop's cond_fn is true whatever the carry is, so the loop would never end");
+    if (std::optional<bool> known = conditionValue(in, v, span)) { // it does not depend on the carry
+      if (*known) in.fail(span, "while_loop's cond_fn is true whatever the carry is, so the loop would never end");
       return withLeaves(init, carryLeaves);
     }
-    if (v.kind != ValueKind::Tensor || v.tensor->dtype() != DType::Bool || v.tensor->size() != 1)
-      in.fail(span, "while_loop's cond_fn must return a bool or a one-element bool tensor, got " + describeType(v));
     Tensor pred = v.tensor->rank() == 0 ? *v.tensor : reshape(in, *v.tensor, {}, span);
     condTrace.graph.outputs.push_back(nodeOf(condTrace, pred));
   }
@@ -277,14 +285,9 @@ Value whileTraced(Interpreter &in, const Value &cond, const Value &body, const V
   loop.attrs.carries = static_cast<int64_t>(carryLeaves.size());
   std::vector<Tensor> operands = carryLeaves;
   operands.insert(operands.end(), bodyTrace.captures.begin(), bodyTrace.captures.end());
-  std::vector<ir::OperandType> types;
-  for (const Tensor &t : operands) {
-    types.push_back({t.dtype(), t.shape()});
-    loop.operands.push_back(nodeOf(outer, t));
-  }
   loop.attrs.cond = std::make_shared<const ir::Graph>(std::move(condTrace.graph));
   loop.attrs.body = std::make_shared<const ir::Graph>(std::move(bodyTrace.graph));
-  if (auto error = ir::inferType(loop, types)) in.fail(span, *error);
+  setOperands(in, outer, loop, operands, span);
   ir::Builder ob(outer.graph);
   int id = outer.graph.add(loop);
   std::vector<Tensor> results;

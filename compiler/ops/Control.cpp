@@ -63,6 +63,17 @@ std::string typeOfInput(const Graph &g, size_t i) {
   return typeString(n.dtype, n.shape);
 }
 
+/// A loop's body returns its carries first, each with the type it entered with.
+Error checkCarriesOut(const char *loop, const Graph &body, const Operands &ops, int64_t carries) {
+  for (int64_t i = 0; i < carries; ++i) {
+    const Node &out = body.nodes[body.outputs[i]];
+    if (out.dtype != ops[i].dtype || out.shape != ops[i].shape)
+      return std::string(loop) + "'s carry " + std::to_string(i) + " enters as " + typeOf(ops[i]) + " but leaves as " +
+             typeString(out.dtype, out.shape);
+  }
+  return std::nullopt;
+}
+
 // scan(carries..., sequences..., captures...): the body's inputs must be the carries,
 // one step of each sequence, then the captures; its outputs the new carries (same
 // types), then the ys. The node's type is that of its first result.
@@ -92,12 +103,7 @@ Error inferScan(const Rule &, Node &node, const Operands &ops) {
   }
   if (static_cast<int64_t>(body->outputs.size()) < nc || body->outputs.empty())
     return "scan's body must return its " + std::to_string(nc) + " carries and at least one result";
-  for (int64_t i = 0; i < nc; ++i) {
-    const Node &out = body->nodes[body->outputs[i]];
-    if (out.dtype != ops[i].dtype || out.shape != ops[i].shape)
-      return "scan's carry " + std::to_string(i) + " enters as " + typeOf(ops[i]) + " but leaves as " +
-             typeString(out.dtype, out.shape);
-  }
+  if (auto error = checkCarriesOut("scan", *body, ops, nc)) return error;
   const Node &first = body->nodes[body->outputs[0]];
   node.dtype = first.dtype;
   node.shape = first.shape;
@@ -130,12 +136,7 @@ Error inferWhile(const Rule &, Node &node, const Operands &ops) {
     return "while's condition must return a bool[], not " + typeString(pred.dtype, pred.shape);
   if (static_cast<int64_t>(body->outputs.size()) != nc)
     return "while's body must return its " + std::to_string(nc) + " carries";
-  for (int64_t i = 0; i < nc; ++i) {
-    const Node &out = body->nodes[body->outputs[i]];
-    if (out.dtype != ops[i].dtype || out.shape != ops[i].shape)
-      return "while's carry " + std::to_string(i) + " enters as " + typeOf(ops[i]) + " but leaves as " +
-             typeString(out.dtype, out.shape);
-  }
+  if (auto error = checkCarriesOut("while", *body, ops, nc)) return error;
   node.dtype = ops[0].dtype;
   node.shape = ops[0].shape;
   return std::nullopt;

@@ -310,12 +310,18 @@ public:
       ::waitpid(r.pid, &status, 0);
       ::close(r.output);
       json result = json::parse(r.written, nullptr, false);
+      json list = json::array();
       bool read = ended && WIFEXITED(status) && WEXITSTATUS(status) == 0 && result.is_object();
+      try { // outside any request's handler: a result of another shape must not stop the server
+        if (read) list = applyCheck(d, result);
+      } catch (const std::exception &) {
+        read = false;
+      }
       if (!read) // the check stopped without a result: say so where the server's log goes, report nothing
         std::cerr << "zy lsp: the check of " << pathOfUri(uri) << (late ? " took too long" : " stopped without a result")
                   << "; its errors are not shown\n";
       d.running.reset();
-      publish(uri, read ? applyCheck(d, result) : json::array());
+      publish(uri, list);
     }
   }
 
